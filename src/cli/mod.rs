@@ -1,0 +1,73 @@
+//! The command-line front end: each subcommand opens the database (migrating it), then serves,
+//! or manages tokens. Errors here are reported to the operator, not to SCIM clients.
+
+pub mod serve;
+mod token;
+
+use secrecy::SecretString;
+
+use crate::config::{Cli, Command};
+use crate::store::{Db, DbOptions, StoreError};
+
+/// A failure of a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let options = DbOptions {
+                max_connections: args.db_max_connections,
+                sqlite_synchronous_normal: args.sqlite_synchronous
+                    == crate::config::SqliteSync::Normal,
+            };
+            let db = open(&cli.database_url, &options).await?;
+            let app = serve::Application::build(db, &args, cli.jwt_secret.as_ref()).await?;
+            app.print_initial_token_if_new().await?;
+            app.run_until(crate::server::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            db.close().await;
+            eprintln!("migrations applied to {}", redact(&cli.database_url));
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = token::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            db.close().await;
+            result
+        }
+    }
+}
+
+/// Connects and applies pending migrations.
+pub async fn open(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
+    let db = Db::connect(url, options).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// The configured token secret, if any.
+pub type Secret<'a> = Option<&'a SecretString>;

@@ -1,0 +1,94 @@
+//! `scimd serve`: binds the listener, builds the application state and serves until shutdown.
+//! Tests use [`Application`] directly with port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+
+use super::{CliError, Secret};
+use crate::auth::TokenAuthority;
+use crate::config::ServeArgs;
+use crate::http::{AppState, BASE_PATH, build};
+use crate::store::{DEFAULT_TENANT, Db, tokens};
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Binds `args.listen` and prepares the state (the database must be migrated).
+    pub async fn build(db: Db, args: &ServeArgs, secret: Secret<'_>) -> Result<Self, CliError> {
+        let acceptor = TcpListener::bind(args.listen.clone())
+            .into_acceptor()
+            .await
+            .map_err(|source| CliError::Listen {
+                addr: args.listen.clone(),
+                source,
+            })?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| CliError::Usage(format!("{} is not a TCP address", args.listen)))?;
+        let base_url = match &args.base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{addr}{BASE_PATH}"),
+        };
+        let auth = TokenAuthority::load(&db, DEFAULT_TENANT, secret).await?;
+        let state = Arc::new(AppState {
+            db,
+            auth,
+            base_url,
+            max_page_size: args.max_page_size,
+            max_body_bytes: args.max_body_bytes,
+        });
+        Ok(Self {
+            acceptor,
+            addr,
+            state,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (tests use it to issue tokens).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// On a database without any token, creates one named `initial` and prints it, so a new
+    /// user can call the API at once.
+    pub async fn print_initial_token_if_new(&self) -> Result<(), CliError> {
+        if tokens::any(&self.state.db, DEFAULT_TENANT).await? {
+            return Ok(());
+        }
+        let token = self.state.auth.issue("initial", None).await?;
+        println!(
+            "\nNo API token existed, so scimd created one named \"initial\". It is shown only now:\n\n    {token}\n\n\
+             Use it as:  curl -H 'Authorization: Bearer {token}' {}/Users\n\
+             Revoke it with: scimd token revoke initial\n",
+            self.state.base_url
+        );
+        Ok(())
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), CliError> {
+        tracing::info!(address = %self.addr, base_url = %self.state.base_url, "scimd listening");
+        let db = self.state.db.clone();
+        let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        db.close().await;
+        result.map_err(CliError::Serve)
+    }
+}

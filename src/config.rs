@@ -1,0 +1,104 @@
+//! Command-line and environment configuration: one clap parser, every option also settable
+//! through a `SCIMD_*` variable. Validation only; no I/O.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+/// scimd: a SCIM 2.0 provisioning server (RFC 7643/7644) on SQLite or PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "scimd", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "SCIMD_DATABASE_URL",
+        default_value = "sqlite://scimd.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Secret that signs bearer tokens (HS256). Without it, a random secret is generated once
+    /// and kept in the database, shared by every instance on that database.
+    #[arg(long, env = "SCIMD_JWT_SECRET", hide_env_values = true, global = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn parse_secret(s: &str) -> Result<SecretString, String> {
+    if s.len() < 32 {
+        return Err("the JWT secret must be at least 32 characters long".into());
+    }
+    Ok(SecretString::from(s.to_owned()))
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the SCIM server (applies migrations first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Options of `scimd serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SCIMD_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Public base URL of the SCIM API as clients reach it (behind a proxy, say), used for
+    /// `Location`, `meta.location` and `$ref`. Default: `http://<listen address>/scim/v2`.
+    #[arg(long, env = "SCIMD_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Largest page a list request returns (`count` is capped to it).
+    #[arg(long, env = "SCIMD_MAX_PAGE_SIZE", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_page_size: i64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "SCIMD_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Size of the database connection pool.
+    #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// SQLite durability: `normal` survives a crash of scimd but may lose the last
+    /// transactions on power loss; `full` syncs every commit.
+    #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    pub sqlite_synchronous: SqliteSync,
+}
+
+/// SQLite `synchronous` setting in WAL mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSync {
+    Normal,
+    Full,
+}
+
+/// `scimd token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (only the token, on stdout).
+    Create {
+        /// A name for the token, unique among active tokens (e.g. `okta`).
+        #[arg(long)]
+        name: String,
+        /// Days until the token expires; without it the token does not expire.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=36500))]
+        expires_in: Option<i64>,
+    },
+    /// List tokens: name, created, expiry, last use, revocation.
+    List,
+    /// Revoke the active token with this name; it stops working at once.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+}

@@ -1,0 +1,199 @@
+//! The one error type of the HTTP edge. Every failure — the handlers' own, the inner layers'
+//! (`ProtocolError`, `FilterError`, `StoreError`) and poem's (bad JSON, unknown route, wrong
+//! method, body too large) — is rendered here as an RFC 7644 §3.12 SCIM Error. This is the only
+//! file that knows status codes.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::error::{
+    ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
+};
+use poem_openapi::{ApiResponse, Object};
+
+use super::payload::{SCIM_CONTENT_TYPE, ScimJson};
+use crate::scim::error::ProtocolError;
+use crate::scim::filter::FilterError;
+use crate::store::StoreError;
+
+/// The SCIM Error message schema.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// A SCIM error: status, optional `scimType` (RFC 7644 §3.12, Table 9) and a detail message.
+#[derive(Debug, Clone)]
+pub struct ScimError {
+    pub status: StatusCode,
+    pub scim_type: Option<&'static str>,
+    pub detail: String,
+}
+
+impl ScimError {
+    fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+
+    /// 400 with a `scimType`.
+    pub fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+    }
+
+    /// 401: no valid bearer token.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, None, detail)
+    }
+
+    /// 404 for a resource id that does not exist.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            None,
+            format!("{what} \"{id}\" not found"),
+        )
+    }
+
+    /// 500 whose cause is logged but not shown to the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "internal server error",
+        )
+    }
+
+    fn body(&self) -> ErrorBody {
+        ErrorBody {
+            schemas: vec![ERROR_SCHEMA.to_owned()],
+            status: self.status.as_u16().to_string(),
+            scim_type: self.scim_type.map(str::to_owned),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+/// RFC 7644 §3.12 error body; `status` is a string, as the RFC's examples show.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Error")]
+pub struct ErrorBody {
+    pub schemas: Vec<String>,
+    pub status: String,
+    #[oai(rename = "scimType", skip_serializing_if_is_none)]
+    pub scim_type: Option<String>,
+    pub detail: String,
+}
+
+/// How a [`ScimError`] appears in the OpenAPI document.
+#[derive(ApiResponse)]
+pub enum ErrorResponse {
+    /// A SCIM Error for a request the server refuses.
+    #[oai(status_range = "4XX")]
+    Client(
+        StatusCode,
+        ScimJson<ErrorBody>,
+        /// `Bearer` on 401 (RFC 6750 §3).
+        #[oai(header = "WWW-Authenticate")]
+        Option<String>,
+    ),
+    /// A SCIM Error for a failure of the server.
+    #[oai(status_range = "5XX")]
+    Server(StatusCode, ScimJson<ErrorBody>),
+}
+
+impl From<ScimError> for ErrorResponse {
+    fn from(e: ScimError) -> Self {
+        let body = ScimJson(e.body());
+        if e.status.is_server_error() {
+            ErrorResponse::Server(e.status, body)
+        } else {
+            let challenge =
+                (e.status == StatusCode::UNAUTHORIZED).then(|| "Bearer realm=\"scimd\"".to_owned());
+            ErrorResponse::Client(e.status, body, challenge)
+        }
+    }
+}
+
+impl IntoResponse for ScimError {
+    fn into_response(self) -> Response {
+        ErrorResponse::from(self).into_response()
+    }
+}
+
+impl From<ScimError> for poem::Error {
+    fn from(e: ScimError) -> Self {
+        poem::Error::from_response(e.into_response())
+    }
+}
+
+impl From<ProtocolError> for ScimError {
+    fn from(e: ProtocolError) -> Self {
+        let scim_type = match &e {
+            ProtocolError::InvalidFilter(_) => "invalidFilter",
+            ProtocolError::InvalidSyntax(_) => "invalidSyntax",
+            ProtocolError::InvalidPath(_) => "invalidPath",
+            ProtocolError::InvalidValue(_) => "invalidValue",
+            ProtocolError::NoTarget(_) => "noTarget",
+            ProtocolError::Mutability(_) => "mutability",
+        };
+        ScimError::bad_request(scim_type, e.to_string())
+    }
+}
+
+impl From<FilterError> for ScimError {
+    fn from(e: FilterError) -> Self {
+        ScimError::bad_request("invalidFilter", format!("invalid filter {e}"))
+    }
+}
+
+impl From<StoreError> for ScimError {
+    /// Only the store errors a client can cause get a 4xx.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Uniqueness(d) => {
+                ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), d)
+            }
+            StoreError::InvalidReference(d) => ScimError::bad_request("invalidValue", d),
+            StoreError::InvalidFilter(d) => ScimError::bad_request("invalidFilter", d),
+            StoreError::NotFound => {
+                ScimError::new(StatusCode::NOT_FOUND, None, "resource not found")
+            }
+            other => ScimError::internal(&other),
+        }
+    }
+}
+
+/// Turns any error that reaches the outermost layer into a SCIM Error response. Responses the
+/// handlers built themselves pass through unchanged.
+pub fn poem_error_to_scim(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let detail = err.to_string();
+    let scim = if err.is::<ParseRequestPayloadError>() {
+        ScimError::bad_request("invalidSyntax", detail)
+    } else if err.is::<ParseParamError>() || err.is::<ParsePathError>() {
+        ScimError::bad_request("invalidValue", detail)
+    } else if err.is::<ContentTypeError>() || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        ScimError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            format!("unsupported media type: send {SCIM_CONTENT_TYPE} or application/json"),
+        )
+    } else if status == StatusCode::NOT_FOUND {
+        ScimError::new(status, None, "no such endpoint")
+    } else if status == StatusCode::METHOD_NOT_ALLOWED {
+        ScimError::new(status, None, "method not allowed on this endpoint")
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ScimError::new(status, None, "request body too large")
+    } else if status == StatusCode::UNAUTHORIZED {
+        ScimError::unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
+    } else if status.is_server_error() {
+        ScimError::internal(&detail)
+    } else {
+        ScimError::new(status, None, detail)
+    };
+    scim.into_response()
+}

@@ -1,0 +1,151 @@
+//! `ScimJson<T>`: the `application/scim+json` payload (RFC 7644 §3.1). poem-openapi's own `Json`
+//! answers `application/json`; this one answers the SCIM media type and accepts either JSON
+//! type (with any parameters) in requests. `Doc<D>` carries dynamic JSON while documenting it in
+//! the OpenAPI document as the schema `D`.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use poem::{IntoResponse, Request, RequestBody, Response};
+use poem_openapi::error::ParseRequestPayloadError;
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
+use poem_openapi::{ApiResponse, impl_apirequest_for_payload};
+use serde_json::Value;
+
+/// The SCIM media type.
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// A JSON body sent and answered as `application/scim+json`.
+#[derive(Debug, Clone)]
+pub struct ScimJson<T>(pub T);
+
+impl<T: Type> Payload for ScimJson<T> {
+    const CONTENT_TYPE: &'static str = SCIM_CONTENT_TYPE;
+
+    fn check_content_type(content_type: &str) -> bool {
+        is_json(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+/// `application/json`, `application/scim+json` or any other `+json` type, with any parameters.
+pub fn is_json(content_type: &str) -> bool {
+    matches!(content_type.parse::<mime::Mime>(), Ok(m) if m.type_() == "application"
+        && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")))
+}
+
+impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let limit = request
+            .extensions()
+            .get::<super::BodyLimit>()
+            .map_or(usize::MAX, |l| l.0);
+        let data = body.take()?.into_bytes_limit(limit).await?;
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return Err(ParseRequestPayloadError {
+                reason: "the request body is empty".into(),
+            }
+            .into());
+        }
+        let value: Value = serde_json::from_slice(&data).map_err(|e| ParseRequestPayloadError {
+            reason: format!("the request body is not valid JSON: {e}"),
+        })?;
+        let value = T::parse_from_json(Some(value)).map_err(|e| ParseRequestPayloadError {
+            reason: e.into_message(),
+        })?;
+        Ok(Self(value))
+    }
+}
+
+impl<T: ToJSON> IntoResponse for ScimJson<T> {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.0.to_json()).unwrap_or_default();
+        Response::builder()
+            .content_type(SCIM_CONTENT_TYPE)
+            .body(body)
+    }
+}
+
+impl<T: ToJSON> ApiResponse for ScimJson<T> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: SCIM_CONTENT_TYPE,
+                    schema: Self::schema_ref(),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl_apirequest_for_payload!(ScimJson<T>, T: ParseFromJSON);
+
+/// Dynamic JSON documented as the OpenAPI schema of `D`. SCIM bodies are validated by the
+/// schema registry (case-insensitive names, leniency for identity providers), not by serde, so
+/// the handlers take and return plain JSON while the document still shows the real shape.
+pub struct Doc<D>(pub Value, PhantomData<fn() -> D>);
+
+impl<D> Doc<D> {
+    /// Wraps a value.
+    pub fn new(value: Value) -> Self {
+        Doc(value, PhantomData)
+    }
+}
+
+impl<D: Type> Type for Doc<D> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Value;
+    type RawElementValueType = Value;
+
+    fn name() -> Cow<'static, str> {
+        D::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        D::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        D::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Value> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl<D: Type> ParseFromJSON for Doc<D> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        Ok(Doc::new(value.unwrap_or(Value::Null)))
+    }
+}
+
+impl<D: Type> ToJSON for Doc<D> {
+    fn to_json(&self) -> Option<Value> {
+        Some(self.0.clone())
+    }
+}

@@ -1,0 +1,10 @@
+//! The SCIM protocol model (RFC 7643 schemas, RFC 7644 filters and PATCH), pure: nothing here
+//! may depend on poem, sqlx or tokio, so every rule can be unit-tested without I/O.
+
+pub mod error;
+pub mod filter;
+pub mod patch;
+pub mod render;
+pub mod resource;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,572 @@
+//! PATCH (RFC 7644 §3.5.2): parses a `PatchOp` request and applies its operations, in order and
+//! all-or-nothing, to a resource's canonical attributes. Pure: the store runs [`apply`] inside
+//! its write transaction, and the result is validated again as a whole resource.
+//!
+//! Identity-provider forms accepted here (each also marked where it is handled):
+//! - op names in any case (`Add`, `Replace`, `Remove`: Entra ID);
+//! - `remove` on a multi-valued attribute with a `value` listing the values to remove
+//!   (Entra ID's group member removal);
+//! - `replace` on `attr[type eq "x"].sub` with no matching value adds one (Entra ID);
+//! - a path that names a whole extension (`urn:…:enterprise:2.0:User`) with an object value;
+//! - booleans as strings and bare manager ids (through `validate`).
+
+use serde_json::{Map, Value};
+
+use super::error::ProtocolError;
+use super::filter::{AttrPath, CompValue, CompareOp, Filter, PatchPath, matches, parse_patch_path};
+use super::schema::{AttributeDef, COMMON_ATTRIBUTES, Mutability, ResourceTypeDef, SchemaDef};
+use super::validate::{self, Mode};
+
+/// The PatchOp message schema (RFC 7644 §3.5.2).
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// An operation kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// One parsed operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub op: OpKind,
+    pub path: Option<PatchPath>,
+    pub value: Option<Value>,
+}
+
+/// Parses a PatchOp request body.
+pub fn parse(body: &Value) -> Result<Vec<Operation>, ProtocolError> {
+    let syntax = |m: &str| ProtocolError::InvalidSyntax(m.to_owned());
+    let obj = body
+        .as_object()
+        .ok_or_else(|| syntax("the PATCH body must be a JSON object"))?;
+    let schemas = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v);
+    let has_schema = schemas.and_then(Value::as_array).is_some_and(|s| {
+        s.iter().any(|u| {
+            u.as_str()
+                .is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP_SCHEMA))
+        })
+    });
+    if !has_schema {
+        return Err(syntax(
+            "the PATCH body must list the schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
+        ));
+    }
+    let ops = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+        .and_then(|(_, v)| v.as_array())
+        .ok_or_else(|| syntax("the PATCH body must have an \"Operations\" array"))?;
+    if ops.is_empty() {
+        return Err(syntax("\"Operations\" must not be empty"));
+    }
+    ops.iter().map(operation).collect()
+}
+
+fn operation(v: &Value) -> Result<Operation, ProtocolError> {
+    let obj = v.as_object().ok_or_else(|| {
+        ProtocolError::InvalidSyntax("each operation must be a JSON object".into())
+    })?;
+    let field = |name: &str| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    // Entra ID capitalises op names; RFC 7644 §3.5.2 spells them in lower case.
+    let op = match field("op").and_then(Value::as_str) {
+        Some(s) if s.eq_ignore_ascii_case("add") => OpKind::Add,
+        Some(s) if s.eq_ignore_ascii_case("remove") => OpKind::Remove,
+        Some(s) if s.eq_ignore_ascii_case("replace") => OpKind::Replace,
+        Some(s) => {
+            return Err(ProtocolError::InvalidSyntax(format!(
+                "unknown op \"{s}\": use add, remove or replace"
+            )));
+        }
+        None => {
+            return Err(ProtocolError::InvalidSyntax(
+                "each operation needs an \"op\"".into(),
+            ));
+        }
+    };
+    let path = match field("path") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) if p.trim().is_empty() => None,
+        Some(Value::String(p)) => Some(
+            parse_patch_path(p)
+                .map_err(|e| ProtocolError::InvalidPath(format!("path \"{p}\": {e}")))?,
+        ),
+        Some(_) => {
+            return Err(ProtocolError::InvalidPath(
+                "\"path\" must be a string".into(),
+            ));
+        }
+    };
+    let value = field("value").cloned();
+    if op != OpKind::Remove && value.is_none() {
+        return Err(ProtocolError::InvalidValue(
+            format!("{op:?} needs a \"value\"").to_lowercase(),
+        ));
+    }
+    Ok(Operation { op, path, value })
+}
+
+/// Applies `ops` in order to `attrs` and returns the result, or the first error.
+pub fn apply(
+    rt: &ResourceTypeDef,
+    mut attrs: Map<String, Value>,
+    ops: &[Operation],
+) -> Result<Map<String, Value>, ProtocolError> {
+    for op in ops {
+        match &op.path {
+            None => apply_without_path(rt, &mut attrs, op)?,
+            Some(path) => apply_with_path(rt, &mut attrs, op, path)?,
+        }
+    }
+    Ok(attrs)
+}
+
+/// RFC 7644 §3.5.2.1/§3.5.2.3 with no path: the value is a partial resource.
+fn apply_without_path(
+    rt: &ResourceTypeDef,
+    attrs: &mut Map<String, Value>,
+    op: &Operation,
+) -> Result<(), ProtocolError> {
+    if op.op == OpKind::Remove {
+        return Err(ProtocolError::NoTarget(
+            "remove requires a \"path\" (RFC 7644 §3.5.2.2)".into(),
+        ));
+    }
+    let value = op.value.as_ref().unwrap_or(&Value::Null);
+    if !value.is_object() {
+        return Err(ProtocolError::InvalidValue(
+            "without a path, the value must be an object of attributes".into(),
+        ));
+    }
+    let partial = validate::normalize(rt, value, Mode::Partial)?;
+    for (key, v) in partial {
+        if let Some(ext) = extension(rt, &key) {
+            let Value::Object(ext_attrs) = v else {
+                continue;
+            };
+            let target = object_entry(attrs, ext.id);
+            for (name, v) in ext_attrs {
+                if let Some(def) = ext.attribute(&name) {
+                    merge(target, def, v, op.op);
+                }
+            }
+        } else if let Some(def) = attribute(rt.schema, &key) {
+            merge(attrs, def, v, op.op);
+        }
+    }
+    Ok(())
+}
+
+/// Sets `v` as attribute `def` of `target`: multi-valued attributes are appended to by `add`
+/// and replaced by `replace`; complex singular attributes merge their sub-attributes.
+fn merge(target: &mut Map<String, Value>, def: &AttributeDef, v: Value, op: OpKind) {
+    match (target.get_mut(def.name), v) {
+        (Some(Value::Array(existing)), Value::Array(new)) if op == OpKind::Add => {
+            append(existing, new)
+        }
+        (Some(Value::Object(existing)), Value::Object(new)) if !def.multi_valued => {
+            existing.extend(new)
+        }
+        (_, v) => {
+            target.insert(def.name.to_owned(), v);
+        }
+    }
+}
+
+/// Appends values that are not already present; a new `primary` value clears the old one
+/// (RFC 7643 §2.4).
+fn append(existing: &mut Vec<Value>, new: Vec<Value>) {
+    if new.iter().any(is_primary) {
+        existing.iter_mut().for_each(clear_primary);
+    }
+    for v in new {
+        let same_value = |e: &Value| {
+            e == &v
+                || (e.get("value").is_some()
+                    && e.get("value") == v.get("value")
+                    && v.as_object().is_some_and(|o| o.len() == 1))
+        };
+        if !existing.iter().any(same_value) {
+            existing.push(v);
+        }
+    }
+}
+
+fn is_primary(v: &Value) -> bool {
+    v.get("primary") == Some(&Value::Bool(true))
+}
+
+fn clear_primary(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("primary");
+    }
+}
+
+fn extension(rt: &ResourceTypeDef, key: &str) -> Option<&'static SchemaDef> {
+    rt.extensions
+        .iter()
+        .map(|(s, _)| *s)
+        .find(|s| s.id.eq_ignore_ascii_case(key))
+}
+
+fn attribute(schema: &SchemaDef, name: &str) -> Option<&'static AttributeDef> {
+    schema.attribute(name).or_else(|| {
+        COMMON_ATTRIBUTES
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Where a path points: the container (`None` for the core attributes, or an extension), the
+/// attribute, and the sub-attribute of the plain `attr.sub` form.
+struct Target {
+    extension: Option<&'static SchemaDef>,
+    def: &'static AttributeDef,
+    sub: Option<&'static AttributeDef>,
+}
+
+fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Target, ProtocolError> {
+    let unknown = || {
+        ProtocolError::InvalidPath(format!(
+            "\"{}\" is not an attribute of {}",
+            attr.name, rt.name
+        ))
+    };
+    let extension = match &attr.urn {
+        None => None,
+        Some(urn) if urn.eq_ignore_ascii_case(rt.schema.id) => None,
+        Some(urn) => Some(
+            extension(rt, urn)
+                .ok_or_else(|| ProtocolError::InvalidPath(format!("unknown schema \"{urn}\"")))?,
+        ),
+    };
+    let def = match extension {
+        Some(ext) => ext.attribute(&attr.name),
+        None => attribute(rt.schema, &attr.name).or_else(|| {
+            // A bare extension attribute name, when no core attribute has it.
+            rt.extensions
+                .iter()
+                .find_map(|(s, _)| s.attribute(&attr.name))
+        }),
+    }
+    .ok_or_else(unknown)?;
+    let extension = extension.or_else(|| {
+        attribute(rt.schema, &attr.name)
+            .is_none()
+            .then(|| {
+                rt.extensions
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .find(|s| s.attribute(&attr.name).is_some())
+            })
+            .flatten()
+    });
+    let sub = match &attr.sub {
+        None => None,
+        Some(s) => Some(def.sub_attribute(s).ok_or_else(|| {
+            ProtocolError::InvalidPath(format!("\"{}\" has no sub-attribute \"{s}\"", def.name))
+        })?),
+    };
+    let read_only = |d: &AttributeDef| d.mutability == Mutability::ReadOnly;
+    if read_only(def) || sub.is_some_and(read_only) {
+        return Err(ProtocolError::Mutability(format!(
+            "\"{}\" is read-only",
+            attr.name
+        )));
+    }
+    Ok(Target {
+        extension,
+        def,
+        sub,
+    })
+}
+
+fn apply_with_path(
+    rt: &ResourceTypeDef,
+    attrs: &mut Map<String, Value>,
+    op: &Operation,
+    path: &PatchPath,
+) -> Result<(), ProtocolError> {
+    // A path naming a whole extension schema, e.g. `urn:…:enterprise:2.0:User`.
+    if let Some(ext) = whole_extension(rt, &path.attr) {
+        let mut wrapped = Map::new();
+        wrapped.insert(ext.id.to_owned(), op.value.clone().unwrap_or(Value::Null));
+        if op.op == OpKind::Remove {
+            attrs.remove(ext.id);
+            return Ok(());
+        }
+        let inner = Operation {
+            op: op.op,
+            path: None,
+            value: Some(Value::Object(wrapped)),
+        };
+        return apply_without_path(rt, attrs, &inner);
+    }
+    let target = resolve(rt, &path.attr)?;
+    let container = match target.extension {
+        Some(ext) => object_entry(attrs, ext.id),
+        None => attrs,
+    };
+    match &path.value_filter {
+        Some(filter) => apply_filtered(
+            container,
+            &target,
+            op,
+            filter,
+            path.sub_after_filter.as_deref(),
+        ),
+        None => apply_plain(container, &target, op),
+    }
+}
+
+fn whole_extension(rt: &ResourceTypeDef, attr: &AttrPath) -> Option<&'static SchemaDef> {
+    let urn = attr.urn.as_deref()?;
+    if attr.sub.is_some() {
+        return None;
+    }
+    let full = format!("{urn}:{}", attr.name);
+    extension(rt, &full)
+}
+
+/// An operation on `attr` or `attr.sub` (no value filter).
+fn apply_plain(
+    container: &mut Map<String, Value>,
+    target: &Target,
+    op: &Operation,
+) -> Result<(), ProtocolError> {
+    let def = target.def;
+    if let Some(sub) = target.sub {
+        return apply_to_sub(container, def, sub, op);
+    }
+    match op.op {
+        OpKind::Remove => {
+            match (&op.value, container.get_mut(def.name)) {
+                // Entra ID removes group members by listing them in `value`.
+                (Some(v), Some(Value::Array(existing))) if def.multi_valued => {
+                    let gone = validate::attribute(def, v)?.unwrap_or(Value::Array(Vec::new()));
+                    let gone: Vec<&Value> = gone
+                        .as_array()
+                        .map(|a| a.iter().collect())
+                        .unwrap_or_default();
+                    existing.retain(|e| !gone.iter().any(|g| same_element(e, g)));
+                    if existing.is_empty() {
+                        container.remove(def.name);
+                    }
+                }
+                _ => {
+                    container.remove(def.name);
+                }
+            }
+            Ok(())
+        }
+        OpKind::Add | OpKind::Replace => {
+            let value = op.value.as_ref().unwrap_or(&Value::Null);
+            match validate::attribute(def, value)? {
+                Some(v) => merge(container, def, v, op.op),
+                None if op.op == OpKind::Replace => {
+                    container.remove(def.name);
+                }
+                None => {}
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Two values of a multi-valued attribute are the same element when their `value`s match
+/// (or, without `value`, when they are equal).
+fn same_element(a: &Value, b: &Value) -> bool {
+    match (a.get("value"), b.get("value")) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// `name.givenName` on a singular complex attribute, or `emails.display` on every value of a
+/// multi-valued one.
+fn apply_to_sub(
+    container: &mut Map<String, Value>,
+    def: &AttributeDef,
+    sub: &AttributeDef,
+    op: &Operation,
+) -> Result<(), ProtocolError> {
+    let new = match op.op {
+        OpKind::Remove => None,
+        _ => validate::attribute(sub, op.value.as_ref().unwrap_or(&Value::Null))?,
+    };
+    let set = |obj: &mut Map<String, Value>| match &new {
+        Some(v) => {
+            obj.insert(sub.name.to_owned(), v.clone());
+        }
+        None => {
+            obj.remove(sub.name);
+        }
+    };
+    if def.multi_valued {
+        if let Some(Value::Array(items)) = container.get_mut(def.name) {
+            items
+                .iter_mut()
+                .filter_map(Value::as_object_mut)
+                .for_each(set);
+        }
+    } else if new.is_some() {
+        set(object_entry(container, def.name));
+    } else if let Some(Value::Object(obj)) = container.get_mut(def.name) {
+        set(obj);
+    }
+    Ok(())
+}
+
+/// An operation on `attr[filter]` or `attr[filter].sub`.
+fn apply_filtered(
+    container: &mut Map<String, Value>,
+    target: &Target,
+    op: &Operation,
+    filter: &Filter,
+    sub_after: Option<&str>,
+) -> Result<(), ProtocolError> {
+    let def = target.def;
+    if !def.multi_valued || target.sub.is_some() {
+        return Err(ProtocolError::InvalidPath(format!(
+            "\"{}\" is not multi-valued: it cannot take a value filter",
+            def.name
+        )));
+    }
+    let sub = match sub_after {
+        None => None,
+        Some(s) => Some(def.sub_attribute(s).ok_or_else(|| {
+            ProtocolError::InvalidPath(format!("\"{}\" has no sub-attribute \"{s}\"", def.name))
+        })?),
+    };
+    let case_exact = |p: &AttrPath| {
+        def.sub_attribute(p.sub.as_deref().unwrap_or(&p.name))
+            .is_some_and(|d| d.case_exact)
+    };
+    let items = match container.get_mut(def.name) {
+        Some(Value::Array(items)) => std::mem::take(items),
+        _ => Vec::new(),
+    };
+    let (mut items, matched) = edit_matching(items, filter, &case_exact, def, sub, op)?;
+    if matched == 0 && op.op != OpKind::Remove {
+        // Entra ID: `replace` on `emails[type eq "work"].value` when there is no work email adds one.
+        match upsert_element(filter, sub, op) {
+            Some(element) => items.extend(
+                validate::attribute(def, &element)?
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default(),
+            ),
+            None => {
+                return Err(ProtocolError::NoTarget(format!(
+                    "no value of \"{}\" matches the filter",
+                    def.name
+                )));
+            }
+        }
+    }
+    if items.is_empty() {
+        container.remove(def.name);
+    } else {
+        container.insert(def.name.to_owned(), Value::Array(items));
+    }
+    Ok(())
+}
+
+/// Applies the operation to every element that matches; returns the elements and the count.
+fn edit_matching(
+    items: Vec<Value>,
+    filter: &Filter,
+    case_exact: &dyn Fn(&AttrPath) -> bool,
+    def: &AttributeDef,
+    sub: Option<&'static AttributeDef>,
+    op: &Operation,
+) -> Result<(Vec<Value>, usize), ProtocolError> {
+    let value = op.value.as_ref().unwrap_or(&Value::Null);
+    let replacement = match (op.op, sub) {
+        (OpKind::Remove, _) => None,
+        (_, Some(sub)) => validate::attribute(sub, value)?,
+        (_, None) => validate::attribute(def, value)?
+            .and_then(|v| v.as_array().and_then(|a| a.first().cloned())),
+    };
+    let sets_primary = match sub {
+        Some(s) if s.name == "primary" => replacement == Some(Value::Bool(true)),
+        Some(_) => false,
+        None => replacement.as_ref().is_some_and(is_primary),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut matched = 0;
+    for mut item in items {
+        if !matches(filter, &item, case_exact) {
+            if sets_primary {
+                clear_primary(&mut item);
+            }
+            out.push(item);
+            continue;
+        }
+        matched += 1;
+        match (op.op, sub, &replacement) {
+            (OpKind::Remove, None, _) => {}
+            (OpKind::Remove, Some(sub), _) => {
+                if let Some(o) = item.as_object_mut() {
+                    o.remove(sub.name);
+                }
+                out.push(item);
+            }
+            (_, Some(sub), Some(v)) => {
+                if let Some(o) = item.as_object_mut() {
+                    o.insert(sub.name.to_owned(), v.clone());
+                }
+                out.push(item);
+            }
+            (_, Some(sub), None) => {
+                if let Some(o) = item.as_object_mut() {
+                    o.remove(sub.name);
+                }
+                out.push(item);
+            }
+            (_, None, Some(v)) => out.push(v.clone()),
+            (_, None, None) => {}
+        }
+    }
+    Ok((out, matched))
+}
+
+/// The element to add for Entra ID's upsert form `attr[sub eq "x"].other` (a single `eq`
+/// comparison on a string and a target sub-attribute), or `None` for any other form.
+fn upsert_element(filter: &Filter, sub: Option<&AttributeDef>, op: &Operation) -> Option<Value> {
+    let sub = sub?;
+    let Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        value: CompValue::String(s),
+    } = filter
+    else {
+        return None;
+    };
+    if path.sub.is_some() || path.urn.is_some() {
+        return None;
+    }
+    let mut element = Map::new();
+    element.insert(path.name.clone(), Value::String(s.clone()));
+    element.insert(sub.name.to_owned(), op.value.clone()?);
+    Some(Value::Object(element))
+}
+
+fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(o) => o,
+        _ => unreachable!("entry was just made an object"),
+    }
+}

@@ -1,0 +1,310 @@
+//! Turns a client's JSON into canonical attributes, driven by the schema registry
+//! (RFC 7643 §2): attribute names matched case-insensitively (§2.1) and spelled as the schema
+//! does, values checked against their type (§2.3), read-only input dropped (§2.2), `null` read as
+//! "unassigned" (RFC 7644 §3.5.1), `primary` allowed once per multi-valued attribute (§2.4) and
+//! required attributes enforced. Unknown attributes are ignored rather than rejected.
+//!
+//! Identity-provider leniency applied here, each noted where it happens: booleans sent as
+//! strings, a one-element array for a singular attribute, and a bare string for a complex
+//! attribute that has a `value` sub-attribute (Entra ID's enterprise `manager`).
+
+use chrono::DateTime;
+use serde_json::{Map, Value};
+
+use super::error::ProtocolError;
+use super::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
+
+/// Whether a body is a whole resource (POST, PUT) or a fragment (a PATCH value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A complete resource: required attributes must be present.
+    Full,
+    /// Part of a resource: only what is present is checked.
+    Partial,
+}
+
+/// Validates `input` as a resource of type `rt` and returns its canonical attributes
+/// (without `id`, `meta` and `schemas`; extension attributes under the extension URN).
+pub fn normalize(
+    rt: &ResourceTypeDef,
+    input: &Value,
+    mode: Mode,
+) -> Result<Map<String, Value>, ProtocolError> {
+    let Value::Object(obj) = input else {
+        return Err(ProtocolError::InvalidSyntax(
+            "the request body must be a JSON object".into(),
+        ));
+    };
+    let mut out = Map::new();
+    for (key, value) in obj {
+        if ["schemas", "id", "meta"]
+            .iter()
+            .any(|k| key.eq_ignore_ascii_case(k))
+        {
+            continue; // `schemas` is implied by the attributes; `id` and `meta` are read-only.
+        }
+        if key.eq_ignore_ascii_case("externalId") {
+            put(&mut out, "externalId", external_id(value)?);
+        } else if let Some(ext) = rt
+            .extensions
+            .iter()
+            .map(|(s, _)| *s)
+            .find(|s| s.id.eq_ignore_ascii_case(key))
+        {
+            merge_extension(&mut out, ext, value)?;
+        } else if let Some(def) = rt.schema.attribute(key) {
+            put(&mut out, def.name, attribute(def, value)?);
+        } else if let Some((schema, attr)) = urn_qualified(rt, key) {
+            put_qualified(&mut out, rt, schema, attr, value)?;
+        } else {
+            tracing::debug!(attribute = %key, "ignoring an attribute the schema does not define");
+        }
+    }
+    if mode == Mode::Full {
+        require(rt, &out)?;
+    }
+    Ok(out)
+}
+
+fn put(out: &mut Map<String, Value>, name: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        out.insert(name.to_owned(), v);
+    }
+}
+
+fn external_id(value: &Value) -> Result<Option<Value>, ProtocolError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(_) => Ok(Some(value.clone())),
+        _ => Err(ProtocolError::InvalidValue(
+            "externalId must be a string".into(),
+        )),
+    }
+}
+
+fn merge_extension(
+    out: &mut Map<String, Value>,
+    ext: &SchemaDef,
+    value: &Value,
+) -> Result<(), ProtocolError> {
+    let Value::Object(attrs) = value else {
+        if value.is_null() {
+            return Ok(());
+        }
+        return Err(ProtocolError::InvalidValue(format!(
+            "\"{}\" must be an object",
+            ext.id
+        )));
+    };
+    for (key, v) in attrs {
+        match ext.attribute(key) {
+            Some(def) => {
+                if let Some(v) = attribute(def, v)? {
+                    extension_entry(out, ext).insert(def.name.to_owned(), v);
+                }
+            }
+            None => {
+                tracing::debug!(attribute = %key, schema = ext.id, "ignoring an unknown extension attribute")
+            }
+        }
+    }
+    Ok(())
+}
+
+fn extension_entry<'a>(
+    out: &'a mut Map<String, Value>,
+    ext: &SchemaDef,
+) -> &'a mut Map<String, Value> {
+    let entry = out
+        .entry(ext.id)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(map) => map,
+        _ => unreachable!("entry was just made an object"),
+    }
+}
+
+/// `urn:…:User:department` or `urn:…:User:name.givenName`: an attribute named with its schema URN
+/// as a key (Entra ID sends extension attributes this way in PATCH values).
+fn urn_qualified<'a>(rt: &ResourceTypeDef, key: &'a str) -> Option<(&'static SchemaDef, &'a str)> {
+    rt.all_schemas().find_map(|s| {
+        let prefix = key.get(..s.id.len())?;
+        let rest = key.get(s.id.len()..)?.strip_prefix(':')?;
+        prefix.eq_ignore_ascii_case(s.id).then_some((s, rest))
+    })
+}
+
+fn put_qualified(
+    out: &mut Map<String, Value>,
+    rt: &ResourceTypeDef,
+    schema: &'static SchemaDef,
+    attr: &str,
+    value: &Value,
+) -> Result<(), ProtocolError> {
+    let (name, sub) = match attr.split_once('.') {
+        Some((n, s)) => (n, Some(s)),
+        None => (attr, None),
+    };
+    let Some(def) = schema.attribute(name) else {
+        tracing::debug!(attribute = %attr, "ignoring an unknown URN-qualified attribute");
+        return Ok(());
+    };
+    let value = match sub {
+        Some(sub) => {
+            let mut inner = Map::new();
+            inner.insert(sub.to_owned(), value.clone());
+            Value::Object(inner)
+        }
+        None => value.clone(),
+    };
+    let Some(v) = attribute(def, &value)? else {
+        return Ok(());
+    };
+    let target = if std::ptr::eq(schema, rt.schema) {
+        out
+    } else {
+        extension_entry(out, schema)
+    };
+    match (target.get_mut(def.name), v) {
+        (Some(Value::Object(existing)), Value::Object(new)) => existing.extend(new),
+        (_, v) => {
+            target.insert(def.name.to_owned(), v);
+        }
+    }
+    Ok(())
+}
+
+/// Validates one attribute value; `None` means unassigned (null, read-only, or empty).
+pub fn attribute(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolError> {
+    if value.is_null() || def.mutability == Mutability::ReadOnly {
+        return Ok(None);
+    }
+    if !def.multi_valued {
+        // Entra ID sends some singular attributes as a one-element array.
+        if let Value::Array(items) = value {
+            return match items.as_slice() {
+                [] => Ok(None),
+                [one] => single(def, one),
+                _ => Err(ProtocolError::InvalidValue(format!(
+                    "\"{}\" is single-valued but got several values",
+                    def.name
+                ))),
+            };
+        }
+        return single(def, value);
+    }
+    let items = match value {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(v) = single(def, item)? {
+            out.push(v);
+        }
+    }
+    let primaries = out
+        .iter()
+        .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
+        .count();
+    if primaries > 1 {
+        return Err(ProtocolError::InvalidValue(format!(
+            "at most one value of \"{}\" may have primary set to true (RFC 7643 §2.4)",
+            def.name
+        )));
+    }
+    Ok((!out.is_empty()).then_some(Value::Array(out)))
+}
+
+/// Validates one (non-array) value of an attribute.
+fn single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolError> {
+    let wrong = |expected: &str| {
+        ProtocolError::InvalidValue(format!("\"{}\" must be {expected}", def.name))
+    };
+    Ok(Some(match def.attr_type {
+        AttrType::Complex => return complex(def, value),
+        AttrType::String | AttrType::Reference | AttrType::Binary => match value {
+            Value::String(_) => value.clone(),
+            Value::Null => return Ok(None),
+            _ => return Err(wrong("a string")),
+        },
+        AttrType::DateTime => match value {
+            Value::String(s) if DateTime::parse_from_rfc3339(s).is_ok() => value.clone(),
+            _ => return Err(wrong("an RFC 3339 date-time string")),
+        },
+        AttrType::Boolean => Value::Bool(boolean(value).ok_or_else(|| wrong("true or false"))?),
+        AttrType::Integer => match value {
+            Value::Number(n) if n.is_i64() || n.is_u64() => value.clone(),
+            _ => return Err(wrong("an integer")),
+        },
+        AttrType::Decimal => match value {
+            Value::Number(_) => value.clone(),
+            _ => return Err(wrong("a number")),
+        },
+    }))
+}
+
+/// A boolean, also from the strings `"true"`/`"false"` in any case (Entra ID sends `"False"`).
+pub fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn complex(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolError> {
+    let obj = match value {
+        Value::Object(obj) => obj,
+        // A bare value for a complex attribute with a `value` sub-attribute, e.g. Entra ID's
+        // `"manager": "26118915-6090-4610-87e4-49d8ca9f808d"`.
+        Value::String(_) | Value::Number(_) | Value::Bool(_)
+            if def.sub_attribute("value").is_some() =>
+        {
+            let mut obj = Map::new();
+            obj.insert("value".into(), value.clone());
+            return complex(def, &Value::Object(obj));
+        }
+        _ => {
+            return Err(ProtocolError::InvalidValue(format!(
+                "\"{}\" must be an object",
+                def.name
+            )));
+        }
+    };
+    let mut out = Map::new();
+    for (key, v) in obj {
+        match def.sub_attribute(key) {
+            Some(sub) => put(&mut out, sub.name, attribute(sub, v)?),
+            None => {
+                tracing::debug!(attribute = def.name, sub = %key, "ignoring an unknown sub-attribute")
+            }
+        }
+    }
+    Ok((!out.is_empty()).then_some(Value::Object(out)))
+}
+
+fn require(rt: &ResourceTypeDef, out: &Map<String, Value>) -> Result<(), ProtocolError> {
+    for def in rt.schema.attributes.iter().filter(|d| d.required) {
+        match out.get(def.name) {
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(ProtocolError::InvalidValue(format!(
+                    "\"{}\" must not be empty",
+                    def.name
+                )));
+            }
+            Some(_) => {}
+            None => {
+                return Err(ProtocolError::InvalidValue(format!(
+                    "\"{}\" is required",
+                    def.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}

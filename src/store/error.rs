@@ -1,0 +1,47 @@
+//! Errors of the storage layer. The HTTP edge maps them to SCIM errors in `crate::error`.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index refused the write (RFC 7644 §3.12 `uniqueness`).
+    #[error("{0}")]
+    Uniqueness(String),
+    /// A value refers to a resource that does not exist (e.g. an unknown group member).
+    #[error("{0}")]
+    InvalidReference(String),
+    /// A filter that cannot be evaluated (RFC 7644 §3.12 `invalidFilter`).
+    #[error("{0}")]
+    InvalidFilter(String),
+    /// The resource does not exist (or is not visible to this tenant).
+    #[error("resource not found")]
+    NotFound,
+    /// A query that must return a row returned none.
+    #[error("a row that must exist was not found")]
+    RowMissing,
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl,
+    /// Data in the database could not be decoded.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into [`StoreError::Uniqueness`] with `detail`;
+    /// passes every other error through.
+    pub fn on_unique(self, detail: impl FnOnce() -> String) -> Self {
+        match &self {
+            StoreError::Database(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                StoreError::Uniqueness(detail())
+            }
+            _ => self,
+        }
+    }
+}

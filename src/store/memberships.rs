@@ -1,0 +1,170 @@
+//! Group membership (`group_members`): the single source of both `Group.members` and the
+//! read-only `User.groups` (RFC 7643 §4.1.2), so the two can never disagree.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+use sqlx::FromRow;
+
+use super::db::{Tx, args};
+use super::sql::placeholders;
+use super::{StoreError, groups, users};
+use crate::scim::resource::now;
+
+/// Replaces the members of a group with `members` (SCIM `members` values).
+/// Every member must be an existing user or group of the tenant.
+pub async fn replace(
+    tx: &mut Tx,
+    tenant: &str,
+    group_id: &str,
+    members: &[Value],
+) -> Result<(), StoreError> {
+    let wanted = resolve(tx, tenant, group_id, members).await?;
+    tx.execute(
+        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2",
+        args![tenant, group_id],
+    )
+    .await?;
+    for (member_id, is_group) in wanted {
+        let (user_id, member_group_id) = if is_group {
+            (None, Some(member_id.clone()))
+        } else {
+            (Some(member_id.clone()), None)
+        };
+        tx.execute(
+            "INSERT INTO group_members (tenant_id, group_id, member_id, user_id, member_group_id) VALUES ($1, $2, $3, $4, $5)",
+            args![tenant, group_id, member_id, user_id, member_group_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Resolves member values to `(id, is_group)`, refusing unknown ids (`invalidValue`).
+async fn resolve(
+    tx: &mut Tx,
+    tenant: &str,
+    group_id: &str,
+    members: &[Value],
+) -> Result<Vec<(String, bool)>, StoreError> {
+    let mut ids: Vec<String> = members
+        .iter()
+        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.iter().any(|id| id == group_id) {
+        return Err(StoreError::InvalidReference(
+            "a group cannot be a member of itself".into(),
+        ));
+    }
+    let user_ids = users::existing(tx, tenant, &ids).await?;
+    let group_ids = groups::existing(tx, tenant, &ids).await?;
+    ids.into_iter()
+        .map(|id| {
+            if user_ids.contains(&id) {
+                Ok((id, false))
+            } else if group_ids.contains(&id) {
+                Ok((id, true))
+            } else {
+                Err(StoreError::InvalidReference(format!(
+                    "member \"{id}\" is not an existing User or Group"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Marks every group that has `member_id` as a member as modified, before that member is removed.
+pub async fn touch_groups_of_member(
+    tx: &mut Tx,
+    tenant: &str,
+    member_id: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE groups SET version = version + 1, last_modified = $3 \
+         WHERE tenant_id = $1 AND id IN (SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2)",
+        args![tenant, member_id, now()],
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct GroupOfUser {
+    user_id: String,
+    group_id: String,
+    display_name: String,
+}
+
+/// `User.groups` for each of `user_ids`: direct memberships, ordered by group name.
+pub async fn groups_of_users(
+    tx: &mut Tx,
+    tenant: &str,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<Value>>, StoreError> {
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT gm.user_id AS user_id, g.id AS group_id, g.display_name AS display_name \
+         FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
+         WHERE gm.tenant_id = $1 AND gm.user_id IN ({}) ORDER BY g.display_name, g.id",
+        placeholders(2, user_ids.len())
+    );
+    let mut params = args![tenant];
+    params.extend(user_ids.iter().map(|id| id.clone().into()));
+    for row in tx.fetch_all::<GroupOfUser>(&sql, params).await? {
+        out.entry(row.user_id)
+            .or_default()
+            .push(json!({"value": row.group_id, "display": row.display_name, "type": "direct"}));
+    }
+    Ok(out)
+}
+
+#[derive(FromRow)]
+struct MemberRow {
+    group_id: String,
+    member_id: String,
+    is_user: bool,
+    display: Option<String>,
+}
+
+/// `Group.members` for each of `group_ids`, ordered by member id.
+pub async fn members_of_groups(
+    tx: &mut Tx,
+    tenant: &str,
+    group_ids: &[String],
+) -> Result<HashMap<String, Vec<Value>>, StoreError> {
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    if group_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT gm.group_id AS group_id, gm.member_id AS member_id, gm.user_id IS NOT NULL AS is_user, \
+                COALESCE(u.display_name, u.user_name, mg.display_name) AS display \
+         FROM group_members gm \
+         LEFT JOIN users u ON u.tenant_id = gm.tenant_id AND u.id = gm.user_id \
+         LEFT JOIN groups mg ON mg.tenant_id = gm.tenant_id AND mg.id = gm.member_group_id \
+         WHERE gm.tenant_id = $1 AND gm.group_id IN ({}) ORDER BY gm.group_id, gm.member_id",
+        placeholders(2, group_ids.len())
+    );
+    let mut params = args![tenant];
+    params.extend(group_ids.iter().map(|id| id.clone().into()));
+    for row in tx.fetch_all::<MemberRow>(&sql, params).await? {
+        let mut member = Map::new();
+        member.insert("value".into(), Value::String(row.member_id));
+        if let Some(display) = row.display {
+            member.insert("display".into(), Value::String(display));
+        }
+        member.insert(
+            "type".into(),
+            Value::String(if row.is_user { "User" } else { "Group" }.into()),
+        );
+        out.entry(row.group_id)
+            .or_default()
+            .push(Value::Object(member));
+    }
+    Ok(out)
+}

@@ -1,0 +1,276 @@
+//! How a User's canonical attributes map onto the `users` and `user_values` tables: single-valued
+//! attributes get columns (so they can be indexed and filtered), multi-valued ones get one row
+//! per value, and anything else the schema allows is kept in `extra` so a round trip loses nothing.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
+
+use crate::scim::resource::{Meta, Resource};
+use crate::scim::schema::ENTERPRISE_USER;
+
+/// A single-valued string attribute stored in its own column.
+#[derive(Debug)]
+pub struct TextColumn {
+    /// `None` for the core schema, or the extension URN.
+    pub extension: Option<&'static str>,
+    pub attr: &'static str,
+    pub sub: Option<&'static str>,
+    pub column: &'static str,
+}
+
+const fn core(attr: &'static str, sub: Option<&'static str>, column: &'static str) -> TextColumn {
+    TextColumn {
+        extension: None,
+        attr,
+        sub,
+        column,
+    }
+}
+const fn ent(attr: &'static str, column: &'static str) -> TextColumn {
+    TextColumn {
+        extension: Some(ENTERPRISE_USER.id),
+        attr,
+        sub: None,
+        column,
+    }
+}
+
+/// Index of `userName` in [`USER_TEXT_COLUMNS`].
+pub const USER_NAME: usize = 0;
+
+/// Every text column of `users`, in the order used by the SQL below.
+pub const USER_TEXT_COLUMNS: &[TextColumn] = &[
+    core("userName", None, "user_name"),
+    core("externalId", None, "external_id"),
+    core("displayName", None, "display_name"),
+    core("nickName", None, "nick_name"),
+    core("profileUrl", None, "profile_url"),
+    core("title", None, "title"),
+    core("userType", None, "user_type"),
+    core("preferredLanguage", None, "preferred_language"),
+    core("locale", None, "locale"),
+    core("timezone", None, "timezone"),
+    core("name", Some("formatted"), "name_formatted"),
+    core("name", Some("familyName"), "name_family_name"),
+    core("name", Some("givenName"), "name_given_name"),
+    core("name", Some("middleName"), "name_middle_name"),
+    core("name", Some("honorificPrefix"), "name_honorific_prefix"),
+    core("name", Some("honorificSuffix"), "name_honorific_suffix"),
+    ent("employeeNumber", "employee_number"),
+    ent("costCenter", "cost_center"),
+    ent("organization", "organization"),
+    ent("division", "division"),
+    ent("department", "department"),
+];
+
+/// Multi-valued User attributes stored in `user_values` (RFC 7643 §4.1.2).
+pub const USER_VALUE_ATTRS: &[&str] = &[
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
+
+/// The `SELECT` list for a user row, aliased `u`.
+pub static USER_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let mut cols: Vec<String> = USER_TEXT_COLUMNS
+        .iter()
+        .map(|c| format!("u.{}", c.column))
+        .collect();
+    cols.extend(
+        [
+            "u.id",
+            "u.active",
+            "u.manager_id",
+            "u.extra",
+            "u.created",
+            "u.last_modified",
+            "u.version",
+            "(SELECT m.display_name FROM users m WHERE m.tenant_id = u.tenant_id AND m.id = u.manager_id) AS manager_display",
+        ]
+        .map(String::from),
+    );
+    cols.join(", ")
+});
+
+/// A decoded `users` row.
+#[derive(Debug)]
+pub struct UserRow {
+    pub id: String,
+    pub text: Vec<Option<String>>,
+    pub active: bool,
+    pub manager_id: Option<String>,
+    pub manager_display: Option<String>,
+    pub extra: Value,
+    pub meta: Meta,
+}
+
+impl<'r, R: Row> FromRow<'r, R> for UserRow
+where
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    Json<Value>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let text = USER_TEXT_COLUMNS
+            .iter()
+            .map(|c| row.try_get::<Option<String>, _>(c.column))
+            .collect::<Result<_, _>>()?;
+        Ok(UserRow {
+            id: row.try_get("id")?,
+            text,
+            active: row.try_get("active")?,
+            manager_id: row.try_get("manager_id")?,
+            manager_display: row.try_get("manager_display")?,
+            extra: row.try_get::<Json<Value>, _>("extra")?.0,
+            meta: Meta {
+                created: row.try_get("created")?,
+                last_modified: row.try_get("last_modified")?,
+                version: row.try_get("version")?,
+            },
+        })
+    }
+}
+
+/// The column values of one user, taken out of its canonical attributes.
+#[derive(Debug)]
+pub struct UserColumns {
+    pub text: Vec<Option<String>>,
+    pub active: bool,
+    pub manager_id: Option<String>,
+    /// Attributes without a column of their own.
+    pub extra: Map<String, Value>,
+    /// Multi-valued attributes, by attribute name, in client order.
+    pub values: Vec<(&'static str, Vec<Value>)>,
+}
+
+/// Splits canonical attributes into columns, value rows and `extra`.
+/// `password` and read-only attributes such as `groups` must already be removed.
+pub fn split(mut attrs: Map<String, Value>) -> UserColumns {
+    let text = USER_TEXT_COLUMNS
+        .iter()
+        .map(|c| take_text(&mut attrs, c))
+        .collect();
+    // RFC 7643 §4.1.1 gives `active` no default; a provisioned account without it is treated as
+    // enabled, as identity providers expect.
+    let active = attrs
+        .remove("active")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+    let manager_id = attrs
+        .get_mut(ENTERPRISE_USER.id)
+        .and_then(Value::as_object_mut)
+        .and_then(|ext| ext.remove("manager"))
+        .and_then(|m| m.get("value").and_then(Value::as_str).map(str::to_owned));
+    let values = USER_VALUE_ATTRS
+        .iter()
+        .filter_map(|name| match attrs.remove(*name) {
+            Some(Value::Array(items)) => Some((*name, items)),
+            _ => None,
+        })
+        .collect();
+    drop_empty_objects(&mut attrs);
+    UserColumns {
+        text,
+        active,
+        manager_id,
+        extra: attrs,
+        values,
+    }
+}
+
+fn take_text(attrs: &mut Map<String, Value>, c: &TextColumn) -> Option<String> {
+    let container = match c.extension {
+        None => attrs,
+        Some(urn) => attrs.get_mut(urn)?.as_object_mut()?,
+    };
+    let value = match c.sub {
+        None => container.remove(c.attr)?,
+        Some(sub) => container.get_mut(c.attr)?.as_object_mut()?.remove(sub)?,
+    };
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn drop_empty_objects(attrs: &mut Map<String, Value>) {
+    attrs.retain(|_, v| !matches!(v, Value::Object(o) if o.is_empty()));
+    for v in attrs.values_mut() {
+        if let Value::Object(o) = v {
+            o.retain(|_, v| !matches!(v, Value::Object(o) if o.is_empty()));
+        }
+    }
+    attrs.retain(|_, v| !matches!(v, Value::Object(o) if o.is_empty()));
+}
+
+/// Rebuilds the canonical resource from a row, its value rows and its group memberships.
+pub fn assemble(row: UserRow, values: Vec<(String, Value)>, groups: Vec<Value>) -> Resource {
+    let mut attrs = match row.extra {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    for (c, text) in USER_TEXT_COLUMNS.iter().zip(row.text) {
+        let Some(text) = text else { continue };
+        let container = match c.extension {
+            None => &mut attrs,
+            Some(urn) => object_entry(&mut attrs, urn),
+        };
+        match c.sub {
+            None => {
+                container.insert(c.attr.to_owned(), Value::String(text));
+            }
+            Some(sub) => {
+                object_entry(container, c.attr).insert(sub.to_owned(), Value::String(text));
+            }
+        }
+    }
+    attrs.insert("active".into(), Value::Bool(row.active));
+    if let Some(manager_id) = row.manager_id {
+        let mut manager = Map::new();
+        manager.insert("value".into(), Value::String(manager_id));
+        if let Some(display) = row.manager_display {
+            manager.insert("displayName".into(), Value::String(display));
+        }
+        object_entry(&mut attrs, ENTERPRISE_USER.id)
+            .insert("manager".into(), Value::Object(manager));
+    }
+    for (attr, value) in values {
+        let entry = attrs
+            .entry(attr)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = entry {
+            items.push(value);
+        }
+    }
+    if !groups.is_empty() {
+        attrs.insert("groups".into(), Value::Array(groups));
+    }
+    Resource {
+        id: row.id,
+        meta: row.meta,
+        attrs,
+    }
+}
+
+fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(o) => o,
+        _ => unreachable!("entry was just made an object"),
+    }
+}

@@ -1,0 +1,261 @@
+//! Users: create, read, list, update and delete, each in one transaction.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::db::{Db, Tx, args};
+use super::filter_sql;
+use super::memberships;
+use super::sql::{SqlBuilder, placeholders};
+use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
+use super::user_values;
+use super::{ListQuery, Page, StoreError};
+use crate::password;
+use crate::scim::resource::{Resource, now};
+
+fn taken(user_name: &str) -> impl FnOnce() -> String + '_ {
+    move || format!("userName \"{user_name}\" is already taken")
+}
+
+/// Inserts a new user from canonical attributes (may include a plain `password`).
+pub async fn create(
+    db: &Db,
+    tenant: &str,
+    mut attrs: Map<String, Value>,
+) -> Result<Resource, StoreError> {
+    let password_hash = take_password(&mut attrs).await?;
+    attrs.remove("groups");
+    let cols = user_row::split(attrs);
+    let user_name = user_name(&cols)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    let mut tx = db.write().await?;
+    let mut sql = SqlBuilder::default();
+    sql.push("INSERT INTO users (tenant_id, id, user_name_norm, active, password_hash, manager_id, extra, created, last_modified, version");
+    for c in USER_TEXT_COLUMNS {
+        sql.push(", ").push(c.column);
+    }
+    sql.push(") VALUES (");
+    sql.bind(tenant)
+        .push(", ")
+        .bind(id.as_str())
+        .push(", ")
+        .bind(user_name.to_lowercase());
+    sql.push(", ")
+        .bind(cols.active)
+        .push(", ")
+        .bind(password_hash)
+        .push(", ")
+        .bind(cols.manager_id.clone());
+    sql.push(", ")
+        .bind(Value::Object(cols.extra.clone()))
+        .push(", ")
+        .bind(at)
+        .push(", ")
+        .bind(at)
+        .push(", ")
+        .bind(1_i64);
+    for text in &cols.text {
+        sql.push(", ").bind(text.clone());
+    }
+    sql.push(")");
+    tx.execute(&sql.sql, sql.args)
+        .await
+        .map_err(|e| e.on_unique(taken(&user_name)))?;
+    user_values::replace(&mut tx, tenant, &id, cols.values).await?;
+    let user = load(&mut tx, tenant, &id)
+        .await?
+        .ok_or(StoreError::RowMissing)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Reads one user.
+pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
+    let mut tx = db.read().await?;
+    let user = load(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Reads, changes and writes one user in a single write transaction, so concurrent updates
+/// serialize instead of losing each other's changes. `change` receives the current resource and
+/// returns the new canonical attributes (`password` in plain text if it is to be set).
+pub async fn update<E: From<StoreError>>(
+    db: &Db,
+    tenant: &str,
+    id: &str,
+    change: impl FnOnce(Resource) -> Result<Map<String, Value>, E>,
+) -> Result<Resource, E> {
+    let mut tx = db.write().await?;
+    let current = lock_and_load(&mut tx, tenant, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let version = current.meta.version;
+    let mut attrs = change(current)?;
+    let password_hash = take_password(&mut attrs).await?;
+    attrs.remove("groups");
+    let cols = user_row::split(attrs);
+    let user_name = user_name(&cols)?;
+    let mut sql = SqlBuilder::default();
+    sql.push("UPDATE users SET user_name_norm = ")
+        .bind(user_name.to_lowercase());
+    sql.push(", active = ").bind(cols.active);
+    sql.push(", manager_id = ").bind(cols.manager_id.clone());
+    sql.push(", extra = ")
+        .bind(Value::Object(cols.extra.clone()));
+    sql.push(", last_modified = ").bind(now());
+    sql.push(", version = ").bind(version + 1);
+    if let Some(hash) = password_hash {
+        sql.push(", password_hash = ").bind(hash);
+    }
+    for (c, text) in USER_TEXT_COLUMNS.iter().zip(&cols.text) {
+        sql.push(", ").push(c.column).push(" = ").bind(text.clone());
+    }
+    sql.push(" WHERE tenant_id = ")
+        .bind(tenant)
+        .push(" AND id = ")
+        .bind(id);
+    tx.execute(&sql.sql, sql.args)
+        .await
+        .map_err(|e| e.on_unique(taken(&user_name)))?;
+    user_values::replace(&mut tx, tenant, id, cols.values).await?;
+    let user = load(&mut tx, tenant, id)
+        .await?
+        .ok_or(StoreError::RowMissing)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Deletes a user with its values and memberships; `false` if it did not exist.
+pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
+    let deleted = tx
+        .execute(
+            "DELETE FROM users WHERE tenant_id = $1 AND id = $2",
+            args![tenant, id],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(deleted > 0)
+}
+
+/// Lists users matching the query, in a stable order (creation time, then id).
+pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, StoreError> {
+    let mut tx = db.read().await?;
+    let mut filter = SqlBuilder::default();
+    filter.push("u.tenant_id = ").bind(tenant);
+    if let Some(f) = &query.filter {
+        filter.push(" AND (");
+        filter_sql::user_filter(f, tx.dialect(), &mut filter)?;
+        filter.push(")");
+    }
+    let (total,): (i64,) = tx
+        .fetch_one(
+            &format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql),
+            filter.args.clone(),
+        )
+        .await?;
+    let mut resources = Vec::new();
+    if query.count > 0 {
+        let mut sql = filter;
+        sql.sql = format!(
+            "SELECT {} FROM users u WHERE {} ORDER BY u.created, u.id LIMIT ",
+            *USER_SELECT, sql.sql
+        );
+        sql.bind(query.count)
+            .push(" OFFSET ")
+            .bind(query.start_index - 1);
+        let rows: Vec<UserRow> = tx.fetch_all(&sql.sql, sql.args).await?;
+        resources = assemble_all(&mut tx, tenant, rows).await?;
+    }
+    tx.commit().await?;
+    Ok(Page { total, resources })
+}
+
+/// Loads one user, or `None`.
+async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
+        *USER_SELECT
+    );
+    let Some(row) = tx
+        .fetch_optional::<UserRow>(&sql, args![tenant, id])
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(assemble_all(tx, tenant, vec![row]).await?.pop())
+}
+
+/// Loads one user for update; on PostgreSQL the row is locked until the transaction ends
+/// (SQLite's `BEGIN IMMEDIATE` already holds the database write lock).
+async fn lock_and_load(
+    tx: &mut Tx,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<Resource>, StoreError> {
+    if tx.dialect() == super::db::Dialect::Postgres {
+        tx.execute(
+            "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+            args![tenant, id],
+        )
+        .await?;
+    }
+    load(tx, tenant, id).await
+}
+
+async fn assemble_all(
+    tx: &mut Tx,
+    tenant: &str,
+    rows: Vec<UserRow>,
+) -> Result<Vec<Resource>, StoreError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut values: HashMap<String, Vec<(String, Value)>> = HashMap::new();
+    for (user_id, attr, value) in user_values::load(tx, tenant, &ids).await? {
+        values.entry(user_id).or_default().push((attr, value));
+    }
+    let mut groups = memberships::groups_of_users(tx, tenant, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let v = values.remove(&row.id).unwrap_or_default();
+            let g = groups.remove(&row.id).unwrap_or_default();
+            user_row::assemble(row, v, g)
+        })
+        .collect())
+}
+
+fn user_name(cols: &user_row::UserColumns) -> Result<String, StoreError> {
+    cols.text[user_row::USER_NAME]
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("a user without userName reached the store".into()))
+}
+
+async fn take_password(attrs: &mut Map<String, Value>) -> Result<Option<String>, StoreError> {
+    match attrs.remove("password") {
+        Some(Value::String(plain)) => Ok(Some(password::hash(plain).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// Ids of the users among `ids` that exist.
+pub async fn existing(
+    tx: &mut Tx,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE tenant_id = $1 AND id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut params = args![tenant];
+    params.extend(ids.iter().map(|id| id.clone().into()));
+    let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
