@@ -18,6 +18,7 @@ type GroupBody = ScimJson<Doc<docs::Group>>;
 /// A created Group.
 #[derive(ApiResponse)]
 pub enum Created {
+    /// The created Group, with its URL in `Location`.
     #[oai(status = 201)]
     Created(
         GroupBody,
@@ -29,6 +30,7 @@ pub enum Created {
 /// A Group.
 #[derive(ApiResponse)]
 pub enum Found {
+    /// The Group.
     #[oai(status = 200)]
     Ok(
         GroupBody,
@@ -40,12 +42,14 @@ pub enum Found {
 /// A patched Group.
 #[derive(ApiResponse)]
 pub enum Patched {
+    /// The Group.
     #[oai(status = 200)]
     Ok(
         GroupBody,
         #[oai(header = "Location")] String,
         #[oai(header = "ETag")] String,
     ),
+    /// Applied; no body unless `attributes` or `excludedAttributes` were given.
     #[oai(status = 204)]
     NoContent(#[oai(header = "ETag")] String),
 }
@@ -53,6 +57,7 @@ pub enum Patched {
 /// A Group was deleted.
 #[derive(ApiResponse)]
 pub enum Deleted {
+    /// Deleted.
     #[oai(status = 204)]
     NoContent,
 }

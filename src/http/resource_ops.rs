@@ -131,6 +131,15 @@ pub async fn create(
     Ok(render(state, kind, &resource, &Projection::default()))
 }
 
+/// Resource ids are UUIDs the server assigned; anything else cannot exist, and is answered
+/// without a database round trip.
+fn known_id(kind: Kind, id: &str) -> Result<(), ScimError> {
+    match uuid::Uuid::try_parse(id) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ScimError::not_found(kind.rt().name, id)),
+    }
+}
+
 /// RFC 7644 §3.4.1: reads one resource.
 pub async fn get(
     state: &AppState,
@@ -139,6 +148,7 @@ pub async fn get(
     id: &str,
     attrs: Attrs<'_>,
 ) -> Result<Rendered, ScimError> {
+    known_id(kind, id)?;
     let projection = projection(attrs.attributes, attrs.excluded)?;
     let resource = kind
         .get(state, tenant, id)
@@ -156,6 +166,7 @@ pub async fn replace(
     id: &str,
     body: &Value,
 ) -> Result<Rendered, ScimError> {
+    known_id(kind, id)?;
     if let Some(body_id) = body.get("id").and_then(Value::as_str)
         && body_id != id
     {
@@ -181,6 +192,7 @@ pub async fn patch(
     body: &Value,
     attrs: Attrs<'_>,
 ) -> Result<Rendered, ScimError> {
+    known_id(kind, id)?;
     let projection = projection(attrs.attributes, attrs.excluded)?;
     let ops = patch::parse(body)?;
     let rt = kind.rt();
@@ -200,6 +212,7 @@ pub async fn patch(
 
 /// RFC 7644 §3.6: deletes a resource.
 pub async fn delete(state: &AppState, tenant: &str, kind: Kind, id: &str) -> Result<(), ScimError> {
+    known_id(kind, id)?;
     if kind.delete(state, tenant, id).await? {
         Ok(())
     } else {

@@ -18,6 +18,7 @@ type UserBody = ScimJson<Doc<docs::User>>;
 /// A created User.
 #[derive(ApiResponse)]
 pub enum Created {
+    /// The created User, with its URL in `Location`.
     #[oai(status = 201)]
     Created(
         UserBody,
@@ -29,6 +30,7 @@ pub enum Created {
 /// A User.
 #[derive(ApiResponse)]
 pub enum Found {
+    /// The User.
     #[oai(status = 200)]
     Ok(
         UserBody,
@@ -40,6 +42,7 @@ pub enum Found {
 /// A User was deleted.
 #[derive(ApiResponse)]
 pub enum Deleted {
+    /// Deleted.
     #[oai(status = 204)]
     NoContent,
 }

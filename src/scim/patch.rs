@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::error::ProtocolError;
 use super::filter::{AttrPath, CompValue, CompareOp, Filter, PatchPath, matches, parse_patch_path};
+use super::resource::object_entry;
 use super::schema::{AttributeDef, COMMON_ATTRIBUTES, Mutability, ResourceTypeDef, SchemaDef};
 use super::validate::{self, Mode};
 
@@ -558,15 +559,4 @@ fn upsert_element(filter: &Filter, sub: Option<&AttributeDef>, op: &Operation) -
     element.insert(path.name.clone(), Value::String(s.clone()));
     element.insert(sub.name.to_owned(), op.value.clone()?);
     Some(Value::Object(element))
-}
-
-fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    match entry {
-        Value::Object(o) => o,
-        _ => unreachable!("entry was just made an object"),
-    }
 }

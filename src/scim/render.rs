@@ -23,8 +23,19 @@ pub fn resource_json(
     let mut out = Map::new();
     out.insert("schemas".into(), Value::Array(schemas));
     out.insert("id".into(), Value::String(resource.id.clone()));
+    // Schema order (RFC 7643 §8 shows resources this way), then extensions, then anything else.
+    let order = std::iter::once("externalId")
+        .chain(rt.schema.attributes.iter().map(|a| a.name))
+        .chain(rt.extensions.iter().map(|(s, _)| s.id));
+    for key in order {
+        if let Some(value) = resource.attrs.get(key) {
+            out.insert(key.to_owned(), value.clone());
+        }
+    }
     for (key, value) in &resource.attrs {
-        out.insert(key.clone(), value.clone());
+        if !out.contains_key(key) {
+            out.insert(key.clone(), value.clone());
+        }
     }
     add_refs(&mut out, base_url);
     let location = format!("{base_url}{}/{}", rt.endpoint, resource.id);

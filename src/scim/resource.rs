@@ -40,3 +40,15 @@ pub fn now() -> DateTime<Utc> {
 pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// The object stored under `key`, created (or replacing a non-object) if needed.
+pub fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(o) => o,
+        _ => unreachable!("the entry was just made an object"),
+    }
+}

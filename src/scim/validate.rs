@@ -12,6 +12,7 @@ use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use super::error::ProtocolError;
+use super::resource::object_entry;
 use super::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
 
 /// Whether a body is a whole resource (POST, PUT) or a fragment (a PATCH value).
@@ -75,9 +76,9 @@ fn put(out: &mut Map<String, Value>, name: &str, value: Option<Value>) {
 fn external_id(value: &Value) -> Result<Option<Value>, ProtocolError> {
     match value {
         Value::Null => Ok(None),
-        Value::String(_) => Ok(Some(value.clone())),
+        Value::String(s) if !s.contains('\0') => Ok(Some(value.clone())),
         _ => Err(ProtocolError::InvalidValue(
-            "externalId must be a string".into(),
+            "externalId must be a string without NUL characters".into(),
         )),
     }
 }
@@ -115,16 +116,7 @@ fn extension_entry<'a>(
     out: &'a mut Map<String, Value>,
     ext: &SchemaDef,
 ) -> &'a mut Map<String, Value> {
-    let entry = out
-        .entry(ext.id)
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    match entry {
-        Value::Object(map) => map,
-        _ => unreachable!("entry was just made an object"),
-    }
+    object_entry(out, ext.id)
 }
 
 /// `urn:…:User:department` or `urn:…:User:name.givenName`: an attribute named with its schema URN
@@ -227,6 +219,10 @@ fn single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolEr
     Ok(Some(match def.attr_type {
         AttrType::Complex => return complex(def, value),
         AttrType::String | AttrType::Reference | AttrType::Binary => match value {
+            // PostgreSQL cannot store U+0000 in text; no SCIM attribute needs it.
+            Value::String(s) if s.contains('\0') => {
+                return Err(wrong("a string without NUL characters"));
+            }
             Value::String(_) => value.clone(),
             Value::Null => return Ok(None),
             _ => return Err(wrong("a string")),

@@ -152,6 +152,11 @@ fn compare(
     d: Dialect,
     out: &mut SqlBuilder,
 ) -> Result<(), StoreError> {
+    if matches!(value, CompValue::String(s) if s.contains('\0')) {
+        return Err(invalid(
+            "filter values cannot contain NUL characters".into(),
+        ));
+    }
     if let CompValue::Null = value {
         return match op {
             CompareOp::Eq => {

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use sqlx::types::Json;
 
 use super::db::{Db, Dialect, Tx, args};
-use super::sql::{SqlBuilder, placeholders};
+use super::sql::SqlBuilder;
 use super::{ListQuery, Page, StoreError, filter_sql, memberships};
 use crate::scim::resource::{Meta, Resource, now};
 
@@ -214,23 +214,4 @@ async fn assemble_all(
             }
         })
         .collect())
-}
-
-/// Ids of the groups among `ids` that exist.
-pub async fn existing(
-    tx: &mut Tx,
-    tenant: &str,
-    ids: &[String],
-) -> Result<Vec<String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT id FROM groups WHERE tenant_id = $1 AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let mut params = args![tenant];
-    params.extend(ids.iter().map(|id| id.clone().into()));
-    let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 use sqlx::FromRow;
 
+use super::StoreError;
 use super::db::{Tx, args};
 use super::sql::placeholders;
-use super::{StoreError, groups, users};
 use crate::scim::resource::now;
 
 /// Replaces the members of a group with `members` (SCIM `members` values).
@@ -58,8 +58,8 @@ async fn resolve(
             "a group cannot be a member of itself".into(),
         ));
     }
-    let user_ids = users::existing(tx, tenant, &ids).await?;
-    let group_ids = groups::existing(tx, tenant, &ids).await?;
+    let user_ids = existing(tx, "users", tenant, &ids).await?;
+    let group_ids = existing(tx, "groups", tenant, &ids).await?;
     ids.into_iter()
         .map(|id| {
             if user_ids.contains(&id) {
@@ -73,6 +73,26 @@ async fn resolve(
             }
         })
         .collect()
+}
+
+/// Which of `ids` exist in `table` (`users` or `groups`).
+async fn existing(
+    tx: &mut Tx,
+    table: &'static str,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM {table} WHERE tenant_id = $1 AND id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut params = args![tenant];
+    params.extend(ids.iter().map(|id| id.clone().into()));
+    let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Marks every group that has `member_id` as a member as modified, before that member is removed.

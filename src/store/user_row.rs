@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
-use crate::scim::resource::{Meta, Resource};
+use crate::scim::resource::{Meta, Resource, object_entry};
 use crate::scim::schema::ENTERPRISE_USER;
 
 /// A single-valued string attribute stored in its own column.
@@ -261,16 +261,5 @@ pub fn assemble(row: UserRow, values: Vec<(String, Value)>, groups: Vec<Value>) 
         id: row.id,
         meta: row.meta,
         attrs,
-    }
-}
-
-fn object_entry<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    match entry {
-        Value::Object(o) => o,
-        _ => unreachable!("entry was just made an object"),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::db::{Db, Tx, args};
 use super::filter_sql;
 use super::memberships;
-use super::sql::{SqlBuilder, placeholders};
+use super::sql::SqlBuilder;
 use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
 use super::user_values;
 use super::{ListQuery, Page, StoreError};
@@ -239,23 +239,4 @@ async fn take_password(attrs: &mut Map<String, Value>) -> Result<Option<String>,
         Some(Value::String(plain)) => Ok(Some(password::hash(plain).await?)),
         _ => Ok(None),
     }
-}
-
-/// Ids of the users among `ids` that exist.
-pub async fn existing(
-    tx: &mut Tx,
-    tenant: &str,
-    ids: &[String],
-) -> Result<Vec<String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT id FROM users WHERE tenant_id = $1 AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let mut params = args![tenant];
-    params.extend(ids.iter().map(|id| id.clone().into()));
-    let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -14,8 +14,14 @@ async fn get_users_with(app: &TestApp, authorization: Option<&str>) -> reqwest::
 }
 
 async fn assert_unauthorized(resp: reqwest::Response) {
-    let challenge = resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
-    assert!(challenge.is_some_and(|c| c.starts_with("Bearer")), "WWW-Authenticate: Bearer");
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(
+        challenge.is_some_and(|c| c.starts_with("Bearer")),
+        "WWW-Authenticate: Bearer"
+    );
     assert_scim_error(resp, 401, None).await;
 }
 
@@ -29,7 +35,10 @@ async fn requests_without_a_valid_token_get_401_with_a_bearer_challenge() {
         (Some("Bearer".to_owned()), "no token"),
         (Some("Bearer not-a-jwt".to_owned()), "malformed token"),
         (Some(format!("Bearer {}x", app.token)), "bad signature"),
-        (Some(format!("Bearer {}", other.token)), "token of another server"),
+        (
+            Some(format!("Bearer {}", other.token)),
+            "token of another server",
+        ),
     ];
     for (header, reason) in cases {
         let resp = get_users_with(&app, header.as_deref()).await;
@@ -41,8 +50,21 @@ async fn requests_without_a_valid_token_get_401_with_a_bearer_challenge() {
 #[tokio::test]
 async fn every_scim_endpoint_requires_a_token() {
     let app = TestApp::spawn().await;
-    for path in ["/Users", "/Users/x", "/Groups", "/Groups/x", "/ServiceProviderConfig", "/ResourceTypes", "/Schemas"] {
-        let resp = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    for path in [
+        "/Users",
+        "/Users/x",
+        "/Groups",
+        "/Groups/x",
+        "/ServiceProviderConfig",
+        "/ResourceTypes",
+        "/Schemas",
+    ] {
+        let resp = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
     }
     let resp = app
@@ -60,7 +82,12 @@ async fn every_scim_endpoint_requires_a_token() {
 #[tokio::test]
 async fn an_expired_token_is_refused() {
     let app = TestApp::spawn().await;
-    let expired = app.state.auth.issue("old", Some(Duration::seconds(-5))).await.unwrap();
+    let expired = app
+        .state
+        .auth
+        .issue("old", Some(Duration::seconds(-5)))
+        .await
+        .unwrap();
 
     let resp = get_users_with(&app, Some(&format!("Bearer {expired}"))).await;
 
@@ -75,14 +102,26 @@ async fn a_revoked_token_stops_working_at_once() {
     let app = TestApp::spawn().await;
     let token = app.state.auth.issue("okta", None).await.unwrap();
     let bearer = format!("Bearer {token}");
-    assert_eq!(get_users_with(&app, Some(&bearer)).await.status(), StatusCode::OK);
+    assert_eq!(
+        get_users_with(&app, Some(&bearer)).await.status(),
+        StatusCode::OK
+    );
 
-    assert!(scimd::store::tokens::revoke(&app.state.db, "default", "okta").await.unwrap());
+    assert!(
+        scimd::store::tokens::revoke(&app.state.db, "default", "okta")
+            .await
+            .unwrap()
+    );
 
     let resp = get_users_with(&app, Some(&bearer)).await;
     let err = assert_scim_error(resp, 401, None).await;
     assert!(err["detail"].as_str().unwrap().contains("revoked"), "{err}");
-    assert_eq!(get_users_with(&app, Some(&format!("Bearer {}", app.token))).await.status(), StatusCode::OK);
+    assert_eq!(
+        get_users_with(&app, Some(&format!("Bearer {}", app.token)))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -91,7 +130,9 @@ async fn token_use_is_recorded() {
 
     get_users_with(&app, Some(&format!("Bearer {}", app.token))).await;
 
-    let tokens = scimd::store::tokens::list(&app.state.db, "default").await.unwrap();
+    let tokens = scimd::store::tokens::list(&app.state.db, "default")
+        .await
+        .unwrap();
     let test = tokens.iter().find(|t| t.name == "test").unwrap();
     assert!(test.last_used.is_some());
 }
@@ -100,7 +141,12 @@ async fn token_use_is_recorded() {
 async fn health_needs_no_token() {
     let app = TestApp::spawn().await;
 
-    let resp = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.text().await.unwrap(), "ok");

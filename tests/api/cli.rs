@@ -26,10 +26,17 @@ async fn token_create_prints_only_the_token_and_works_before_the_server_ever_ran
     let url = fresh_database_url().await;
 
     // Act
-    let created = scimd(&url, &["token", "create", "--name", "okta", "--expires-in", "30"]);
+    let created = scimd(
+        &url,
+        &["token", "create", "--name", "okta", "--expires-in", "30"],
+    );
 
     // Assert
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let out = stdout(&created);
     let token = out.trim_end_matches('\n');
     assert!(!token.contains('\n'), "one line: {out:?}");
@@ -43,7 +50,9 @@ async fn token_create_prints_only_the_token_and_works_before_the_server_ever_ran
 async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
     // Arrange: a token made by the CLI, then a server on the same database.
     let url = fresh_database_url().await;
-    let token = stdout(&scimd(&url, &["token", "create", "--name", "entra"])).trim().to_owned();
+    let token = stdout(&scimd(&url, &["token", "create", "--name", "entra"]))
+        .trim()
+        .to_owned();
     let db = scimd::cli::open(&url, &Default::default()).await.unwrap();
     let args = scimd::config::ServeArgs {
         listen: "127.0.0.1:0".into(),
@@ -53,7 +62,9 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
         db_max_connections: 4,
         sqlite_synchronous: scimd::config::SqliteSync::Normal,
     };
-    let app = scimd::cli::serve::Application::build(db, &args, None).await.unwrap();
+    let app = scimd::cli::serve::Application::build(db, &args, None)
+        .await
+        .unwrap();
     let users = format!("http://{}/scim/v2/Users", app.addr());
     let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -77,7 +88,11 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
 #[tokio::test]
 async fn two_active_tokens_cannot_share_a_name() {
     let url = fresh_database_url().await;
-    assert!(scimd(&url, &["token", "create", "--name", "dup"]).status.success());
+    assert!(
+        scimd(&url, &["token", "create", "--name", "dup"])
+            .status
+            .success()
+    );
 
     let second = scimd(&url, &["token", "create", "--name", "dup"]);
 
@@ -93,6 +108,10 @@ async fn migrate_applies_migrations_and_is_idempotent() {
     let first = scimd(&url, &["migrate"]);
     let second = scimd(&url, &["migrate"]);
 
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(second.status.success());
 }

@@ -4,7 +4,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, scim_json};
+use crate::helpers::{
+    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, scim_json,
+};
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -49,15 +51,33 @@ async fn service_provider_config_advertises_every_capability_block() {
     assert!(spc["changePassword"]["supported"].is_boolean(), "{spc}");
     assert!(spc["sort"]["supported"].is_boolean(), "{spc}");
     assert!(spc["etag"]["supported"].is_boolean(), "{spc}");
-    let schemes = spc["authenticationSchemes"].as_array().expect("authenticationSchemes array");
+    let schemes = spc["authenticationSchemes"]
+        .as_array()
+        .expect("authenticationSchemes array");
     assert!(!schemes.is_empty(), "{spc}");
     for scheme in schemes {
         assert_eq!(scheme["type"], json!("oauthbearertoken"), "{scheme}");
-        assert!(scheme["name"].as_str().is_some_and(|s| !s.is_empty()), "{scheme}");
-        assert!(scheme["description"].as_str().is_some_and(|s| !s.is_empty()), "{scheme}");
+        assert!(
+            scheme["name"].as_str().is_some_and(|s| !s.is_empty()),
+            "{scheme}"
+        );
+        assert!(
+            scheme["description"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{scheme}"
+        );
     }
-    assert_eq!(spc["meta"]["resourceType"], json!("ServiceProviderConfig"), "{spc}");
-    assert_eq!(spc["meta"]["location"], json!(format!("{}/ServiceProviderConfig", app.base)), "{spc}");
+    assert_eq!(
+        spc["meta"]["resourceType"],
+        json!("ServiceProviderConfig"),
+        "{spc}"
+    );
+    assert_eq!(
+        spc["meta"]["location"],
+        json!(format!("{}/ServiceProviderConfig", app.base)),
+        "{spc}"
+    );
 }
 
 #[tokio::test]
@@ -81,8 +101,14 @@ async fn resource_types_list_user_first_with_schema_and_extensions() {
     assert_eq!(user["name"], json!("User"));
     assert_eq!(user["endpoint"], json!("/Users"));
     assert_eq!(user["schema"], json!(USER_SCHEMA));
-    assert_eq!(user["schemaExtensions"], json!([{"schema": ENTERPRISE, "required": false}]));
-    assert_eq!(user["meta"]["location"], json!(format!("{}/ResourceTypes/User", app.base)));
+    assert_eq!(
+        user["schemaExtensions"],
+        json!([{"schema": ENTERPRISE, "required": false}])
+    );
+    assert_eq!(
+        user["meta"]["location"],
+        json!(format!("{}/ResourceTypes/User", app.base))
+    );
     let group = &resources[1];
     assert_eq!(group["endpoint"], json!("/Groups"));
     assert_eq!(group["schema"], json!(GROUP_SCHEMA));
@@ -113,7 +139,10 @@ async fn unknown_resource_type_or_schema_is_a_scim_404() {
     let app = TestApp::spawn().await;
     let cases = [
         ("/ResourceTypes/Nope", "an unknown resource type"),
-        ("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Nope", "an unknown schema URN"),
+        (
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Nope",
+            "an unknown schema URN",
+        ),
         ("/Schemas/nope", "a schema id that is not a URN at all"),
     ];
 
@@ -145,14 +174,32 @@ async fn schemas_lists_the_three_schemas_with_user_name_characteristics() {
     expected.sort_unstable();
     assert_eq!(ids, expected);
     for schema in resources {
-        assert_eq!(schema["schemas"], json!([SCHEMA_SCHEMA]), "{}", schema["id"]);
-        assert!(schema["attributes"].as_array().is_some_and(|a| !a.is_empty()), "{}", schema["id"]);
+        assert_eq!(
+            schema["schemas"],
+            json!([SCHEMA_SCHEMA]),
+            "{}",
+            schema["id"]
+        );
+        assert!(
+            schema["attributes"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
+            "{}",
+            schema["id"]
+        );
         assert_eq!(
             schema["meta"]["location"],
-            json!(format!("{}/Schemas/{}", app.base, schema["id"].as_str().unwrap_or_default()))
+            json!(format!(
+                "{}/Schemas/{}",
+                app.base,
+                schema["id"].as_str().unwrap_or_default()
+            ))
         );
     }
-    let user = resources.iter().find(|s| s["id"] == USER_SCHEMA).expect("User schema");
+    let user = resources
+        .iter()
+        .find(|s| s["id"] == USER_SCHEMA)
+        .expect("User schema");
     let user_name = attribute(user, "userName");
     assert_eq!(user_name["type"], json!("string"));
     assert_eq!(user_name["required"], json!(true));
@@ -161,9 +208,15 @@ async fn schemas_lists_the_three_schemas_with_user_name_characteristics() {
     let password = attribute(user, "password");
     assert_eq!(password["returned"], json!("never"));
     assert_eq!(password["mutability"], json!("writeOnly"));
-    let group = resources.iter().find(|s| s["id"] == GROUP_SCHEMA).expect("Group schema");
+    let group = resources
+        .iter()
+        .find(|s| s["id"] == GROUP_SCHEMA)
+        .expect("Group schema");
     assert_eq!(attribute(group, "displayName")["required"], json!(true));
-    let enterprise = resources.iter().find(|s| s["id"] == ENTERPRISE).expect("Enterprise schema");
+    let enterprise = resources
+        .iter()
+        .find(|s| s["id"] == ENTERPRISE)
+        .expect("Enterprise schema");
     assert_eq!(attribute(enterprise, "department")["type"], json!("string"));
 }
 
@@ -182,7 +235,10 @@ async fn a_single_schema_is_served_by_its_urn() {
     assert_eq!(user["name"], json!("User"));
     assert_eq!(attribute(&user, "userName")["uniqueness"], json!("server"));
     assert_eq!(attribute(&user, "emails")["multiValued"], json!(true));
-    assert_eq!(user["meta"]["location"], json!(format!("{}/Schemas/{USER_SCHEMA}", app.base)));
+    assert_eq!(
+        user["meta"]["location"],
+        json!(format!("{}/Schemas/{USER_SCHEMA}", app.base))
+    );
     assert_eq!(enterprise["id"], json!(ENTERPRISE));
 }
 
@@ -191,15 +247,47 @@ async fn writes_to_discovery_endpoints_are_method_not_allowed() {
     // Arrange
     let app = TestApp::spawn().await;
     let cases = [
-        (Method::POST, "/ServiceProviderConfig", "the config is read-only"),
-        (Method::PUT, "/ServiceProviderConfig", "the config cannot be replaced"),
-        (Method::DELETE, "/ServiceProviderConfig", "the config cannot be deleted"),
-        (Method::POST, "/ResourceTypes", "resource types cannot be created"),
-        (Method::PUT, "/ResourceTypes/User", "a resource type cannot be replaced"),
-        (Method::DELETE, "/ResourceTypes/User", "a resource type cannot be deleted"),
+        (
+            Method::POST,
+            "/ServiceProviderConfig",
+            "the config is read-only",
+        ),
+        (
+            Method::PUT,
+            "/ServiceProviderConfig",
+            "the config cannot be replaced",
+        ),
+        (
+            Method::DELETE,
+            "/ServiceProviderConfig",
+            "the config cannot be deleted",
+        ),
+        (
+            Method::POST,
+            "/ResourceTypes",
+            "resource types cannot be created",
+        ),
+        (
+            Method::PUT,
+            "/ResourceTypes/User",
+            "a resource type cannot be replaced",
+        ),
+        (
+            Method::DELETE,
+            "/ResourceTypes/User",
+            "a resource type cannot be deleted",
+        ),
         (Method::POST, "/Schemas", "schemas cannot be created"),
-        (Method::PUT, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "a schema cannot be replaced"),
-        (Method::DELETE, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "a schema cannot be deleted"),
+        (
+            Method::PUT,
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            "a schema cannot be replaced",
+        ),
+        (
+            Method::DELETE,
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            "a schema cannot be deleted",
+        ),
     ];
 
     for (method, path, reason) in cases {
@@ -208,7 +296,11 @@ async fn writes_to_discovery_endpoints_are_method_not_allowed() {
         let resp = app.request(method.clone(), path, body).await;
 
         // Assert
-        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{reason}: {method} {path}");
+        assert_eq!(
+            resp.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{reason}: {method} {path}"
+        );
         assert_scim_error(resp, 405, None).await;
     }
 }
@@ -222,9 +314,21 @@ async fn discovery_requires_a_bearer_token() {
         ("/ResourceTypes", None, "no Authorization header"),
         ("/ResourceTypes/User", None, "no Authorization header"),
         ("/Schemas", None, "no Authorization header"),
-        ("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", None, "no Authorization header"),
-        ("/ServiceProviderConfig", Some("Bearer not-a-token"), "a malformed token"),
-        ("/Schemas", Some("Basic dXNlcjpwYXNz"), "a non-bearer scheme"),
+        (
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            None,
+            "no Authorization header",
+        ),
+        (
+            "/ServiceProviderConfig",
+            Some("Bearer not-a-token"),
+            "a malformed token",
+        ),
+        (
+            "/Schemas",
+            Some("Basic dXNlcjpwYXNz"),
+            "a non-bearer scheme",
+        ),
     ];
 
     for (path, authorization, reason) in cases {
@@ -243,7 +347,10 @@ async fn discovery_requires_a_bearer_token() {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        assert!(challenge.starts_with("Bearer"), "{reason}: WWW-Authenticate {challenge:?}");
+        assert!(
+            challenge.starts_with("Bearer"),
+            "{reason}: WWW-Authenticate {challenge:?}"
+        );
         assert_scim_error(resp, 401, None).await;
     }
 }
@@ -254,12 +361,21 @@ async fn openapi_document_is_public_and_describes_the_scim_api() {
     let app = TestApp::spawn().await;
 
     // Act
-    let resp = app.client.get(format!("{}/openapi.json", app.address)).send().await.expect("request");
+    let resp = app
+        .client
+        .get(format!("{}/openapi.json", app.address))
+        .send()
+        .await
+        .expect("request");
 
     // Assert
     assert_eq!(resp.status(), StatusCode::OK, "no token needed");
     let doc: Value = resp.json().await.expect("the document is JSON");
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')),
+        "{}",
+        doc["openapi"]
+    );
     // The paths are relative to the single server, which is the SCIM base URL.
     assert_eq!(doc["servers"], json!([{"url": app.base}]));
     let paths = doc["paths"].as_object().expect("paths");
@@ -274,9 +390,17 @@ async fn openapi_document_is_public_and_describes_the_scim_api() {
     };
     let cases = [
         ("/Users", vec!["get", "post"], "list and create users"),
-        ("/Users/{id}", vec!["delete", "get", "patch", "put"], "one user"),
+        (
+            "/Users/{id}",
+            vec!["delete", "get", "patch", "put"],
+            "one user",
+        ),
         ("/Groups", vec!["get", "post"], "list and create groups"),
-        ("/Groups/{id}", vec!["delete", "get", "patch", "put"], "one group"),
+        (
+            "/Groups/{id}",
+            vec!["delete", "get", "patch", "put"],
+            "one group",
+        ),
         ("/ServiceProviderConfig", vec!["get"], "discovery"),
         ("/ResourceTypes", vec!["get"], "discovery"),
         ("/Schemas", vec!["get"], "discovery"),
@@ -287,8 +411,14 @@ async fn openapi_document_is_public_and_describes_the_scim_api() {
     let scheme = &doc["components"]["securitySchemes"]["BearerAuth"];
     assert_eq!(scheme["type"], json!("http"), "{scheme}");
     assert_eq!(scheme["scheme"], json!("bearer"), "{scheme}");
-    assert_eq!(doc["paths"]["/Users"]["post"]["security"], json!([{"BearerAuth": []}]));
-    assert_eq!(doc["paths"]["/Groups"]["get"]["security"], json!([{"BearerAuth": []}]));
+    assert_eq!(
+        doc["paths"]["/Users"]["post"]["security"],
+        json!([{"BearerAuth": []}])
+    );
+    assert_eq!(
+        doc["paths"]["/Groups"]["get"]["security"],
+        json!([{"BearerAuth": []}])
+    );
     assert!(
         doc["paths"]["/Users"]["post"]["requestBody"]["content"]
             .get("application/scim+json")
@@ -304,7 +434,12 @@ async fn swagger_ui_is_served_as_html_without_a_token() {
     let app = TestApp::spawn().await;
 
     // Act
-    let resp = app.client.get(format!("{}/docs", app.address)).send().await.expect("request");
+    let resp = app
+        .client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .expect("request");
 
     // Assert
     assert_eq!(resp.status(), StatusCode::OK);
@@ -326,7 +461,12 @@ async fn healthz_answers_ok_without_a_token() {
     let app = TestApp::spawn().await;
 
     // Act
-    let resp = app.client.get(format!("{}/healthz", app.address)).send().await.expect("request");
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("request");
 
     // Assert
     assert_eq!(resp.status(), StatusCode::OK);

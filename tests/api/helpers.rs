@@ -25,7 +25,6 @@ pub struct TestApp {
     pub token: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
-    pub database_url: String,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -34,10 +33,20 @@ pub async fn fresh_database_url() -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) => {
             let name = format!("scimd_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Db::connect(&admin_url, &DbOptions { max_connections: 1, ..DbOptions::default() })
-                .await
-                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
-            let Db::Postgres(pool) = &admin else { panic!("TEST_DATABASE_URL must be a postgres:// URL") };
+            let admin = Db::connect(
+                &admin_url,
+                &DbOptions {
+                    max_connections: 1,
+                    ..DbOptions::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+            let Db::Postgres(pool) = &admin else {
+                panic!("TEST_DATABASE_URL must be a postgres:// URL")
+            };
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(pool)
                 .await
@@ -47,7 +56,8 @@ pub async fn fresh_database_url() -> String {
             format!("{base}/{name}")
         }
         Err(_) => {
-            let path = std::env::temp_dir().join(format!("scimd-test-{}.db", uuid::Uuid::new_v4().simple()));
+            let path = std::env::temp_dir()
+                .join(format!("scimd-test-{}.db", uuid::Uuid::new_v4().simple()));
             format!("sqlite://{}", path.display())
         }
     }
@@ -74,9 +84,16 @@ impl TestApp {
             sqlite_synchronous: SqliteSync::Normal,
         };
         adjust(&mut args);
-        let options = DbOptions { max_connections: args.db_max_connections, sqlite_synchronous_normal: true };
-        let db = scimd::cli::open(&database_url, &options).await.expect("open database");
-        let app = Application::build(db, &args, None).await.expect("build application");
+        let options = DbOptions {
+            max_connections: args.db_max_connections,
+            sqlite_synchronous_normal: true,
+        };
+        let db = scimd::cli::open(&database_url, &options)
+            .await
+            .expect("open database");
+        let app = Application::build(db, &args, None)
+            .await
+            .expect("build application");
         let address = format!("http://{}", app.addr());
         let state = app.state().clone();
         let token = state.auth.issue("test", None).await.expect("issue token");
@@ -90,7 +107,6 @@ impl TestApp {
             token,
             client: reqwest::Client::new(),
             state,
-            database_url,
             _shutdown: tx,
         }
     }
@@ -102,7 +118,9 @@ impl TestApp {
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
         if let Some(body) = body {
-            req = req.header("Content-Type", "application/scim+json").body(body.to_string());
+            req = req
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string());
         }
         req.send().await.expect("request failed")
     }
@@ -125,7 +143,12 @@ impl TestApp {
 
     /// Creates a user named `user_name` and returns its JSON.
     pub async fn create_user(&self, user_name: &str) -> Value {
-        let resp = self.post("/Users", json!({"schemas": [USER_SCHEMA], "userName": user_name})).await;
+        let resp = self
+            .post(
+                "/Users",
+                json!({"schemas": [USER_SCHEMA], "userName": user_name}),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::CREATED, "creating {user_name}");
         resp.json().await.expect("json")
     }
@@ -134,7 +157,10 @@ impl TestApp {
     pub async fn create_group(&self, name: &str, members: &[&str]) -> Value {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         let resp = self
-            .post("/Groups", json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members}))
+            .post(
+                "/Groups",
+                json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members}),
+            )
             .await;
         assert_eq!(resp.status(), StatusCode::CREATED, "creating group {name}");
         resp.json().await.expect("json")
@@ -173,8 +199,15 @@ pub async fn assert_scim_error(resp: Response, status: u16, scim_type: Option<&s
     let body = scim_json(resp).await;
     assert_eq!(body["schemas"], json!([ERROR_SCHEMA]), "{body}");
     assert_eq!(body["status"], json!(status.to_string()), "{body}");
-    assert_eq!(body.get("scimType").and_then(Value::as_str), scim_type, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert_eq!(
+        body.get("scimType").and_then(Value::as_str),
+        scim_type,
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     body
 }
 

@@ -7,7 +7,9 @@ use scimd::store::{Db, DbOptions};
 use crate::helpers::fresh_database_url;
 
 async fn columns(url: &str) -> BTreeSet<(String, String)> {
-    let db = scimd::cli::open(url, &DbOptions::default()).await.expect("open");
+    let db = scimd::cli::open(url, &DbOptions::default())
+        .await
+        .expect("open");
     let rows: Vec<(String, String)> = match &db {
         Db::Sqlite(pool) => sqlx::query_as(
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
@@ -34,7 +36,8 @@ async fn sqlite_and_postgres_migrations_define_the_same_columns() {
         eprintln!("TEST_DATABASE_URL is not set: only the PostgreSQL run compares the two schemas");
         return;
     };
-    let sqlite_path = std::env::temp_dir().join(format!("scimd-mig-{}.db", uuid::Uuid::new_v4().simple()));
+    let sqlite_path =
+        std::env::temp_dir().join(format!("scimd-mig-{}.db", uuid::Uuid::new_v4().simple()));
     let sqlite = columns(&format!("sqlite://{}", sqlite_path.display())).await;
     let postgres = columns(&fresh_database_url().await).await;
 

@@ -58,15 +58,35 @@ async fn create_user_returns_201_with_location_etag_and_every_attribute() {
     assert_eq!(user["meta"]["created"], user["meta"]["lastModified"]);
     assert!(user.get("password").is_none(), "password is never returned");
     for key in [
-        "externalId", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
-        "preferredLanguage", "locale", "timezone", "active", "emails", "phoneNumbers", "ims", "photos",
-        "addresses", "entitlements", "roles", "x509Certificates",
+        "externalId",
+        "userName",
+        "name",
+        "displayName",
+        "nickName",
+        "profileUrl",
+        "title",
+        "userType",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "active",
+        "emails",
+        "phoneNumbers",
+        "ims",
+        "photos",
+        "addresses",
+        "entitlements",
+        "roles",
+        "x509Certificates",
     ] {
         assert_eq!(user[key], input[key], "attribute {key} round-trips");
     }
     let ext = &user[ENTERPRISE];
     assert_eq!(ext["department"], "Tour Operations");
-    assert_eq!(ext["manager"]["value"], "26118915-6090-4610-87e4-49d8ca9f808d");
+    assert_eq!(
+        ext["manager"]["value"],
+        "26118915-6090-4610-87e4-49d8ca9f808d"
+    );
     assert_eq!(user["schemas"], json!([USER_SCHEMA, ENTERPRISE]));
 }
 
@@ -81,7 +101,10 @@ async fn get_user_returns_what_create_returned() {
 
     // Assert
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["etag"].to_str().unwrap(), created["meta"]["version"]);
+    assert_eq!(
+        resp.headers()["etag"].to_str().unwrap(),
+        created["meta"]["version"]
+    );
     assert_eq!(scim_json(resp).await, created);
 }
 
@@ -90,7 +113,12 @@ async fn user_name_is_unique_case_insensitively() {
     let app = TestApp::spawn().await;
     app.create_user("Alice@Example.com").await;
 
-    let resp = app.post("/Users", json!({"schemas": [USER_SCHEMA], "userName": "alice@example.COM"})).await;
+    let resp = app
+        .post(
+            "/Users",
+            json!({"schemas": [USER_SCHEMA], "userName": "alice@example.COM"}),
+        )
+        .await;
 
     assert_scim_error(resp, 409, Some("uniqueness")).await;
 }
@@ -102,10 +130,22 @@ async fn invalid_user_bodies_are_refused_and_create_nothing() {
         (json!({"schemas": [USER_SCHEMA]}), "userName is required"),
         (json!({"userName": ""}), "userName must not be empty"),
         (json!({"userName": 42}), "userName must be a string"),
-        (json!({"userName": "a", "active": "maybe"}), "active must be a boolean"),
-        (json!({"userName": "a", "emails": [{"value": "x@y", "primary": true}, {"value": "z@y", "primary": true}]}), "one primary"),
-        (json!({"userName": "a", "name": "not an object"}), "name is complex"),
-        (json!({"userName": "a", "externalId": 5}), "externalId must be a string"),
+        (
+            json!({"userName": "a", "active": "maybe"}),
+            "active must be a boolean",
+        ),
+        (
+            json!({"userName": "a", "emails": [{"value": "x@y", "primary": true}, {"value": "z@y", "primary": true}]}),
+            "one primary",
+        ),
+        (
+            json!({"userName": "a", "name": "not an object"}),
+            "name is complex",
+        ),
+        (
+            json!({"userName": "a", "externalId": 5}),
+            "externalId must be a string",
+        ),
         (json!(["userName"]), "body must be an object"),
     ];
     for (body, reason) in cases {
@@ -113,7 +153,10 @@ async fn invalid_user_bodies_are_refused_and_create_nothing() {
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reason}");
         let err = scim_json(resp).await;
         assert!(
-            matches!(err["scimType"].as_str(), Some("invalidValue" | "invalidSyntax")),
+            matches!(
+                err["scimType"].as_str(),
+                Some("invalidValue" | "invalidSyntax")
+            ),
             "{reason}: {err}"
         );
     }
@@ -176,7 +219,14 @@ async fn put_replaces_the_user_and_clears_absent_attributes() {
     let user = scim_json(resp).await;
     assert_eq!(user["title"], "Boss");
     assert_eq!(user["active"], false);
-    for gone in ["emails", "name", "displayName", "addresses", ENTERPRISE, "externalId"] {
+    for gone in [
+        "emails",
+        "name",
+        "displayName",
+        "addresses",
+        ENTERPRISE,
+        "externalId",
+    ] {
         assert!(user.get(gone).is_none(), "{gone} was cleared");
     }
     assert_eq!(user["meta"]["created"], created["meta"]["created"]);
@@ -189,7 +239,12 @@ async fn put_with_a_different_id_in_the_body_is_refused() {
     let app = TestApp::spawn().await;
     let user = app.create_user("pat").await;
 
-    let resp = app.put(&format!("/Users/{}", id(&user)), json!({"id": "other", "userName": "pat"})).await;
+    let resp = app
+        .put(
+            &format!("/Users/{}", id(&user)),
+            json!({"id": "other", "userName": "pat"}),
+        )
+        .await;
 
     assert_scim_error(resp, 400, Some("mutability")).await;
 }
@@ -213,11 +268,16 @@ async fn disabling_a_user_keeps_it_visible_with_active_false() {
     let user = app.create_user("leaver").await;
     let path = format!("/Users/{}", id(&user));
 
-    let resp = app.put(&path, json!({"userName": "leaver", "active": false})).await;
+    let resp = app
+        .put(&path, json!({"userName": "leaver", "active": false}))
+        .await;
 
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(scim_json(app.get(&path).await).await["active"], false);
-    assert_eq!(app.list("/Users", "active eq false").await["totalResults"], 1);
+    assert_eq!(
+        app.list("/Users", "active eq false").await["totalResults"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -238,7 +298,11 @@ async fn delete_user_returns_204_then_404() {
 #[tokio::test]
 async fn unknown_or_malformed_ids_are_404() {
     let app = TestApp::spawn().await;
-    for path in ["/Users/does-not-exist", "/Users/00000000-0000-0000-0000-000000000000", "/Users/%27%20OR%201=1"] {
+    for path in [
+        "/Users/does-not-exist",
+        "/Users/00000000-0000-0000-0000-000000000000",
+        "/Users/%27%20OR%201=1",
+    ] {
         assert_scim_error(app.get(path).await, 404, None).await;
         assert_scim_error(app.put(path, json!({"userName": "x"})).await, 404, None).await;
         assert_scim_error(app.delete(path).await, 404, None).await;
@@ -249,7 +313,14 @@ async fn unknown_or_malformed_ids_are_404() {
 async fn password_is_stored_hashed_and_never_returned() {
     let app = TestApp::spawn().await;
 
-    let user = scim_json(app.post("/Users", json!({"userName": "pw", "password": "hunter2-hunter2"})).await).await;
+    let user = scim_json(
+        app.post(
+            "/Users",
+            json!({"userName": "pw", "password": "hunter2-hunter2"}),
+        )
+        .await,
+    )
+    .await;
     let fetched = scim_json(app.get(&format!("/Users/{}", id(&user))).await).await;
     let listed = app.list("/Users", "userName eq \"pw\"").await;
 
@@ -267,20 +338,42 @@ async fn list_users_returns_a_list_response() {
 
     let list = scim_json(app.get("/Users").await).await;
 
-    assert_eq!(list["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]));
+    assert_eq!(
+        list["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+    );
     assert_eq!(list["totalResults"], 3);
     assert_eq!(list["itemsPerPage"], 3);
     assert_eq!(list["startIndex"], 1);
-    let names: Vec<&str> = list["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["a", "b", "c"], "creation order");
 }
 
 #[tokio::test]
 async fn manager_display_name_comes_from_the_manager_user() {
     let app = TestApp::spawn().await;
-    let boss = scim_json(app.post("/Users", json!({"userName": "boss", "displayName": "The Boss"})).await).await;
+    let boss = scim_json(
+        app.post(
+            "/Users",
+            json!({"userName": "boss", "displayName": "The Boss"}),
+        )
+        .await,
+    )
+    .await;
 
-    let user = scim_json(app.post("/Users", json!({"userName": "worker", ENTERPRISE: {"manager": id(&boss)}})).await).await;
+    let user = scim_json(
+        app.post(
+            "/Users",
+            json!({"userName": "worker", ENTERPRISE: {"manager": id(&boss)}}),
+        )
+        .await,
+    )
+    .await;
 
     let manager = &user[ENTERPRISE]["manager"];
     assert_eq!(manager["value"], id(&boss));
