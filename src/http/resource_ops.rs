@@ -177,7 +177,10 @@ pub async fn replace(
     }
     let attrs = validate::normalize(kind.rt(), body, Mode::Full)?;
     let resource = kind
-        .update(state, tenant, id, |_| Ok(attrs))
+        .update(state, tenant, id, |current| {
+            validate::check_immutable(kind.rt(), &current.attrs, &attrs)?;
+            Ok(attrs)
+        })
         .await
         .map_err(|e| not_found_as(e, kind, id))?;
     Ok(render(state, kind, &resource, &Projection::default()))
@@ -198,12 +201,10 @@ pub async fn patch(
     let rt = kind.rt();
     let resource = kind
         .update(state, tenant, id, |current| {
-            let patched = patch::apply(rt, current.attrs, &ops)?;
-            Ok(validate::normalize(
-                rt,
-                &Value::Object(patched),
-                Mode::Full,
-            )?)
+            let patched = patch::apply(rt, current.attrs.clone(), &ops)?;
+            let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
+            validate::check_immutable(rt, &current.attrs, &attrs)?;
+            Ok(attrs)
         })
         .await
         .map_err(|e| not_found_as(e, kind, id))?;

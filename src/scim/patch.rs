@@ -560,3 +560,167 @@ fn upsert_element(filter: &Filter, sub: Option<&AttributeDef>, op: &Operation) -
     element.insert(sub.name.to_owned(), op.value.clone()?);
     Some(Value::Object(element))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::schema::{GROUP_RESOURCE, USER_RESOURCE};
+
+    fn ops(operations: Value) -> Vec<Operation> {
+        parse(&json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})).unwrap()
+    }
+
+    fn user_patch(attrs: Value, operations: Value) -> Result<Value, ProtocolError> {
+        let Value::Object(attrs) = attrs else {
+            panic!("object")
+        };
+        apply(&USER_RESOURCE, attrs, &ops(operations)).map(Value::Object)
+    }
+
+    #[test]
+    fn op_names_are_case_insensitive() {
+        let parsed = ops(
+            json!([{"op": "Add", "path": "title", "value": "x"}, {"op": "REPLACE", "value": {}}, {"op": "remove", "path": "title"}]),
+        );
+        let kinds: Vec<OpKind> = parsed.iter().map(|o| o.op).collect();
+        assert_eq!(kinds, [OpKind::Add, OpKind::Replace, OpKind::Remove]);
+    }
+
+    #[test]
+    fn malformed_requests_are_refused() {
+        let cases = [
+            (
+                json!({"Operations": [{"op": "add", "path": "title", "value": "x"}]}),
+                "no schemas",
+            ),
+            (json!({"schemas": [PATCH_OP_SCHEMA]}), "no Operations"),
+            (
+                json!({"schemas": [PATCH_OP_SCHEMA], "Operations": []}),
+                "empty Operations",
+            ),
+            (
+                json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [{"op": "move", "path": "title"}]}),
+                "unknown op",
+            ),
+            (
+                json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [{"op": "add", "path": "title"}]}),
+                "add without value",
+            ),
+            (
+                json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [{"op": "add", "path": "emails[type eq", "value": 1}]}),
+                "bad path",
+            ),
+        ];
+        for (body, reason) in cases {
+            assert!(parse(&body).is_err(), "{reason}");
+        }
+    }
+
+    #[test]
+    fn add_to_a_multi_valued_attribute_appends_without_duplicates() {
+        let out = user_patch(
+            json!({"userName": "a", "emails": [{"value": "a@x"}]}),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "a@x"}, {"value": "b@x"}]}]),
+        )
+        .unwrap();
+        assert_eq!(out["emails"], json!([{"value": "a@x"}, {"value": "b@x"}]));
+    }
+
+    #[test]
+    fn replace_with_a_value_filter_changes_only_matching_values() {
+        let out = user_patch(
+            json!({"userName": "a", "emails": [{"value": "w@x", "type": "work"}, {"value": "h@x", "type": "home"}]}),
+            json!([{"op": "replace", "path": "emails[type eq \"WORK\"].value", "value": "new@x"}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "new@x", "type": "work"}, {"value": "h@x", "type": "home"}])
+        );
+    }
+
+    #[test]
+    fn replace_of_a_missing_typed_value_adds_it_as_entra_expects() {
+        let out = user_patch(
+            json!({"userName": "a"}),
+            json!([{"op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "555"}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["phoneNumbers"],
+            json!([{"type": "mobile", "value": "555"}])
+        );
+    }
+
+    #[test]
+    fn replace_of_a_whole_value_matching_nothing_is_no_target() {
+        let err = user_patch(
+            json!({"userName": "a"}),
+            json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": {"value": "x"}}]),
+        );
+        assert!(matches!(err, Err(ProtocolError::NoTarget(_))), "{err:?}");
+    }
+
+    #[test]
+    fn remove_without_a_path_is_no_target() {
+        let err = user_patch(json!({"userName": "a"}), json!([{"op": "remove"}]));
+        assert!(matches!(err, Err(ProtocolError::NoTarget(_))), "{err:?}");
+    }
+
+    #[test]
+    fn a_new_primary_value_clears_the_old_one() {
+        let out = user_patch(
+            json!({"userName": "a", "emails": [{"value": "a@x", "primary": true}]}),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b@x", "primary": true}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "a@x"}, {"value": "b@x", "primary": true}])
+        );
+    }
+
+    #[test]
+    fn read_only_targets_are_refused_with_mutability() {
+        for path in ["id", "groups", "meta", "meta.created"] {
+            let err = user_patch(
+                json!({"userName": "a"}),
+                json!([{"op": "replace", "path": path, "value": "x"}]),
+            );
+            assert!(
+                matches!(err, Err(ProtocolError::Mutability(_))),
+                "{path}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn members_are_removed_by_value_filter_and_by_value_list() {
+        let group = json!({"displayName": "g", "members": [{"value": "1"}, {"value": "2"}, {"value": "3"}]});
+        let Value::Object(group) = group else {
+            panic!("object")
+        };
+        let out = apply(
+            &GROUP_RESOURCE,
+            group,
+            &ops(json!([
+                {"op": "remove", "path": "members[value eq \"1\"]"},
+                {"op": "Remove", "path": "members", "value": [{"value": "2"}]}
+            ])),
+        )
+        .unwrap();
+        assert_eq!(out["members"], json!([{"value": "3"}]));
+    }
+
+    #[test]
+    fn sub_attribute_paths_set_and_remove_one_field() {
+        let out = user_patch(
+            json!({"userName": "a", "name": {"givenName": "A", "familyName": "B"}}),
+            json!([{"op": "replace", "path": "name.givenName", "value": "C"}, {"op": "remove", "path": "name.familyName"}]),
+        )
+        .unwrap();
+        assert_eq!(out["name"], json!({"givenName": "C"}));
+    }
+}

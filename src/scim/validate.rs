@@ -304,3 +304,138 @@ fn require(rt: &ResourceTypeDef, out: &Map<String, Value>) -> Result<(), Protoco
     }
     Ok(())
 }
+
+/// Refuses a change to an `immutable` attribute that already has a value (RFC 7643 §2.2:
+/// "may be defined at resource creation … SHALL NOT be updated"), with `mutability`.
+pub fn check_immutable(
+    rt: &ResourceTypeDef,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+) -> Result<(), ProtocolError> {
+    let core = rt.schema.attributes.iter().map(|d| (None, d));
+    let extensions = rt
+        .extensions
+        .iter()
+        .flat_map(|(s, _)| s.attributes.iter().map(move |d| (Some(s.id), d)));
+    for (urn, def) in core
+        .chain(extensions)
+        .filter(|(_, d)| d.mutability == Mutability::Immutable)
+    {
+        let get = |m: &Map<String, Value>| match urn {
+            None => m.get(def.name).cloned(),
+            Some(urn) => m.get(urn).and_then(|e| e.get(def.name)).cloned(),
+        };
+        let before = get(old);
+        if before.is_some() && before != get(new) {
+            return Err(ProtocolError::Mutability(format!(
+                "\"{}\" is immutable and cannot be changed",
+                def.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::schema::{ENTERPRISE_USER, GROUP_RESOURCE, USER_RESOURCE};
+
+    fn user(v: Value) -> Result<Map<String, Value>, ProtocolError> {
+        normalize(&USER_RESOURCE, &v, Mode::Full)
+    }
+
+    #[test]
+    fn booleans_sent_as_strings_become_booleans() {
+        for (input, expected) in [("True", true), ("false", false), ("FALSE", false)] {
+            let out = user(json!({"userName": "a", "active": input})).unwrap();
+            assert_eq!(out["active"], json!(expected), "{input}");
+        }
+        assert!(user(json!({"userName": "a", "active": "yes"})).is_err());
+    }
+
+    #[test]
+    fn a_one_element_array_for_a_singular_attribute_is_unwrapped() {
+        let out = user(json!({"userName": "a", "title": ["Boss"]})).unwrap();
+        assert_eq!(out["title"], "Boss");
+        assert!(user(json!({"userName": "a", "title": ["A", "B"]})).is_err());
+    }
+
+    #[test]
+    fn a_bare_manager_id_becomes_a_manager_value() {
+        let out = user(json!({"userName": "a", ENTERPRISE_USER.id: {"manager": "m-1"}})).unwrap();
+        assert_eq!(out[ENTERPRISE_USER.id]["manager"], json!({"value": "m-1"}));
+    }
+
+    #[test]
+    fn urn_qualified_keys_land_in_their_extension() {
+        let key = format!("{}:department", ENTERPRISE_USER.id);
+        let out = user(json!({"userName": "a", key: "Sales"})).unwrap();
+        assert_eq!(out[ENTERPRISE_USER.id]["department"], "Sales");
+    }
+
+    #[test]
+    fn null_means_unassigned_and_read_only_input_is_dropped() {
+        let out =
+            user(json!({"userName": "a", "title": null, "groups": [{"value": "g"}], "meta": {}}))
+                .unwrap();
+        assert_eq!(out.len(), 1, "{out:?}");
+    }
+
+    #[test]
+    fn member_display_is_read_only_and_dropped() {
+        let out = normalize(
+            &GROUP_RESOURCE,
+            &json!({"displayName": "G", "members": [{"value": "u", "display": "x"}]}),
+            Mode::Full,
+        )
+        .unwrap();
+        assert_eq!(out["members"], json!([{"value": "u"}]));
+    }
+
+    #[test]
+    fn partial_mode_does_not_require_user_name() {
+        assert!(normalize(&USER_RESOURCE, &json!({"title": "x"}), Mode::Partial).is_ok());
+        assert!(normalize(&USER_RESOURCE, &json!({"title": "x"}), Mode::Full).is_err());
+    }
+
+    static IMMUTABLE_ATTRS: [AttributeDef; 1] =
+        [AttributeDef::string("badge", "A badge number.").immutable()];
+    static IMMUTABLE_SCHEMA: SchemaDef = SchemaDef {
+        id: "urn:example:immutable",
+        name: "Immutable",
+        description: "Test schema with an immutable attribute.",
+        attributes: &IMMUTABLE_ATTRS,
+    };
+    static IMMUTABLE_RT: ResourceTypeDef = ResourceTypeDef {
+        id: "Thing",
+        name: "Thing",
+        endpoint: "/Things",
+        description: "Test resource type.",
+        schema: &IMMUTABLE_SCHEMA,
+        extensions: &[],
+    };
+
+    #[test]
+    fn an_immutable_attribute_can_be_set_once_but_not_changed() {
+        let empty = Map::new();
+        let set: Map<String, Value> = [("badge".to_owned(), json!("1"))].into_iter().collect();
+        let changed: Map<String, Value> = [("badge".to_owned(), json!("2"))].into_iter().collect();
+        assert!(
+            check_immutable(&IMMUTABLE_RT, &empty, &set).is_ok(),
+            "first assignment"
+        );
+        assert!(
+            check_immutable(&IMMUTABLE_RT, &set, &set).is_ok(),
+            "unchanged"
+        );
+        assert_eq!(
+            check_immutable(&IMMUTABLE_RT, &set, &changed),
+            Err(ProtocolError::Mutability(
+                "\"badge\" is immutable and cannot be changed".into()
+            ))
+        );
+    }
+}

@@ -493,3 +493,56 @@ fn element_column(element: Element, sub: &str) -> Result<Column, StoreError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::filter::parse_filter;
+
+    fn compile_user(filter: &str, d: Dialect) -> Result<SqlBuilder, StoreError> {
+        let mut out = SqlBuilder::default();
+        user_filter(&parse_filter(filter).unwrap(), d, &mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced_into_the_sql() {
+        let evil = r#"x' OR '1'='1"#;
+        for op in ["eq", "ne", "co", "sw", "ew", "gt"] {
+            let filter = format!("userName {op} \"{evil}\" or emails[value {op} \"{evil}\"]");
+            for d in [Dialect::Sqlite, Dialect::Postgres] {
+                let sql = compile_user(&filter, d).unwrap();
+                assert!(!sql.sql.contains("OR '1'"), "{op}: {}", sql.sql);
+                assert!(!sql.args.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn user_name_equality_uses_the_normalized_indexed_column() {
+        let sql = compile_user("USERNAME eq \"Bjensen\"", Dialect::Sqlite).unwrap();
+        assert_eq!(sql.sql, "u.user_name_norm = $1");
+        assert!(matches!(&sql.args[0], crate::store::db::Arg::Text(Some(v)) if v == "bjensen"));
+    }
+
+    #[test]
+    fn unknown_attributes_and_type_mismatches_are_invalid_filters() {
+        for filter in [
+            "favouriteColour eq \"blue\"",
+            "active gt true",
+            "active eq \"maybe\"",
+            "meta.created gt \"yesterday\"",
+            "userName eq 5",
+            "name.nope eq \"x\"",
+            "urn:example:nope:thing eq \"x\"",
+        ] {
+            assert!(
+                matches!(
+                    compile_user(filter, Dialect::Postgres),
+                    Err(StoreError::InvalidFilter(_))
+                ),
+                "{filter}"
+            );
+        }
+    }
+}
