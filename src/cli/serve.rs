@@ -11,7 +11,7 @@ use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
-use crate::store::{DEFAULT_TENANT, Db, tokens};
+use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -70,7 +70,12 @@ impl Application {
         if tokens::any(&self.state.db, DEFAULT_TENANT).await? {
             return Ok(());
         }
-        let token = self.state.auth.issue("initial", None).await?;
+        let token = match self.state.auth.issue("initial", None).await {
+            Ok(token) => token,
+            // Another instance starting on the same database created it first.
+            Err(StoreError::Uniqueness(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
         println!(
             "\nNo API token existed, so scimd created one named \"initial\". It is shown only now:\n\n    {token}\n\n\
              Use it as:  curl -H 'Authorization: Bearer {token}' {}/Users\n\

@@ -566,18 +566,62 @@ async fn every_error_is_answered_as_scim_json() {
     // Arrange
     let app = TestApp::spawn().await;
     let cases = [
-        (Method::GET, "/Users?filter=userName%20eq", true, 400, Some("invalidFilter"), "a filter without a value"),
-        (Method::GET, "/Users?count=abc", true, 400, Some("invalidValue"), "count is not a number"),
-        (Method::GET, "/Users?startIndex=1.5", true, 400, Some("invalidValue"), "startIndex is not an integer"),
-        (Method::GET, "/Users?attributes=%21%21", true, 400, Some("invalidValue"), "attributes is not a path"),
-        (Method::GET, "/Users/missing", true, 404, None, "an unknown user id"),
-        (Method::DELETE, "/Groups/missing", true, 404, None, "deleting an unknown group id"),
+        (
+            Method::GET,
+            "/Users?filter=userName%20eq",
+            true,
+            400,
+            Some("invalidFilter"),
+            "a filter without a value",
+        ),
+        (
+            Method::GET,
+            "/Users?count=abc",
+            true,
+            400,
+            Some("invalidValue"),
+            "count is not a number",
+        ),
+        (
+            Method::GET,
+            "/Users?startIndex=1.5",
+            true,
+            400,
+            Some("invalidValue"),
+            "startIndex is not an integer",
+        ),
+        (
+            Method::GET,
+            "/Users?attributes=%21%21",
+            true,
+            400,
+            Some("invalidValue"),
+            "attributes is not a path",
+        ),
+        (
+            Method::GET,
+            "/Users/missing",
+            true,
+            404,
+            None,
+            "an unknown user id",
+        ),
+        (
+            Method::DELETE,
+            "/Groups/missing",
+            true,
+            404,
+            None,
+            "deleting an unknown group id",
+        ),
         (Method::GET, "/Users", false, 401, None, "no bearer token"),
     ];
 
     for (method, path, with_token, status, scim_type, reason) in cases {
         // Act
-        let mut req = app.client.request(method.clone(), format!("{}{path}", app.base));
+        let mut req = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base));
         if with_token {
             req = req.bearer_auth(&app.token);
         }
