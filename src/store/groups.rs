@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use sqlx::types::Json;
 
 use super::db::{Db, Dialect, Tx, args};
-use super::sql::SqlBuilder;
+use super::listing::{self, Listing};
 use super::{ListQuery, Page, StoreError, filter_sql, memberships};
 use crate::scim::resource::{Meta, Resource, now};
 
@@ -140,33 +140,15 @@ pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<bool, StoreError>
 
 /// Lists groups matching the query, in a stable order (creation time, then id).
 pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, StoreError> {
+    let listing = Listing {
+        table: "groups",
+        alias: "g",
+        select: GROUP_SELECT,
+        compile: filter_sql::group_filter,
+    };
     let mut tx = db.read().await?;
-    let mut filter = SqlBuilder::default();
-    filter.push("g.tenant_id = ").bind(tenant);
-    if let Some(f) = &query.filter {
-        filter.push(" AND (");
-        filter_sql::group_filter(f, tx.dialect(), &mut filter)?;
-        filter.push(")");
-    }
-    let (total,): (i64,) = tx
-        .fetch_one(
-            &format!("SELECT COUNT(*) FROM groups g WHERE {}", filter.sql),
-            filter.args.clone(),
-        )
-        .await?;
-    let mut resources = Vec::new();
-    if query.count > 0 {
-        let mut sql = filter;
-        sql.sql = format!(
-            "SELECT {GROUP_SELECT} FROM groups g WHERE {} ORDER BY g.created, g.id LIMIT ",
-            sql.sql
-        );
-        sql.bind(query.count)
-            .push(" OFFSET ")
-            .bind(query.start_index - 1);
-        let rows: Vec<GroupRow> = tx.fetch_all(&sql.sql, sql.args).await?;
-        resources = assemble_all(&mut tx, tenant, rows).await?;
-    }
+    let (total, rows) = listing::page::<GroupRow>(&mut tx, &listing, tenant, query).await?;
+    let resources = assemble_all(&mut tx, tenant, rows).await?;
     tx.commit().await?;
     Ok(Page { total, resources })
 }

@@ -7,6 +7,7 @@ pub mod db;
 mod error;
 mod filter_sql;
 pub mod groups;
+mod listing;
 mod memberships;
 pub mod signing_keys;
 mod sql;

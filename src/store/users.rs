@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::db::{Db, Tx, args};
 use super::filter_sql;
+use super::listing::{self, Listing};
 use super::memberships;
 use super::sql::SqlBuilder;
 use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
@@ -144,33 +145,15 @@ pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<bool, StoreError>
 
 /// Lists users matching the query, in a stable order (creation time, then id).
 pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, StoreError> {
+    let listing = Listing {
+        table: "users",
+        alias: "u",
+        select: &USER_SELECT,
+        compile: filter_sql::user_filter,
+    };
     let mut tx = db.read().await?;
-    let mut filter = SqlBuilder::default();
-    filter.push("u.tenant_id = ").bind(tenant);
-    if let Some(f) = &query.filter {
-        filter.push(" AND (");
-        filter_sql::user_filter(f, tx.dialect(), &mut filter)?;
-        filter.push(")");
-    }
-    let (total,): (i64,) = tx
-        .fetch_one(
-            &format!("SELECT COUNT(*) FROM users u WHERE {}", filter.sql),
-            filter.args.clone(),
-        )
-        .await?;
-    let mut resources = Vec::new();
-    if query.count > 0 {
-        let mut sql = filter;
-        sql.sql = format!(
-            "SELECT {} FROM users u WHERE {} ORDER BY u.created, u.id LIMIT ",
-            *USER_SELECT, sql.sql
-        );
-        sql.bind(query.count)
-            .push(" OFFSET ")
-            .bind(query.start_index - 1);
-        let rows: Vec<UserRow> = tx.fetch_all(&sql.sql, sql.args).await?;
-        resources = assemble_all(&mut tx, tenant, rows).await?;
-    }
+    let (total, rows) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
+    let resources = assemble_all(&mut tx, tenant, rows).await?;
     tx.commit().await?;
     Ok(Page { total, resources })
 }
