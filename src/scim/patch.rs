@@ -148,6 +148,20 @@ fn apply_without_path(
             "without a path, the value must be an object of attributes".into(),
         ));
     }
+    // RFC 7643 §2.5: null or [] unassigns; partial validation drops those, so remove them first.
+    for path in unassigned_paths(rt, value) {
+        let remove = Operation {
+            op: OpKind::Remove,
+            path: Some(path.clone()),
+            value: None,
+        };
+        match apply_with_path(rt, attrs, &remove, &path) {
+            Ok(()) => {}
+            // Unknown or read-only names in a partial resource are ignored, as on create.
+            Err(ProtocolError::InvalidPath(_) | ProtocolError::Mutability(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let partial = validate::normalize(rt, value, Mode::Partial)?;
     for (key, v) in partial {
         if let Some(ext) = extension(rt, &key) {
@@ -167,6 +181,37 @@ fn apply_without_path(
     Ok(())
 }
 
+/// The paths set to `null` or `[]` in a partial resource: `attr`, `attr.sub`,
+/// `urn:…:attr` (inside an extension object or as a URN-qualified key).
+fn unassigned_paths(rt: &ResourceTypeDef, value: &Value) -> Vec<PatchPath> {
+    let empty = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+    let mut paths: Vec<String> = Vec::new();
+    let Some(obj) = value.as_object() else {
+        return Vec::new();
+    };
+    for (key, v) in obj {
+        if empty(v) {
+            paths.push(key.clone());
+        } else if let Value::Object(inner) = v {
+            let prefix = if extension(rt, key).is_some() {
+                ':'
+            } else {
+                '.'
+            };
+            paths.extend(
+                inner
+                    .iter()
+                    .filter(|(_, v)| empty(v))
+                    .map(|(sub, _)| format!("{key}{prefix}{sub}")),
+            );
+        }
+    }
+    paths
+        .iter()
+        .filter_map(|p| parse_patch_path(p).ok())
+        .collect()
+}
+
 /// Sets `v` as attribute `def` of `target`: multi-valued attributes are appended to by `add`
 /// and replaced by `replace`; complex singular attributes merge their sub-attributes.
 fn merge(target: &mut Map<String, Value>, def: &AttributeDef, v: Value, op: OpKind) {
@@ -183,21 +228,22 @@ fn merge(target: &mut Map<String, Value>, def: &AttributeDef, v: Value, op: OpKi
     }
 }
 
-/// Appends values that are not already present; a new `primary` value clears the old one
-/// (RFC 7643 §2.4).
+/// Appends values that are not already present (RFC 7644 §3.5.2.1); a new `primary` value
+/// clears the old one (RFC 7643 §2.4), and re-adding an existing value as primary makes it so.
 fn append(existing: &mut Vec<Value>, new: Vec<Value>) {
-    if new.iter().any(is_primary) {
-        existing.iter_mut().for_each(clear_primary);
-    }
     for v in new {
-        let same_value = |e: &Value| {
-            e == &v
-                || (e.get("value").is_some()
-                    && e.get("value") == v.get("value")
-                    && v.as_object().is_some_and(|o| o.len() == 1))
-        };
-        if !existing.iter().any(same_value) {
-            existing.push(v);
+        let primary = is_primary(&v);
+        if primary {
+            existing.iter_mut().for_each(clear_primary);
+        }
+        match existing.iter().position(|e| same_element(e, &v)) {
+            Some(i) if primary => {
+                if let Some(o) = existing[i].as_object_mut() {
+                    o.insert("primary".into(), Value::Bool(true));
+                }
+            }
+            Some(_) => {}
+            None => existing.push(v),
         }
     }
 }
@@ -383,13 +429,25 @@ fn apply_plain(
     }
 }
 
-/// Two values of a multi-valued attribute are the same element when their `value`s match
-/// (or, without `value`, when they are equal).
+/// Two values of a multi-valued attribute are the same element when their `value`s match and
+/// their `type`s do not differ (a member sent as `{"value": id}` is the member stored with its
+/// `display` and `type`); values without `value` compare whole, ignoring `primary`.
 fn same_element(a: &Value, b: &Value) -> bool {
     match (a.get("value"), b.get("value")) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
+        (Some(x), Some(y)) => {
+            x == y
+                && (a.get("type").is_none()
+                    || b.get("type").is_none()
+                    || a.get("type") == b.get("type"))
+        }
+        _ => without_primary(a) == without_primary(b),
     }
+}
+
+fn without_primary(v: &Value) -> Value {
+    let mut v = v.clone();
+    clear_primary(&mut v);
+    v
 }
 
 /// `name.givenName` on a singular complex attribute, or `emails.display` on every value of a

@@ -288,8 +288,8 @@ async fn a_chunked_body_over_the_limit_is_refused_with_413() {
     let host = app.address.trim_start_matches("http://");
     let request = format!(
         "POST /scim/v2/Users HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
-         {:x}\r\n{body}\r\n0\r\n\r\n",
+         Content-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
         app.token,
         body.len()
     );
@@ -444,7 +444,11 @@ async fn renaming_a_user_onto_a_taken_name_is_a_conflict_and_changes_nothing() {
 async fn concurrent_creates_of_one_user_name_yield_exactly_one_user() {
     // Arrange
     let app = TestApp::spawn().await;
-    let body = json!({"schemas": [USER_SCHEMA], "userName": "race", "emails": [{"value": "race@example.com"}]});
+    let body = json!({
+        "schemas": [USER_SCHEMA],
+        "userName": "race",
+        "emails": [{"value": "race@example.com"}],
+    });
 
     // Act
     let statuses: Vec<u16> = join_all((0..20).map(|_| {

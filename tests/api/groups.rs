@@ -453,34 +453,59 @@ async fn patch_add_unknown_member_is_rejected_and_leaves_group_unchanged() {
 }
 
 #[tokio::test]
-async fn patch_with_attributes_parameter_returns_200_with_the_projected_group() {
-    // Arrange
-    let app = TestApp::spawn().await;
-    let uid = id(&app.create_user("alice").await);
-    let gid = id(&app.create_group("Engineering", &[]).await);
+async fn patch_with_a_projection_parameter_returns_200_with_the_projected_group() {
+    let cases = [
+        ("attributes=displayName", "?attributes=displayName", false),
+        (
+            "excludedAttributes=members",
+            "?excludedAttributes=members",
+            false,
+        ),
+        ("attributes=members", "?attributes=members", true),
+    ];
+    for (reason, query, has_members) in cases {
+        // Arrange
+        let app = TestApp::spawn().await;
+        let uid = id(&app.create_user("alice").await);
+        let gid = id(&app.create_group("Engineering", &[]).await);
 
-    // Act
-    let resp = app
-        .patch(
-            &format!("/Groups/{gid}?attributes=displayName"),
-            patch_body(json!([{"op": "add", "path": "members", "value": [{"value": uid}]}])),
-        )
-        .await;
+        // Act
+        let resp = app
+            .patch(
+                &format!("/Groups/{gid}{query}"),
+                patch_body(json!([{"op": "add", "path": "members", "value": [{"value": uid}]}])),
+            )
+            .await;
 
-    // Assert
-    assert_eq!(resp.status(), StatusCode::OK);
-    let etag = header(&resp, "etag");
-    assert_eq!(
-        header(&resp, "location"),
-        format!("{}/Groups/{gid}", app.base)
-    );
-    let body = scim_json(resp).await;
-    assert_eq!(body["id"], json!(gid));
-    assert_eq!(body["displayName"], "Engineering");
-    assert_eq!(body.get("members"), None, "not requested: {body}");
-    assert_eq!(etag, "W/\"2\"");
-    let after = get_json(&app, &format!("/Groups/{gid}")).await;
-    assert_eq!(member_ids(&after), vec![uid], "the change was applied");
+        // Assert
+        assert_eq!(resp.status(), StatusCode::OK, "{reason}");
+        let etag = header(&resp, "etag");
+        assert_eq!(
+            header(&resp, "location"),
+            format!("{}/Groups/{gid}", app.base),
+            "{reason}"
+        );
+        let body = scim_json(resp).await;
+        assert_eq!(body["id"], json!(gid), "{reason}");
+        assert_eq!(etag, "W/\"2\"", "{reason}");
+        if has_members {
+            assert_eq!(member_ids(&body), vec![uid.clone()], "{reason}: {body}");
+            assert_eq!(
+                body.get("displayName"),
+                None,
+                "{reason}: not requested: {body}"
+            );
+        } else {
+            assert_eq!(body["displayName"], "Engineering", "{reason}");
+            assert_eq!(body.get("members"), None, "{reason}: not requested: {body}");
+        }
+        let after = get_json(&app, &format!("/Groups/{gid}")).await;
+        assert_eq!(
+            member_ids(&after),
+            vec![uid],
+            "{reason}: the change was applied"
+        );
+    }
 }
 
 #[tokio::test]
