@@ -57,6 +57,26 @@ CREATE TABLE users (
     organization        TEXT,
     division            TEXT,
     department          TEXT,
+    -- lower-cased copies (in Rust) of the caseExact=false columns above, for filters
+    display_name_norm   TEXT,
+    nick_name_norm      TEXT,
+    profile_url_norm    TEXT,
+    title_norm          TEXT,
+    user_type_norm      TEXT,
+    preferred_language_norm TEXT,
+    locale_norm         TEXT,
+    timezone_norm       TEXT,
+    name_formatted_norm TEXT,
+    name_family_name_norm TEXT,
+    name_given_name_norm TEXT,
+    name_middle_name_norm TEXT,
+    name_honorific_prefix_norm TEXT,
+    name_honorific_suffix_norm TEXT,
+    employee_number_norm TEXT,
+    cost_center_norm    TEXT,
+    organization_norm   TEXT,
+    division_norm       TEXT,
+    department_norm     TEXT,
     manager_id          TEXT,
     extra               JSONB NOT NULL,
     created             TIMESTAMPTZ NOT NULL,
@@ -66,7 +86,7 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_user_name ON users (tenant_id, user_name_norm);
 CREATE INDEX users_external_id ON users (tenant_id, external_id);
-CREATE INDEX users_display_name ON users (tenant_id, display_name);
+CREATE INDEX users_display_name ON users (tenant_id, display_name_norm);
 CREATE INDEX users_listing ON users (tenant_id, created, id);
 
 -- Multi-valued attributes (emails, phoneNumbers, ims, photos, addresses, entitlements, roles,
@@ -79,8 +99,10 @@ CREATE TABLE user_values (
     value       TEXT,
     value_norm  TEXT,
     type        TEXT,
+    type_norm   TEXT,
     is_primary  BOOLEAN NOT NULL,
     display     TEXT,
+    display_norm TEXT,
     extra       JSONB NOT NULL,
     PRIMARY KEY (tenant_id, user_id, attr, position),
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE

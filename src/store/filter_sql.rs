@@ -2,9 +2,9 @@
 //! `groups g`. Attribute names are resolved against fixed tables of known columns, so only
 //! this file's own SQL fragments reach the text; every comparison value is bound.
 //!
-//! String comparisons follow the attribute's `caseExact`: case-insensitive attributes compare a
-//! lower-cased column with a value lower-cased in Rust (`userName` uses a column normalized in
-//! Rust, so it is Unicode-aware on both backends and served by its unique index).
+//! String comparisons follow the attribute's `caseExact`: case-insensitive attributes compare the
+//! column's copy lower-cased in Rust (`*_norm`) with a value lower-cased the same way, so the
+//! match is Unicode-aware on both backends and `userName` is served by its unique index.
 
 use chrono::DateTime;
 
@@ -73,9 +73,11 @@ fn compile(
             out.push(")");
         }
         Filter::Not(inner) => {
-            out.push("NOT (");
+            // A comparison on a missing value is SQL NULL, and NOT NULL is not true; RFC 7644
+            // §3.4.2.2 wants `not` to match whenever the inner filter does not.
+            out.push("NOT COALESCE((");
             compile(inner, resolve, d, out)?;
-            out.push(")");
+            out.push("), FALSE)");
         }
         Filter::Present(path) => match resolve(path)? {
             Column::Multi {
@@ -287,25 +289,22 @@ fn text_compare(expr: &str, op: CompareOp, v: String, d: Dialect, out: &mut SqlB
             .push(", ")
             .bind(v)
             .push(") > 0"),
+        // Lengths are cast so PostgreSQL finds substr(text, integer, integer).
         CompareOp::Sw => {
             let n = v.chars().count() as i64;
-            out.push("substr(")
-                .push(expr)
-                .push(", 1, ")
-                .bind(n)
-                .push(") = ")
-                .bind(v)
+            out.push("substr(").push(expr).push(", 1, CAST(").bind(n);
+            out.push(" AS INTEGER)) = ").bind(v)
         }
         CompareOp::Ew => {
             let n = v.chars().count() as i64;
             out.push("(length(").push(expr).push(") >= ").bind(n);
             out.push(" AND substr(")
                 .push(expr)
-                .push(", length(")
+                .push(", CAST(length(")
                 .push(expr)
                 .push(") - ")
                 .bind(n);
-            out.push(" + 1) = ").bind(v).push(")")
+            out.push(" + 1 AS INTEGER)) = ").bind(v).push(")")
         }
     };
 }
@@ -378,13 +377,6 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
     let name = path.name.as_str();
     let sub = path.sub.as_deref();
     if extension != Some(true) {
-        if is(name, "userName") && sub.is_none() {
-            return Ok(Column::Text {
-                expr: "u.user_name_norm".into(),
-                case_exact: false,
-                folded: true,
-            });
-        }
         if is(name, "active") && sub.is_none() {
             return Ok(Column::Bool("u.active".into()));
         }
@@ -437,10 +429,17 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
                     _ => false,
                 }
         })
-        .map(|c| Column::Text {
-            expr: format!("u.{}", c.column),
-            case_exact: false,
-            folded: false,
+        .map(|c| match c.norm {
+            Some(norm) => Column::Text {
+                expr: format!("u.{norm}"),
+                case_exact: false,
+                folded: true,
+            },
+            None => Column::Text {
+                expr: format!("u.{}", c.column),
+                case_exact: true,
+                folded: false,
+            },
         })
         .ok_or_else(|| unknown(path))
 }
@@ -477,8 +476,8 @@ fn element_column(element: Element, sub: &str) -> Result<Column, StoreError> {
     };
     match element {
         Element::UserValue if is(sub, "value") => Ok(text("v.value_norm", false, true)),
-        Element::UserValue if is(sub, "type") => Ok(text("v.type", false, false)),
-        Element::UserValue if is(sub, "display") => Ok(text("v.display", false, false)),
+        Element::UserValue if is(sub, "type") => Ok(text("v.type_norm", false, true)),
+        Element::UserValue if is(sub, "display") => Ok(text("v.display_norm", false, true)),
         Element::UserValue if is(sub, "primary") => Ok(Column::Bool("v.is_primary".into())),
         Element::UserGroup if is(sub, "value") => Ok(text("g.id", true, false)),
         Element::UserGroup if is(sub, "display") => Ok(text("g.display_name_norm", false, true)),

@@ -20,22 +20,32 @@ pub struct TextColumn {
     pub attr: &'static str,
     pub sub: Option<&'static str>,
     pub column: &'static str,
+    /// For attributes with `caseExact: false`: a column holding the value lower-cased in Rust
+    /// (Unicode-aware on both backends, unlike SQLite's `lower()`), for matching and indexes.
+    pub norm: Option<&'static str>,
 }
 
-const fn core(attr: &'static str, sub: Option<&'static str>, column: &'static str) -> TextColumn {
+const fn core(
+    attr: &'static str,
+    sub: Option<&'static str>,
+    column: &'static str,
+    norm: Option<&'static str>,
+) -> TextColumn {
     TextColumn {
         extension: None,
         attr,
         sub,
         column,
+        norm,
     }
 }
-const fn ent(attr: &'static str, column: &'static str) -> TextColumn {
+const fn ent(attr: &'static str, column: &'static str, norm: Option<&'static str>) -> TextColumn {
     TextColumn {
         extension: Some(ENTERPRISE_USER.id),
         attr,
         sub: None,
         column,
+        norm,
     }
 }
 
@@ -44,27 +54,71 @@ pub const USER_NAME: usize = 0;
 
 /// Every text column of `users`, in the order used by the SQL below.
 pub const USER_TEXT_COLUMNS: &[TextColumn] = &[
-    core("userName", None, "user_name"),
-    core("externalId", None, "external_id"),
-    core("displayName", None, "display_name"),
-    core("nickName", None, "nick_name"),
-    core("profileUrl", None, "profile_url"),
-    core("title", None, "title"),
-    core("userType", None, "user_type"),
-    core("preferredLanguage", None, "preferred_language"),
-    core("locale", None, "locale"),
-    core("timezone", None, "timezone"),
-    core("name", Some("formatted"), "name_formatted"),
-    core("name", Some("familyName"), "name_family_name"),
-    core("name", Some("givenName"), "name_given_name"),
-    core("name", Some("middleName"), "name_middle_name"),
-    core("name", Some("honorificPrefix"), "name_honorific_prefix"),
-    core("name", Some("honorificSuffix"), "name_honorific_suffix"),
-    ent("employeeNumber", "employee_number"),
-    ent("costCenter", "cost_center"),
-    ent("organization", "organization"),
-    ent("division", "division"),
-    ent("department", "department"),
+    core("userName", None, "user_name", Some("user_name_norm")),
+    core("externalId", None, "external_id", None),
+    core(
+        "displayName",
+        None,
+        "display_name",
+        Some("display_name_norm"),
+    ),
+    core("nickName", None, "nick_name", Some("nick_name_norm")),
+    core("profileUrl", None, "profile_url", Some("profile_url_norm")),
+    core("title", None, "title", Some("title_norm")),
+    core("userType", None, "user_type", Some("user_type_norm")),
+    core(
+        "preferredLanguage",
+        None,
+        "preferred_language",
+        Some("preferred_language_norm"),
+    ),
+    core("locale", None, "locale", Some("locale_norm")),
+    core("timezone", None, "timezone", Some("timezone_norm")),
+    core(
+        "name",
+        Some("formatted"),
+        "name_formatted",
+        Some("name_formatted_norm"),
+    ),
+    core(
+        "name",
+        Some("familyName"),
+        "name_family_name",
+        Some("name_family_name_norm"),
+    ),
+    core(
+        "name",
+        Some("givenName"),
+        "name_given_name",
+        Some("name_given_name_norm"),
+    ),
+    core(
+        "name",
+        Some("middleName"),
+        "name_middle_name",
+        Some("name_middle_name_norm"),
+    ),
+    core(
+        "name",
+        Some("honorificPrefix"),
+        "name_honorific_prefix",
+        Some("name_honorific_prefix_norm"),
+    ),
+    core(
+        "name",
+        Some("honorificSuffix"),
+        "name_honorific_suffix",
+        Some("name_honorific_suffix_norm"),
+    ),
+    ent(
+        "employeeNumber",
+        "employee_number",
+        Some("employee_number_norm"),
+    ),
+    ent("costCenter", "cost_center", Some("cost_center_norm")),
+    ent("organization", "organization", Some("organization_norm")),
+    ent("division", "division", Some("division_norm")),
+    ent("department", "department", Some("department_norm")),
 ];
 
 /// Multi-valued User attributes stored in `user_values` (RFC 7643 §4.1.2).

@@ -40,22 +40,27 @@ pub async fn replace(
                 continue;
             };
             let value = take_string(&mut item, "value");
-            let value_norm = value.as_deref().map(str::to_lowercase);
+            let value_norm = lower(&value);
             let kind = take_string(&mut item, "type");
             let primary = item
                 .remove("primary")
                 .and_then(|p| p.as_bool())
                 .unwrap_or(false);
             let display = take_string(&mut item, "display");
+            let (type_norm, display_norm) = (lower(&kind), lower(&display));
             tx.execute(
-                "INSERT INTO user_values (tenant_id, user_id, attr, position, value, value_norm, type, is_primary, display, extra) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                args![tenant, user_id, attr, position as i64, value, value_norm, kind, primary, display, Value::Object(item)],
+                "INSERT INTO user_values (tenant_id, user_id, attr, position, value, value_norm, type, type_norm, \
+                 is_primary, display, display_norm, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                args![tenant, user_id, attr, position as i64, value, value_norm, kind, type_norm, primary, display, display_norm, Value::Object(item)],
             )
             .await?;
         }
     }
     Ok(())
+}
+
+fn lower(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::to_lowercase)
 }
 
 fn take_string(item: &mut Map<String, Value>, key: &str) -> Option<String> {

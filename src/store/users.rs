@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::db::{Db, Tx, args};
+use super::db::{Arg, Db, Tx, args};
 use super::filter_sql;
 use super::listing::{self, Listing};
 use super::memberships;
@@ -32,33 +32,27 @@ pub async fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let at = now();
     let mut tx = db.write().await?;
+    let mut values = vec![
+        ("tenant_id", Arg::from(tenant)),
+        ("id", Arg::from(id.as_str())),
+        ("password_hash", Arg::from(password_hash)),
+        ("created", Arg::from(at)),
+        ("last_modified", Arg::from(at)),
+        ("version", Arg::from(1_i64)),
+    ];
+    values.extend(column_values(&cols));
     let mut sql = SqlBuilder::default();
-    sql.push("INSERT INTO users (tenant_id, id, user_name_norm, active, password_hash, manager_id, extra, created, last_modified, version");
-    for c in USER_TEXT_COLUMNS {
-        sql.push(", ").push(c.column);
-    }
+    sql.push("INSERT INTO users (");
+    sql.push(
+        &values
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     sql.push(") VALUES (");
-    sql.bind(tenant)
-        .push(", ")
-        .bind(id.as_str())
-        .push(", ")
-        .bind(user_name.to_lowercase());
-    sql.push(", ")
-        .bind(cols.active)
-        .push(", ")
-        .bind(password_hash)
-        .push(", ")
-        .bind(cols.manager_id.clone());
-    sql.push(", ")
-        .bind(Value::Object(cols.extra.clone()))
-        .push(", ")
-        .bind(at)
-        .push(", ")
-        .bind(at)
-        .push(", ")
-        .bind(1_i64);
-    for text in &cols.text {
-        sql.push(", ").bind(text.clone());
+    for (n, (_, v)) in values.into_iter().enumerate() {
+        sql.push(if n == 0 { "" } else { ", " }).bind(v);
     }
     sql.push(")");
     tx.execute(&sql.sql, sql.args)
@@ -99,20 +93,21 @@ pub async fn update<E: From<StoreError>>(
     attrs.remove("groups");
     let cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
-    let mut sql = SqlBuilder::default();
-    sql.push("UPDATE users SET user_name_norm = ")
-        .bind(user_name.to_lowercase());
-    sql.push(", active = ").bind(cols.active);
-    sql.push(", manager_id = ").bind(cols.manager_id.clone());
-    sql.push(", extra = ")
-        .bind(Value::Object(cols.extra.clone()));
-    sql.push(", last_modified = ").bind(now());
-    sql.push(", version = ").bind(version + 1);
+    let mut values = vec![
+        ("last_modified", Arg::from(now())),
+        ("version", Arg::from(version + 1)),
+    ];
     if let Some(hash) = password_hash {
-        sql.push(", password_hash = ").bind(hash);
+        values.push(("password_hash", Arg::from(hash)));
     }
-    for (c, text) in USER_TEXT_COLUMNS.iter().zip(&cols.text) {
-        sql.push(", ").push(c.column).push(" = ").bind(text.clone());
+    values.extend(column_values(&cols));
+    let mut sql = SqlBuilder::default();
+    sql.push("UPDATE users SET ");
+    for (n, (column, v)) in values.into_iter().enumerate() {
+        sql.push(if n == 0 { "" } else { ", " })
+            .push(column)
+            .push(" = ")
+            .bind(v);
     }
     sql.push(" WHERE tenant_id = ")
         .bind(tenant)
@@ -209,6 +204,22 @@ async fn assemble_all(
             user_row::assemble(row, v, g)
         })
         .collect())
+}
+
+/// The values of every attribute column, with the lower-cased copies of case-insensitive ones.
+fn column_values(cols: &user_row::UserColumns) -> Vec<(&'static str, Arg)> {
+    let mut values = vec![
+        ("active", Arg::from(cols.active)),
+        ("manager_id", Arg::from(cols.manager_id.clone())),
+        ("extra", Arg::from(Value::Object(cols.extra.clone()))),
+    ];
+    for (c, text) in USER_TEXT_COLUMNS.iter().zip(&cols.text) {
+        values.push((c.column, Arg::from(text.clone())));
+        if let Some(norm) = c.norm {
+            values.push((norm, Arg::from(text.as_deref().map(str::to_lowercase))));
+        }
+    }
+    values
 }
 
 fn user_name(cols: &user_row::UserColumns) -> Result<String, StoreError> {

@@ -366,7 +366,6 @@ async fn filter_values_are_matched_literally() {
 }
 
 #[tokio::test]
-#[ignore = "bug: sw/ew answer 500 on PostgreSQL: no function substr(text, integer, bigint)"]
 async fn starts_with_and_ends_with_filters_match() {
     // Arrange
     let app = TestApp::spawn().await;
@@ -471,7 +470,6 @@ async fn starts_with_and_ends_with_filters_match() {
 }
 
 #[tokio::test]
-#[ignore = "bug: on SQLite, filters on case-insensitive text columns fold only ASCII (SQL lower())"]
 async fn case_insensitive_text_attributes_fold_non_ascii_letters() {
     // Arrange
     let app = TestApp::spawn().await;
@@ -499,7 +497,6 @@ async fn case_insensitive_text_attributes_fold_non_ascii_letters() {
 }
 
 #[tokio::test]
-#[ignore = "bug: not (attr eq x) drops resources where attr is absent (SQL NULL), unlike ne"]
 async fn not_of_a_comparison_matches_resources_without_the_attribute() {
     // Arrange
     let app = TestApp::spawn().await;

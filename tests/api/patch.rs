@@ -467,7 +467,6 @@ async fn patch_add_without_path_appends_to_multi_valued_without_duplicates() {
 }
 
 #[tokio::test]
-#[ignore = "bug: `add` of an existing email that differs only in `primary` appends a duplicate value"]
 async fn patch_add_existing_value_differing_only_in_primary_is_not_a_duplicate() {
     let cases = [
         (
@@ -763,7 +762,6 @@ async fn patch_cannot_remove_or_blank_the_required_user_name() {
 }
 
 #[tokio::test]
-#[ignore = "bug: `replace` without a path ignores attributes set to null or [] instead of unassigning them"]
 async fn patch_replace_without_path_unassigns_attributes_set_to_null_or_empty() {
     let cases = [
         (
@@ -816,7 +814,6 @@ async fn patch_replace_without_path_unassigns_attributes_set_to_null_or_empty() 
 }
 
 #[tokio::test]
-#[ignore = "bug: `replace` without a path and {\"userName\": null} answers 200 instead of 400"]
 async fn patch_replace_without_path_cannot_null_the_required_user_name() {
     // Arrange
     let app = TestApp::spawn().await;
