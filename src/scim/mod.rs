@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod idp_forms;
 pub mod patch;
 pub mod render;
 pub mod resource;

@@ -2,18 +2,13 @@
 //! all-or-nothing, to a resource's canonical attributes. Pure: the store runs [`apply`] inside
 //! its write transaction, and the result is validated again as a whole resource.
 //!
-//! Identity-provider forms accepted here (each also marked where it is handled):
-//! - op names in any case (`Add`, `Replace`, `Remove`: Entra ID);
-//! - `remove` on a multi-valued attribute with a `value` listing the values to remove
-//!   (Entra ID's group member removal);
-//! - `replace` on `attr[type eq "x"].sub` with no matching value adds one (Entra ID);
-//! - a path that names a whole extension (`urn:…:enterprise:2.0:User`) with an object value;
-//! - booleans as strings and bare manager ids (through `validate`).
+//! The identity-provider forms it accepts are defined in `idp_forms`.
 
 use serde_json::{Map, Value};
 
 use super::error::ProtocolError;
-use super::filter::{AttrPath, CompValue, CompareOp, Filter, PatchPath, matches, parse_patch_path};
+use super::filter::{AttrPath, Filter, PatchPath, matches, parse_patch_path};
+use super::idp_forms;
 use super::resource::object_entry;
 use super::schema::{AttributeDef, COMMON_ATTRIBUTES, Mutability, ResourceTypeDef, SchemaDef};
 use super::validate::{self, Mode};
@@ -78,20 +73,16 @@ fn operation(v: &Value) -> Result<Operation, ProtocolError> {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     };
-    // Entra ID capitalises op names; RFC 7644 §3.5.2 spells them in lower case.
-    let op = match field("op").and_then(Value::as_str) {
-        Some(s) if s.eq_ignore_ascii_case("add") => OpKind::Add,
-        Some(s) if s.eq_ignore_ascii_case("remove") => OpKind::Remove,
-        Some(s) if s.eq_ignore_ascii_case("replace") => OpKind::Replace,
-        Some(s) => {
-            return Err(ProtocolError::InvalidSyntax(format!(
-                "unknown op \"{s}\": use add, remove or replace"
-            )));
-        }
+    let name = field("op").and_then(Value::as_str);
+    let op = match name.and_then(|n| idp_forms::op_name(n, &["add", "remove", "replace"])) {
+        Some("add") => OpKind::Add,
+        Some("remove") => OpKind::Remove,
+        Some(_) => OpKind::Replace,
         None => {
-            return Err(ProtocolError::InvalidSyntax(
-                "each operation needs an \"op\"".into(),
-            ));
+            return Err(ProtocolError::InvalidSyntax(match name {
+                Some(s) => format!("unknown op \"{s}\": use add, remove or replace"),
+                None => "each operation needs an \"op\"".into(),
+            }));
         }
     };
     let path = match field("path") {
@@ -397,14 +388,10 @@ fn apply_plain(
     match op.op {
         OpKind::Remove => {
             match (&op.value, container.get_mut(def.name)) {
-                // Entra ID removes group members by listing them in `value`.
                 (Some(v), Some(Value::Array(existing))) if def.multi_valued => {
-                    let gone = validate::attribute(def, v)?.unwrap_or(Value::Array(Vec::new()));
-                    let gone: Vec<&Value> = gone
-                        .as_array()
-                        .map(|a| a.iter().collect())
-                        .unwrap_or_default();
-                    existing.retain(|e| !gone.iter().any(|g| same_element(e, g)));
+                    let listed = validate::attribute(def, v)?.unwrap_or(Value::Array(Vec::new()));
+                    let listed = listed.as_array().map(Vec::as_slice).unwrap_or_default();
+                    idp_forms::remove_listed(existing, listed, same_element);
                     if existing.is_empty() {
                         container.remove(def.name);
                     }
@@ -516,8 +503,8 @@ fn apply_filtered(
     };
     let (mut items, matched) = edit_matching(items, filter, &case_exact, def, sub, op)?;
     if matched == 0 && op.op != OpKind::Remove {
-        // Entra ID: `replace` on `emails[type eq "work"].value` when there is no work email adds one.
-        match upsert_element(filter, sub, op) {
+        let value = op.value.as_ref().unwrap_or(&Value::Null);
+        match sub.and_then(|sub| idp_forms::upsert_element(filter, sub, value)) {
             Some(element) => items.extend(
                 validate::attribute(def, &element)?
                     .and_then(|v| v.as_array().cloned())
@@ -596,27 +583,6 @@ fn edit_matching(
         }
     }
     Ok((out, matched))
-}
-
-/// The element to add for Entra ID's upsert form `attr[sub eq "x"].other` (a single `eq`
-/// comparison on a string and a target sub-attribute), or `None` for any other form.
-fn upsert_element(filter: &Filter, sub: Option<&AttributeDef>, op: &Operation) -> Option<Value> {
-    let sub = sub?;
-    let Filter::Compare {
-        path,
-        op: CompareOp::Eq,
-        value: CompValue::String(s),
-    } = filter
-    else {
-        return None;
-    };
-    if path.sub.is_some() || path.urn.is_some() {
-        return None;
-    }
-    let mut element = Map::new();
-    element.insert(path.name.clone(), Value::String(s.clone()));
-    element.insert(sub.name.to_owned(), op.value.clone()?);
-    Some(Value::Object(element))
 }
 
 #[cfg(test)]

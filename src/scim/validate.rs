@@ -4,14 +4,14 @@
 //! "unassigned" (RFC 7644 §3.5.1), `primary` allowed once per multi-valued attribute (§2.4) and
 //! required attributes enforced. Unknown attributes are ignored rather than rejected.
 //!
-//! Identity-provider leniency applied here, each noted where it happens: booleans sent as
-//! strings, a one-element array for a singular attribute, and a bare string for a complex
-//! attribute that has a `value` sub-attribute (Entra ID's enterprise `manager`).
+//! The identity-provider forms it accepts (booleans as strings, one-element arrays, bare manager
+//! ids, URN-qualified keys) are defined in `idp_forms`.
 
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use super::error::ProtocolError;
+use super::idp_forms;
 use super::resource::object_entry;
 use super::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
 
@@ -55,7 +55,7 @@ pub fn normalize(
             merge_extension(&mut out, ext, value)?;
         } else if let Some(def) = rt.schema.attribute(key) {
             put(&mut out, def.name, attribute(def, value)?);
-        } else if let Some((schema, attr)) = urn_qualified(rt, key) {
+        } else if let Some((schema, attr)) = idp_forms::urn_qualified_key(rt, key) {
             put_qualified(&mut out, rt, schema, attr, value)?;
         } else {
             tracing::debug!(attribute = %key, "ignoring an attribute the schema does not define");
@@ -119,16 +119,6 @@ fn extension_entry<'a>(
     object_entry(out, ext.id)
 }
 
-/// `urn:…:User:department` or `urn:…:User:name.givenName`: an attribute named with its schema URN
-/// as a key (Entra ID sends extension attributes this way in PATCH values).
-fn urn_qualified<'a>(rt: &ResourceTypeDef, key: &'a str) -> Option<(&'static SchemaDef, &'a str)> {
-    rt.all_schemas().find_map(|s| {
-        let prefix = key.get(..s.id.len())?;
-        let rest = key.get(s.id.len()..)?.strip_prefix(':')?;
-        prefix.eq_ignore_ascii_case(s.id).then_some((s, rest))
-    })
-}
-
 fn put_qualified(
     out: &mut Map<String, Value>,
     rt: &ResourceTypeDef,
@@ -175,15 +165,10 @@ pub fn attribute(def: &AttributeDef, value: &Value) -> Result<Option<Value>, Pro
         return Ok(None);
     }
     if !def.multi_valued {
-        // Entra ID sends some singular attributes as a one-element array.
         if let Value::Array(items) = value {
-            return match items.as_slice() {
-                [] => Ok(None),
-                [one] => single(def, one),
-                _ => Err(ProtocolError::InvalidValue(format!(
-                    "\"{}\" is single-valued but got several values",
-                    def.name
-                ))),
+            return match idp_forms::single_from_array(def, items)? {
+                Some(one) => single(def, one),
+                None => Ok(None),
             };
         }
         return single(def, value);
@@ -231,7 +216,9 @@ fn single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolEr
             Value::String(s) if DateTime::parse_from_rfc3339(s).is_ok() => value.clone(),
             _ => return Err(wrong("an RFC 3339 date-time string")),
         },
-        AttrType::Boolean => Value::Bool(boolean(value).ok_or_else(|| wrong("true or false"))?),
+        AttrType::Boolean => {
+            Value::Bool(idp_forms::boolean(value).ok_or_else(|| wrong("true or false"))?)
+        }
         AttrType::Integer => match value {
             Value::Number(n) if n.is_i64() || n.is_u64() => value.clone(),
             _ => return Err(wrong("an integer")),
@@ -243,34 +230,18 @@ fn single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolEr
     }))
 }
 
-/// A boolean, also from the strings `"true"`/`"false"` in any case (Entra ID sends `"False"`).
-pub fn boolean(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
 fn complex(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ProtocolError> {
     let obj = match value {
         Value::Object(obj) => obj,
-        // A bare value for a complex attribute with a `value` sub-attribute, e.g. Entra ID's
-        // `"manager": "26118915-6090-4610-87e4-49d8ca9f808d"`.
-        Value::String(_) | Value::Number(_) | Value::Bool(_)
-            if def.sub_attribute("value").is_some() =>
-        {
-            let mut obj = Map::new();
-            obj.insert("value".into(), value.clone());
-            return complex(def, &Value::Object(obj));
-        }
-        _ => {
-            return Err(ProtocolError::InvalidValue(format!(
-                "\"{}\" must be an object",
-                def.name
-            )));
-        }
+        other => match idp_forms::complex_from_bare(def, other) {
+            Some(obj) => return complex(def, &obj),
+            None => {
+                return Err(ProtocolError::InvalidValue(format!(
+                    "\"{}\" must be an object",
+                    def.name
+                )));
+            }
+        },
     };
     let mut out = Map::new();
     for (key, v) in obj {

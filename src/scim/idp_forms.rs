@@ -1,0 +1,126 @@
+//! Every request form scimd accepts beyond the letter of RFC 7643/7644, in one place, each with
+//! the client that sends it. The rest of the protocol layer calls these functions instead of
+//! bending its own rules, so the strict RFC behaviour stays readable and every leniency is
+//! listed here (the HTTP-level one, a body without `Content-Type` — sent by Okta's SCIM 2.0
+//! spec test — is in `http::guard_request`).
+
+use serde_json::{Map, Value};
+
+use super::error::ProtocolError;
+use super::filter::{CompValue, CompareOp, Filter};
+use super::schema::{AttributeDef, ResourceTypeDef, SchemaDef};
+
+/// A PATCH operation name in any case. Microsoft Entra ID sends `"Add"`, `"Replace"` and
+/// `"Remove"`; RFC 7644 §3.5.2 spells them in lower case.
+pub fn op_name<'a>(op: &str, names: &[&'a str]) -> Option<&'a str> {
+    names.iter().copied().find(|n| n.eq_ignore_ascii_case(op))
+}
+
+/// A boolean, also from the strings `"true"`/`"false"` in any case. Entra ID sends
+/// `"active": "False"` in PATCH values.
+pub fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// The one element of a one-element array given for a single-valued attribute: Entra ID sends
+/// e.g. `"value": [{"value": "x"}]` for singular targets. Several elements are still refused.
+pub fn single_from_array<'a>(
+    def: &AttributeDef,
+    items: &'a [Value],
+) -> Result<Option<&'a Value>, ProtocolError> {
+    match items {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(ProtocolError::InvalidValue(format!(
+            "\"{}\" is single-valued but got several values",
+            def.name
+        ))),
+    }
+}
+
+/// A bare value for a complex attribute that has a `value` sub-attribute, as `{"value": …}`.
+/// Entra ID sends the enterprise `manager` as an id string
+/// (`"manager": "26118915-6090-4610-87e4-49d8ca9f808d"`).
+pub fn complex_from_bare(def: &AttributeDef, value: &Value) -> Option<Value> {
+    let bare = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
+    (bare && def.sub_attribute("value").is_some()).then(|| {
+        let mut obj = Map::new();
+        obj.insert("value".into(), value.clone());
+        Value::Object(obj)
+    })
+}
+
+/// An attribute named with its schema URN as a key, `urn:…:User:department` or
+/// `urn:…:User:name.givenName`: Entra ID sends extension attributes this way inside the value of
+/// a PATCH operation without `path`. Returns the schema and the rest of the key.
+pub fn urn_qualified_key<'a>(
+    rt: &ResourceTypeDef,
+    key: &'a str,
+) -> Option<(&'static SchemaDef, &'a str)> {
+    rt.all_schemas().find_map(|s| {
+        let prefix = key.get(..s.id.len())?;
+        let rest = key.get(s.id.len()..)?.strip_prefix(':')?;
+        prefix.eq_ignore_ascii_case(s.id).then_some((s, rest))
+    })
+}
+
+/// `remove` with a `value` on a multi-valued attribute removes the listed values. Entra ID
+/// removes group members this way:
+/// `{"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}`.
+pub fn remove_listed(
+    existing: &mut Vec<Value>,
+    listed: &[Value],
+    same: impl Fn(&Value, &Value) -> bool,
+) {
+    existing.retain(|e| !listed.iter().any(|l| same(e, l)));
+}
+
+/// `replace` on `attr[type eq "x"].sub` when no value has that type adds `{type: x, sub: value}`.
+/// Entra ID expects this for e.g. `emails[type eq "work"].value` and
+/// `addresses[type eq "work"].streetAddress` on users that lack such a value. Only this exact
+/// form (one `eq` on a string, then a sub-attribute) qualifies; others stay `noTarget`.
+pub fn upsert_element(filter: &Filter, sub: &AttributeDef, value: &Value) -> Option<Value> {
+    let Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        value: CompValue::String(s),
+    } = filter
+    else {
+        return None;
+    };
+    if path.sub.is_some() || path.urn.is_some() {
+        return None;
+    }
+    let mut element = Map::new();
+    element.insert(path.name.clone(), Value::String(s.clone()));
+    element.insert(sub.name.to_owned(), value.clone());
+    Some(Value::Object(element))
+}
+
+/// Group member ids named by a value filter of the form `value eq "id"` (or several joined by
+/// `or`): Entra ID removes one member with `members[value eq "<id>"]`.
+pub fn member_ids_in_filter(filter: &Filter) -> Option<Vec<String>> {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(id),
+        } if path.urn.is_none()
+            && path.sub.is_none()
+            && path.name.eq_ignore_ascii_case("value") =>
+        {
+            Some(vec![id.clone()])
+        }
+        Filter::Or(a, b) => {
+            let mut ids = member_ids_in_filter(a)?;
+            ids.extend(member_ids_in_filter(b)?);
+            Some(ids)
+        }
+        _ => None,
+    }
+}
