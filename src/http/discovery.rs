@@ -110,7 +110,7 @@ fn service_provider_config(state: &AppState) -> Value {
         "filter": {"supported": true, "maxResults": state.max_page_size},
         "changePassword": {"supported": true},
         "sort": {"supported": false},
-        "etag": {"supported": false},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

@@ -54,6 +54,15 @@ impl ScimError {
         )
     }
 
+    /// 412: an `If-Match` precondition failed (RFC 7644 §3.14).
+    pub fn precondition_failed(current: &str) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            format!("the resource has changed: its current version is {current}"),
+        )
+    }
+
     /// 500 whose cause is logged but not shown to the client.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -156,6 +165,11 @@ impl From<StoreError> for ScimError {
             }
             StoreError::InvalidReference(d) => ScimError::bad_request("invalidValue", d),
             StoreError::InvalidFilter(d) => ScimError::bad_request("invalidFilter", d),
+            StoreError::VersionConflict => ScimError::new(
+                StatusCode::PRECONDITION_FAILED,
+                None,
+                "the resource was modified concurrently; read it again and retry",
+            ),
             StoreError::NotFound => {
                 ScimError::new(StatusCode::NOT_FOUND, None, "resource not found")
             }

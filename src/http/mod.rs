@@ -10,6 +10,7 @@ mod groups;
 mod health;
 mod list_params;
 pub mod payload;
+mod resource_api;
 mod resource_ops;
 mod users;
 

@@ -1,18 +1,21 @@
 //! The operations common to `/Users` and `/Groups` (RFC 7644 §3.3–§3.6): validate the body with
-//! the schema registry, run the store operation, render the result. The per-resource API modules
-//! only declare the endpoints.
+//! the schema registry, check preconditions (RFC 7644 §3.14), run the store operation, render
+//! the result. The per-resource API modules only declare the endpoints.
 
 use serde_json::{Map, Value, json};
 
 use super::AppState;
 use super::error::ScimError;
 use super::list_params::{list_query, projection};
-use crate::scim::patch;
+use crate::scim::etag::{if_match_allows, if_none_match_hits};
+use crate::scim::member_patch::{self, GroupPatch};
+use crate::scim::patch::{self, Operation};
 use crate::scim::render::{Projection, resource_json};
-use crate::scim::resource::Resource;
+use crate::scim::resource::{Meta, Resource};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
 use crate::scim::validate::{self, Mode};
-use crate::store::{ListQuery, Page, StoreError, groups, users};
+use crate::store::groups::{self, GroupChange, UpdateOptions};
+use crate::store::{Page, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -24,11 +27,27 @@ pub enum Kind {
     Group,
 }
 
+impl Kind {
+    fn rt(self) -> &'static ResourceTypeDef {
+        match self {
+            Kind::User => &USER_RESOURCE,
+            Kind::Group => &GROUP_RESOURCE,
+        }
+    }
+}
+
 /// A rendered resource with the headers that go with it.
 pub struct Rendered {
     pub body: Value,
     pub location: String,
     pub etag: String,
+}
+
+/// The answer to a conditional GET.
+pub enum Read {
+    Found(Rendered),
+    /// `If-None-Match` named the current version (RFC 9110 §13.1.2): 304 with this ETag.
+    NotModified(String),
 }
 
 /// Optional `attributes` / `excludedAttributes` parameters.
@@ -44,71 +63,6 @@ impl Attrs<'_> {
     }
 }
 
-impl Kind {
-    fn rt(self) -> &'static ResourceTypeDef {
-        match self {
-            Kind::User => &USER_RESOURCE,
-            Kind::Group => &GROUP_RESOURCE,
-        }
-    }
-
-    async fn create(
-        self,
-        state: &AppState,
-        tenant: &str,
-        attrs: Map<String, Value>,
-    ) -> Result<Resource, StoreError> {
-        match self {
-            Kind::User => users::create(&state.db, tenant, attrs).await,
-            Kind::Group => groups::create(&state.db, tenant, attrs).await,
-        }
-    }
-
-    async fn get(
-        self,
-        state: &AppState,
-        tenant: &str,
-        id: &str,
-    ) -> Result<Option<Resource>, StoreError> {
-        match self {
-            Kind::User => users::get(&state.db, tenant, id).await,
-            Kind::Group => groups::get(&state.db, tenant, id).await,
-        }
-    }
-
-    async fn update(
-        self,
-        state: &AppState,
-        tenant: &str,
-        id: &str,
-        change: impl FnOnce(Resource) -> Result<Map<String, Value>, ScimError>,
-    ) -> Result<Resource, ScimError> {
-        match self {
-            Kind::User => users::update(&state.db, tenant, id, change).await,
-            Kind::Group => groups::update(&state.db, tenant, id, change).await,
-        }
-    }
-
-    async fn delete(self, state: &AppState, tenant: &str, id: &str) -> Result<bool, StoreError> {
-        match self {
-            Kind::User => users::delete(&state.db, tenant, id).await,
-            Kind::Group => groups::delete(&state.db, tenant, id).await,
-        }
-    }
-
-    async fn list(
-        self,
-        state: &AppState,
-        tenant: &str,
-        query: &ListQuery,
-    ) -> Result<Page, StoreError> {
-        match self {
-            Kind::User => users::list(&state.db, tenant, query).await,
-            Kind::Group => groups::list(&state.db, tenant, query).await,
-        }
-    }
-}
-
 fn render(state: &AppState, kind: Kind, resource: &Resource, projection: &Projection) -> Rendered {
     let rt = kind.rt();
     let doc = projection.apply(rt, resource_json(rt, resource, &state.base_url));
@@ -117,18 +71,6 @@ fn render(state: &AppState, kind: Kind, resource: &Resource, projection: &Projec
         location: format!("{}{}/{}", state.base_url, rt.endpoint, resource.id),
         etag: resource.meta.etag(),
     }
-}
-
-/// RFC 7644 §3.3: creates a resource.
-pub async fn create(
-    state: &AppState,
-    tenant: &str,
-    kind: Kind,
-    body: &Value,
-) -> Result<Rendered, ScimError> {
-    let attrs = validate::normalize(kind.rt(), body, Mode::Full)?;
-    let resource = kind.create(state, tenant, attrs).await?;
-    Ok(render(state, kind, &resource, &Projection::default()))
 }
 
 /// Resource ids are UUIDs the server assigned; anything else cannot exist, and is answered
@@ -140,21 +82,51 @@ fn known_id(kind: Kind, id: &str) -> Result<(), ScimError> {
     }
 }
 
-/// RFC 7644 §3.4.1: reads one resource.
+/// Refuses the write with 412 unless `If-Match` allows the current version. Runs inside the
+/// store's write transaction, after the row is locked, so the version cannot change before commit.
+fn precondition(if_match: Option<&str>, meta: &Meta) -> Result<(), ScimError> {
+    if if_match_allows(if_match, meta) {
+        Ok(())
+    } else {
+        Err(ScimError::precondition_failed(&meta.etag()))
+    }
+}
+
+/// RFC 7644 §3.3: creates a resource.
+pub async fn create(
+    state: &AppState,
+    tenant: &str,
+    kind: Kind,
+    body: &Value,
+) -> Result<Rendered, ScimError> {
+    let attrs = validate::normalize(kind.rt(), body, Mode::Full)?;
+    let resource = match kind {
+        Kind::User => users::create(&state.db, tenant, attrs).await?,
+        Kind::Group => groups::create(&state.db, tenant, attrs).await?,
+    };
+    Ok(render(state, kind, &resource, &Projection::default()))
+}
+
+/// RFC 7644 §3.4.1: reads one resource, or 304 when `If-None-Match` names its version.
 pub async fn get(
     state: &AppState,
     tenant: &str,
     kind: Kind,
     id: &str,
     attrs: Attrs<'_>,
-) -> Result<Rendered, ScimError> {
+    if_none_match: Option<&str>,
+) -> Result<Read, ScimError> {
     known_id(kind, id)?;
     let projection = projection(attrs.attributes, attrs.excluded)?;
-    let resource = kind
-        .get(state, tenant, id)
-        .await?
-        .ok_or_else(|| ScimError::not_found(kind.rt().name, id))?;
-    Ok(render(state, kind, &resource, &projection))
+    let resource = match kind {
+        Kind::User => users::get(&state.db, tenant, id).await?,
+        Kind::Group => groups::get(&state.db, tenant, id, projection.wants("members")).await?,
+    }
+    .ok_or_else(|| ScimError::not_found(kind.rt().name, id))?;
+    if if_none_match_hits(if_none_match, &resource.meta) {
+        return Ok(Read::NotModified(resource.meta.etag()));
+    }
+    Ok(Read::Found(render(state, kind, &resource, &projection)))
 }
 
 /// RFC 7644 §3.5.1: replaces a resource; attributes absent from the body are cleared, the
@@ -165,6 +137,7 @@ pub async fn replace(
     kind: Kind,
     id: &str,
     body: &Value,
+    if_match: Option<&str>,
 ) -> Result<Rendered, ScimError> {
     known_id(kind, id)?;
     if let Some(body_id) = body.get("id").and_then(Value::as_str)
@@ -175,14 +148,31 @@ pub async fn replace(
             format!("the body's id \"{body_id}\" does not match the URL"),
         ));
     }
-    let attrs = validate::normalize(kind.rt(), body, Mode::Full)?;
-    let resource = kind
-        .update(state, tenant, id, |current| {
-            validate::check_immutable(kind.rt(), &current.attrs, &attrs)?;
-            Ok(attrs)
-        })
-        .await
-        .map_err(|e| not_found_as(e, kind, id))?;
+    let rt = kind.rt();
+    let attrs = validate::normalize(rt, body, Mode::Full)?;
+    let resource = match kind {
+        Kind::User => {
+            users::update(&state.db, tenant, id, |current| {
+                precondition(if_match, &current.meta)?;
+                validate::check_immutable(rt, &current.attrs, &attrs)?;
+                Ok(attrs)
+            })
+            .await
+        }
+        Kind::Group => {
+            let options = UpdateOptions {
+                load_members: false,
+                return_members: true,
+            };
+            groups::update(&state.db, tenant, id, options, |current| {
+                precondition(if_match, &current.meta)?;
+                validate::check_immutable(rt, &current.attrs, &attrs)?;
+                Ok(GroupChange::replace_all(attrs)?)
+            })
+            .await
+        }
+    }
+    .map_err(|e| not_found_as(e, kind, id))?;
     Ok(render(state, kind, &resource, &Projection::default()))
 }
 
@@ -194,27 +184,110 @@ pub async fn patch(
     id: &str,
     body: &Value,
     attrs: Attrs<'_>,
+    if_match: Option<&str>,
 ) -> Result<Rendered, ScimError> {
     known_id(kind, id)?;
     let projection = projection(attrs.attributes, attrs.excluded)?;
     let ops = patch::parse(body)?;
-    let rt = kind.rt();
-    let resource = kind
-        .update(state, tenant, id, |current| {
-            let patched = patch::apply(rt, current.attrs.clone(), &ops)?;
-            let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
-            validate::check_immutable(rt, &current.attrs, &attrs)?;
-            Ok(attrs)
-        })
-        .await
-        .map_err(|e| not_found_as(e, kind, id))?;
+    let resource = match kind {
+        Kind::User => {
+            users::update(&state.db, tenant, id, |current| {
+                precondition(if_match, &current.meta)?;
+                apply_ops(&USER_RESOURCE, current, &ops)
+            })
+            .await
+        }
+        Kind::Group => {
+            patch_group(
+                state,
+                tenant,
+                id,
+                &ops,
+                attrs.given() && projection.wants("members"),
+                if_match,
+            )
+            .await
+        }
+    }
+    .map_err(|e| not_found_as(e, kind, id))?;
     Ok(render(state, kind, &resource, &projection))
 }
 
+/// Applies operations to a resource and validates the result as a whole.
+fn apply_ops(
+    rt: &ResourceTypeDef,
+    current: Resource,
+    ops: &[Operation],
+) -> Result<Map<String, Value>, ScimError> {
+    let patched = patch::apply(rt, current.attrs.clone(), ops)?;
+    let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
+    validate::check_immutable(rt, &current.attrs, &attrs)?;
+    Ok(attrs)
+}
+
+/// A group PATCH: member operations become row-level deltas when they can (see
+/// `member_patch`); otherwise the member list is loaded and patched as a whole.
+async fn patch_group(
+    state: &AppState,
+    tenant: &str,
+    id: &str,
+    ops: &[Operation],
+    return_members: bool,
+    if_match: Option<&str>,
+) -> Result<Resource, ScimError> {
+    let rt = &GROUP_RESOURCE;
+    match member_patch::split(ops)? {
+        Some(GroupPatch {
+            attribute_ops,
+            member_changes,
+        }) => {
+            let options = UpdateOptions {
+                load_members: false,
+                return_members,
+            };
+            groups::update(&state.db, tenant, id, options, |current| {
+                precondition(if_match, &current.meta)?;
+                let attrs = if attribute_ops.is_empty() {
+                    current.attrs
+                } else {
+                    apply_ops(rt, current, &attribute_ops)?
+                };
+                Ok(GroupChange {
+                    attrs,
+                    members: member_changes,
+                })
+            })
+            .await
+        }
+        None => {
+            let options = UpdateOptions {
+                load_members: true,
+                return_members,
+            };
+            groups::update(&state.db, tenant, id, options, |current| {
+                precondition(if_match, &current.meta)?;
+                Ok(GroupChange::replace_all(apply_ops(rt, current, ops)?)?)
+            })
+            .await
+        }
+    }
+}
+
 /// RFC 7644 §3.6: deletes a resource.
-pub async fn delete(state: &AppState, tenant: &str, kind: Kind, id: &str) -> Result<(), ScimError> {
+pub async fn delete(
+    state: &AppState,
+    tenant: &str,
+    kind: Kind,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), ScimError> {
     known_id(kind, id)?;
-    if kind.delete(state, tenant, id).await? {
+    let check = |meta: &Meta| precondition(if_match, meta);
+    let deleted = match kind {
+        Kind::User => users::delete(&state.db, tenant, id, check).await?,
+        Kind::Group => groups::delete(&state.db, tenant, id, check).await?,
+    };
+    if deleted {
         Ok(())
     } else {
         Err(ScimError::not_found(kind.rt().name, id))
@@ -243,7 +316,10 @@ pub async fn list(
         state.max_page_size,
     )?;
     let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
-    let page = kind.list(state, tenant, &query).await?;
+    let page: Page = match kind {
+        Kind::User => users::list(&state.db, tenant, &query).await?,
+        Kind::Group => groups::list(&state.db, tenant, &query, projection.wants("members")).await?,
+    };
     let resources: Vec<Value> = page
         .resources
         .iter()

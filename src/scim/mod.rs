@@ -2,8 +2,10 @@
 //! may depend on poem, sqlx or tokio, so every rule can be unit-tested without I/O.
 
 pub mod error;
+pub mod etag;
 pub mod filter;
 pub mod idp_forms;
+pub mod member_patch;
 pub mod patch;
 pub mod render;
 pub mod resource;

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The resource does not exist (or is not visible to this tenant).
     #[error("resource not found")]
     NotFound,
+    /// The row changed between reading and writing it (a conditional write lost a race).
+    #[error("the resource was modified concurrently")]
+    VersionConflict,
     /// A query that must return a row returned none.
     #[error("a row that must exist was not found")]
     RowMissing,

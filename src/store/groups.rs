@@ -1,14 +1,15 @@
 //! Groups: create, read, list, update and delete, each in one transaction. Members live in
-//! `group_members` (see `memberships`).
+//! `group_members` (see `memberships`) and are read only when the caller wants them.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::FromRow;
 use sqlx::types::Json;
 
-use super::db::{Db, Dialect, Tx, args};
+use super::db::{Db, Tx, args};
 use super::listing::{self, Listing};
-use super::{ListQuery, Page, StoreError, filter_sql, memberships};
+use super::{ListQuery, Page, StoreError, filter_sql, locking, memberships};
+use crate::scim::member_patch::{MemberChange, member_ids};
 use crate::scim::resource::{Meta, Resource, now};
 
 const GROUP_SELECT: &str =
@@ -25,11 +26,31 @@ struct GroupRow {
     version: i64,
 }
 
+/// A group's new attributes (without `members`) and how its membership changes.
+#[derive(Debug)]
+pub struct GroupChange {
+    pub attrs: Map<String, Value>,
+    pub members: Vec<MemberChange>,
+}
+
+impl GroupChange {
+    /// A whole new group: its `members` attribute becomes a `Replace`.
+    pub fn replace_all(mut attrs: Map<String, Value>) -> Result<Self, StoreError> {
+        let members = match attrs.remove("members") {
+            Some(m) => member_ids(&m).map_err(|e| StoreError::InvalidReference(e.to_string()))?,
+            None => Vec::new(),
+        };
+        Ok(Self {
+            attrs,
+            members: vec![MemberChange::Replace(members)],
+        })
+    }
+}
+
 /// Group attributes split into their columns.
 struct GroupColumns {
     display_name: String,
     external_id: Option<String>,
-    members: Vec<Value>,
     extra: Map<String, Value>,
 }
 
@@ -46,14 +67,10 @@ fn split(mut attrs: Map<String, Value>) -> Result<GroupColumns, StoreError> {
         Some(Value::String(s)) => Some(s),
         _ => None,
     };
-    let members = match attrs.remove("members") {
-        Some(Value::Array(m)) => m,
-        _ => Vec::new(),
-    };
+    attrs.remove("members");
     Ok(GroupColumns {
         display_name,
         external_id,
-        members,
         extra: attrs,
     })
 }
@@ -64,7 +81,8 @@ pub async fn create(
     tenant: &str,
     attrs: Map<String, Value>,
 ) -> Result<Resource, StoreError> {
-    let cols = split(attrs)?;
+    let change = GroupChange::replace_all(attrs)?;
+    let cols = split(change.attrs)?;
     let id = uuid::Uuid::new_v4().to_string();
     let at = now();
     let mut tx = db.write().await?;
@@ -74,72 +92,90 @@ pub async fn create(
         args![tenant, id.as_str(), cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), at],
     )
     .await?;
-    memberships::replace(&mut tx, tenant, &id, &cols.members).await?;
-    let group = load(&mut tx, tenant, &id)
+    memberships::apply(&mut tx, tenant, &id, &change.members).await?;
+    let group = load(&mut tx, tenant, &id, true)
         .await?
         .ok_or(StoreError::RowMissing)?;
     tx.commit().await?;
     Ok(group)
 }
 
-/// Reads one group with its members.
-pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
+/// Reads one group; its members only if `with_members`.
+pub async fn get(
+    db: &Db,
+    tenant: &str,
+    id: &str,
+    with_members: bool,
+) -> Result<Option<Resource>, StoreError> {
     let mut tx = db.read().await?;
-    let group = load(&mut tx, tenant, id).await?;
+    let group = load(&mut tx, tenant, id, with_members).await?;
     tx.commit().await?;
     Ok(group)
 }
 
+/// Options of [`update`].
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateOptions {
+    /// Whether `change` needs the current members (a generic PATCH of `members`).
+    pub load_members: bool,
+    /// Whether the returned resource carries its members.
+    pub return_members: bool,
+}
+
 /// Reads, changes and writes one group in a single write transaction (see `users::update`).
+/// Membership changes are applied as row inserts and deletes, so adding one member to a large
+/// group touches one row.
 pub async fn update<E: From<StoreError>>(
     db: &Db,
     tenant: &str,
     id: &str,
-    change: impl FnOnce(Resource) -> Result<Map<String, Value>, E>,
+    options: UpdateOptions,
+    change: impl FnOnce(Resource) -> Result<GroupChange, E>,
 ) -> Result<Resource, E> {
     let mut tx = db.write().await?;
-    if tx.dialect() == Dialect::Postgres {
-        tx.execute(
-            "SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            args![tenant, id],
-        )
-        .await?;
-    }
-    let current = load(&mut tx, tenant, id)
+    locking::lock_row(&mut tx, "groups", tenant, id).await?;
+    let current = load(&mut tx, tenant, id, options.load_members)
         .await?
         .ok_or(StoreError::NotFound)?;
     let version = current.meta.version;
-    let cols = split(change(current)?)?;
-    tx.execute(
-        "UPDATE groups SET display_name = $3, display_name_norm = $4, external_id = $5, extra = $6, last_modified = $7, version = $8 \
-         WHERE tenant_id = $1 AND id = $2",
-        args![tenant, id, cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), now(), version + 1],
-    )
-    .await?;
-    memberships::replace(&mut tx, tenant, id, &cols.members).await?;
-    let group = load(&mut tx, tenant, id)
+    let change = change(current)?;
+    let cols = split(change.attrs)?;
+    let updated = tx
+        .execute(
+            "UPDATE groups SET display_name = $3, display_name_norm = $4, external_id = $5, extra = $6, last_modified = $7, \
+             version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $8",
+            args![tenant, id, cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), now(), version],
+        )
+        .await?;
+    if updated != 1 {
+        return Err(StoreError::VersionConflict.into());
+    }
+    memberships::apply(&mut tx, tenant, id, &change.members).await?;
+    let group = load(&mut tx, tenant, id, options.return_members)
         .await?
         .ok_or(StoreError::RowMissing)?;
     tx.commit().await?;
     Ok(group)
 }
 
-/// Deletes a group and its memberships; `false` if it did not exist.
-pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<bool, StoreError> {
-    let mut tx = db.write().await?;
-    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM groups WHERE tenant_id = $1 AND id = $2",
-            args![tenant, id],
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(deleted > 0)
+/// Deletes a group and its memberships after `check` accepted its current version; `false` if
+/// it did not exist.
+pub async fn delete<E: From<StoreError>>(
+    db: &Db,
+    tenant: &str,
+    id: &str,
+    check: impl FnOnce(&Meta) -> Result<(), E>,
+) -> Result<bool, E> {
+    locking::delete_row(db, "groups", tenant, id, check).await
 }
 
-/// Lists groups matching the query, in a stable order (creation time, then id).
-pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, StoreError> {
+/// Lists groups matching the query; their members only if `with_members`.
+pub async fn list(
+    db: &Db,
+    tenant: &str,
+    query: &ListQuery,
+    with_members: bool,
+) -> Result<Page, StoreError> {
     let listing = Listing {
         table: "groups",
         alias: "g",
@@ -148,12 +184,17 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
     };
     let mut tx = db.read().await?;
     let (total, rows) = listing::page::<GroupRow>(&mut tx, &listing, tenant, query).await?;
-    let resources = assemble_all(&mut tx, tenant, rows).await?;
+    let resources = assemble_all(&mut tx, tenant, rows, with_members).await?;
     tx.commit().await?;
     Ok(Page { total, resources })
 }
 
-async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
+async fn load(
+    tx: &mut Tx,
+    tenant: &str,
+    id: &str,
+    with_members: bool,
+) -> Result<Option<Resource>, StoreError> {
     let sql = format!("SELECT {GROUP_SELECT} FROM groups g WHERE g.tenant_id = $1 AND g.id = $2");
     let Some(row) = tx
         .fetch_optional::<GroupRow>(&sql, args![tenant, id])
@@ -161,16 +202,23 @@ async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, S
     else {
         return Ok(None);
     };
-    Ok(assemble_all(tx, tenant, vec![row]).await?.pop())
+    Ok(assemble_all(tx, tenant, vec![row], with_members)
+        .await?
+        .pop())
 }
 
 async fn assemble_all(
     tx: &mut Tx,
     tenant: &str,
     rows: Vec<GroupRow>,
+    with_members: bool,
 ) -> Result<Vec<Resource>, StoreError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut members = memberships::members_of_groups(tx, tenant, &ids).await?;
+    let mut members = if with_members {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        memberships::members_of_groups(tx, tenant, &ids).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .into_iter()
         .map(|row| {

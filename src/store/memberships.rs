@@ -8,49 +8,94 @@ use sqlx::FromRow;
 
 use super::StoreError;
 use super::db::{Tx, args};
-use super::sql::placeholders;
+use super::sql::{SqlBuilder, placeholders};
+use crate::scim::member_patch::MemberChange;
 use crate::scim::resource::now;
 
-/// Replaces the members of a group with `members` (SCIM `members` values).
-/// Every member must be an existing user or group of the tenant.
-pub async fn replace(
+/// How many ids go into one statement: well below both backends' parameter limits.
+const CHUNK: usize = 500;
+
+/// Applies membership changes, in order, to one group. Added members must be existing users or
+/// groups of the tenant (`invalidValue` otherwise); adding a present member or removing an absent
+/// one changes nothing.
+pub async fn apply(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
-    members: &[Value],
+    changes: &[MemberChange],
 ) -> Result<(), StoreError> {
-    let wanted = resolve(tx, tenant, group_id, members).await?;
-    tx.execute(
-        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2",
-        args![tenant, group_id],
-    )
-    .await?;
-    for (member_id, is_group) in wanted {
-        let (user_id, member_group_id) = if is_group {
-            (None, Some(member_id.clone()))
-        } else {
-            (Some(member_id.clone()), None)
-        };
-        tx.execute(
-            "INSERT INTO group_members (tenant_id, group_id, member_id, user_id, member_group_id) VALUES ($1, $2, $3, $4, $5)",
-            args![tenant, group_id, member_id, user_id, member_group_id],
-        )
-        .await?;
+    for change in changes {
+        match change {
+            MemberChange::Add(ids) => insert(tx, tenant, group_id, ids).await?,
+            MemberChange::Remove(ids) => {
+                for chunk in ids.chunks(CHUNK) {
+                    let sql = format!(
+                        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id IN ({})",
+                        placeholders(3, chunk.len())
+                    );
+                    let mut params = args![tenant, group_id];
+                    params.extend(chunk.iter().map(|id| id.clone().into()));
+                    tx.execute(&sql, params).await?;
+                }
+            }
+            MemberChange::RemoveAll | MemberChange::Replace(_) => {
+                tx.execute(
+                    "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2",
+                    args![tenant, group_id],
+                )
+                .await?;
+                if let MemberChange::Replace(ids) = change {
+                    insert(tx, tenant, group_id, ids).await?;
+                }
+            }
+        }
     }
     Ok(())
 }
 
-/// Resolves member values to `(id, is_group)`, refusing unknown ids (`invalidValue`).
+/// Inserts members, skipping ones already present.
+async fn insert(
+    tx: &mut Tx,
+    tenant: &str,
+    group_id: &str,
+    ids: &[String],
+) -> Result<(), StoreError> {
+    let members = resolve(tx, tenant, group_id, ids).await?;
+    for chunk in members.chunks(CHUNK) {
+        let mut sql = SqlBuilder::default();
+        sql.push("INSERT INTO group_members (tenant_id, group_id, member_id, user_id, member_group_id) VALUES ");
+        for (n, (member_id, is_group)) in chunk.iter().enumerate() {
+            let (user_id, member_group_id) = if *is_group {
+                (None, Some(member_id.clone()))
+            } else {
+                (Some(member_id.clone()), None)
+            };
+            sql.push(if n == 0 { "(" } else { ", (" });
+            sql.bind(tenant)
+                .push(", ")
+                .bind(group_id)
+                .push(", ")
+                .bind(member_id.clone());
+            sql.push(", ")
+                .bind(user_id)
+                .push(", ")
+                .bind(member_group_id)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT DO NOTHING");
+        tx.execute(&sql.sql, sql.args).await?;
+    }
+    Ok(())
+}
+
+/// Resolves member ids to `(id, is_group)`, refusing unknown ids (`invalidValue`).
 async fn resolve(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
-    members: &[Value],
+    ids: &[String],
 ) -> Result<Vec<(String, bool)>, StoreError> {
-    let mut ids: Vec<String> = members
-        .iter()
-        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
-        .collect();
+    let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
     if ids.iter().any(|id| id == group_id) {
@@ -62,9 +107,9 @@ async fn resolve(
     let group_ids = existing(tx, "groups", tenant, &ids).await?;
     ids.into_iter()
         .map(|id| {
-            if user_ids.contains(&id) {
+            if user_ids.binary_search(&id).is_ok() {
                 Ok((id, false))
-            } else if group_ids.contains(&id) {
+            } else if group_ids.binary_search(&id).is_ok() {
                 Ok((id, true))
             } else {
                 Err(StoreError::InvalidReference(format!(
@@ -75,24 +120,26 @@ async fn resolve(
         .collect()
 }
 
-/// Which of `ids` exist in `table` (`users` or `groups`).
+/// Which of `ids` exist in `table` (`users` or `groups`), sorted.
 async fn existing(
     tx: &mut Tx,
     table: &'static str,
     tenant: &str,
     ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT id FROM {table} WHERE tenant_id = $1 AND id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut params = args![tenant];
+        params.extend(chunk.iter().map(|id| id.clone().into()));
+        let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
+        found.extend(rows.into_iter().map(|(id,)| id));
     }
-    let sql = format!(
-        "SELECT id FROM {table} WHERE tenant_id = $1 AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let mut params = args![tenant];
-    params.extend(ids.iter().map(|id| id.clone().into()));
-    let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    found.sort();
+    Ok(found)
 }
 
 /// Marks every group that has `member_id` as a member as modified, before that member is removed.

@@ -8,6 +8,7 @@ mod error;
 mod filter_sql;
 pub mod groups;
 mod listing;
+mod locking;
 mod memberships;
 pub mod signing_keys;
 mod sql;

@@ -7,13 +7,13 @@ use serde_json::{Map, Value};
 use super::db::{Arg, Db, Tx, args};
 use super::filter_sql;
 use super::listing::{self, Listing};
-use super::memberships;
 use super::sql::SqlBuilder;
 use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
 use super::user_values;
 use super::{ListQuery, Page, StoreError};
+use super::{locking, memberships};
 use crate::password;
-use crate::scim::resource::{Resource, now};
+use crate::scim::resource::{Meta, Resource, now};
 
 fn taken(user_name: &str) -> impl FnOnce() -> String + '_ {
     move || format!("userName \"{user_name}\" is already taken")
@@ -84,7 +84,8 @@ pub async fn update<E: From<StoreError>>(
     change: impl FnOnce(Resource) -> Result<Map<String, Value>, E>,
 ) -> Result<Resource, E> {
     let mut tx = db.write().await?;
-    let current = lock_and_load(&mut tx, tenant, id)
+    locking::lock_row(&mut tx, "users", tenant, id).await?;
+    let current = load(&mut tx, tenant, id)
         .await?
         .ok_or(StoreError::NotFound)?;
     let version = current.meta.version;
@@ -109,13 +110,19 @@ pub async fn update<E: From<StoreError>>(
             .push(" = ")
             .bind(v);
     }
-    sql.push(" WHERE tenant_id = ")
+    sql.push(" WHERE version = ")
+        .bind(version)
+        .push(" AND tenant_id = ")
         .bind(tenant)
         .push(" AND id = ")
         .bind(id);
-    tx.execute(&sql.sql, sql.args)
+    let updated = tx
+        .execute(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
+    if updated != 1 {
+        return Err(StoreError::VersionConflict.into());
+    }
     user_values::replace(&mut tx, tenant, id, cols.values).await?;
     let user = load(&mut tx, tenant, id)
         .await?
@@ -124,18 +131,15 @@ pub async fn update<E: From<StoreError>>(
     Ok(user)
 }
 
-/// Deletes a user with its values and memberships; `false` if it did not exist.
-pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<bool, StoreError> {
-    let mut tx = db.write().await?;
-    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM users WHERE tenant_id = $1 AND id = $2",
-            args![tenant, id],
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(deleted > 0)
+/// Deletes a user with its values and memberships after `check` accepted its current version;
+/// `false` if it did not exist.
+pub async fn delete<E: From<StoreError>>(
+    db: &Db,
+    tenant: &str,
+    id: &str,
+    check: impl FnOnce(&Meta) -> Result<(), E>,
+) -> Result<bool, E> {
+    locking::delete_row(db, "users", tenant, id, check).await
 }
 
 /// Lists users matching the query, in a stable order (creation time, then id).
@@ -166,23 +170,6 @@ async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, S
         return Ok(None);
     };
     Ok(assemble_all(tx, tenant, vec![row]).await?.pop())
-}
-
-/// Loads one user for update; on PostgreSQL the row is locked until the transaction ends
-/// (SQLite's `BEGIN IMMEDIATE` already holds the database write lock).
-async fn lock_and_load(
-    tx: &mut Tx,
-    tenant: &str,
-    id: &str,
-) -> Result<Option<Resource>, StoreError> {
-    if tx.dialect() == super::db::Dialect::Postgres {
-        tx.execute(
-            "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            args![tenant, id],
-        )
-        .await?;
-    }
-    load(tx, tenant, id).await
 }
 
 async fn assemble_all(

@@ -1,0 +1,260 @@
+//! The endpoint declarations shared by `/Users` and `/Groups`, generated for each resource type
+//! so that both expose the same operations, parameters and documented responses. The work is in
+//! `resource_ops`; each resource module supplies only its names, body schema and PATCH answer.
+
+/// Declares a poem-openapi API for one resource type.
+macro_rules! resource_api {
+    (
+        api: $api:ident,
+        kind: $kind:expr,
+        tag: $tag:expr,
+        body: $doc:ty,
+        docs: {
+            create: $create_doc:tt,
+            get: $get_doc:tt,
+            list: $list_doc:tt,
+            replace: $replace_doc:tt,
+            patch: $patch_doc:tt,
+            delete: $delete_doc:tt $(,)?
+        },
+        collection: $collection:literal,
+        item: $item:literal,
+        patched: $patched:ty,
+        patch_answer: $patch_answer:path $(,)?
+    ) => {
+        type Body = $crate::http::payload::ScimJson<$crate::http::payload::Doc<$doc>>;
+
+        /// A created resource.
+        #[derive(poem_openapi::ApiResponse)]
+        pub enum Created {
+            /// The created resource, with its URL in `Location`.
+            #[oai(status = 201)]
+            Created(
+                Body,
+                #[oai(header = "Location")] String,
+                #[oai(header = "ETag")] String,
+            ),
+        }
+
+        /// A resource after a read or a write.
+        #[derive(poem_openapi::ApiResponse)]
+        pub enum Found {
+            /// The resource.
+            #[oai(status = 200)]
+            Ok(
+                Body,
+                #[oai(header = "Location")] String,
+                #[oai(header = "ETag")] String,
+            ),
+        }
+
+        /// A resource, or "not modified" for a conditional read.
+        #[derive(poem_openapi::ApiResponse)]
+        pub enum Fetched {
+            /// The resource.
+            #[oai(status = 200)]
+            Ok(
+                Body,
+                #[oai(header = "Location")] String,
+                #[oai(header = "ETag")] String,
+            ),
+            /// `If-None-Match` named the current version.
+            #[oai(status = 304)]
+            NotModified(#[oai(header = "ETag")] String),
+        }
+
+        /// A deleted resource.
+        #[derive(poem_openapi::ApiResponse)]
+        pub enum Deleted {
+            /// Deleted.
+            #[oai(status = 204)]
+            NoContent,
+        }
+
+        fn found(r: $crate::http::resource_ops::Rendered) -> Found {
+            Found::Ok(
+                $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
+                r.location,
+                r.etag,
+            )
+        }
+
+        #[doc = concat!("The `", $collection, "` endpoints.")]
+        pub struct $api;
+
+        #[poem_openapi::OpenApi(tag = $tag)]
+        impl $api {
+            #[doc = $create_doc]
+            #[oai(path = $collection, method = "post")]
+            async fn create(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                body: Body,
+            ) -> Result<Created, $crate::http::error::ErrorResponse> {
+                let r =
+                    $crate::http::resource_ops::create(&state, &auth.0.tenant, $kind, &body.0.0)
+                        .await?;
+                Ok(Created::Created(
+                    $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
+                    r.location,
+                    r.etag,
+                ))
+            }
+
+            #[doc = $get_doc]
+            #[oai(path = $item, method = "get")]
+            async fn get(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                id: poem_openapi::param::Path<String>,
+                attributes: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "excludedAttributes")] excluded_attributes: poem_openapi::param::Query<
+                    Option<String>,
+                >,
+                #[oai(name = "If-None-Match")] if_none_match: poem_openapi::param::Header<
+                    Option<String>,
+                >,
+            ) -> Result<Fetched, $crate::http::error::ErrorResponse> {
+                let attrs = $crate::http::resource_ops::Attrs {
+                    attributes: attributes.as_deref(),
+                    excluded: excluded_attributes.as_deref(),
+                };
+                let read = $crate::http::resource_ops::get(
+                    &state,
+                    &auth.0.tenant,
+                    $kind,
+                    &id,
+                    attrs,
+                    if_none_match.as_deref(),
+                )
+                .await?;
+                Ok(match read {
+                    $crate::http::resource_ops::Read::Found(r) => Fetched::Ok(
+                        $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
+                        r.location,
+                        r.etag,
+                    ),
+                    $crate::http::resource_ops::Read::NotModified(etag) => {
+                        Fetched::NotModified(etag)
+                    }
+                })
+            }
+
+            #[doc = $list_doc]
+            #[oai(path = $collection, method = "get")]
+            #[allow(clippy::too_many_arguments)]
+            async fn list(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                filter: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "startIndex")] start_index: poem_openapi::param::Query<Option<i64>>,
+                count: poem_openapi::param::Query<Option<i64>>,
+                attributes: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "excludedAttributes")] excluded_attributes: poem_openapi::param::Query<
+                    Option<String>,
+                >,
+            ) -> Result<
+                $crate::http::payload::ScimJson<
+                    $crate::http::payload::Doc<$crate::http::docs::ListResponse>,
+                >,
+                $crate::http::error::ErrorResponse,
+            > {
+                let params = $crate::http::resource_ops::ListParams {
+                    filter: filter.as_deref(),
+                    start_index: start_index.0,
+                    count: count.0,
+                    attrs: $crate::http::resource_ops::Attrs {
+                        attributes: attributes.as_deref(),
+                        excluded: excluded_attributes.as_deref(),
+                    },
+                };
+                let body =
+                    $crate::http::resource_ops::list(&state, &auth.0.tenant, $kind, params).await?;
+                Ok($crate::http::payload::ScimJson(
+                    $crate::http::payload::Doc::new(body),
+                ))
+            }
+
+            #[doc = $replace_doc]
+            #[oai(path = $item, method = "put")]
+            async fn replace(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                id: poem_openapi::param::Path<String>,
+                #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+                body: Body,
+            ) -> Result<Found, $crate::http::error::ErrorResponse> {
+                let r = $crate::http::resource_ops::replace(
+                    &state,
+                    &auth.0.tenant,
+                    $kind,
+                    &id,
+                    &body.0.0,
+                    if_match.as_deref(),
+                )
+                .await?;
+                Ok(found(r))
+            }
+
+            #[doc = $patch_doc]
+            #[oai(path = $item, method = "patch")]
+            #[allow(clippy::too_many_arguments)]
+            async fn patch(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                id: poem_openapi::param::Path<String>,
+                attributes: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "excludedAttributes")] excluded_attributes: poem_openapi::param::Query<
+                    Option<String>,
+                >,
+                #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+                body: $crate::http::payload::ScimJson<
+                    $crate::http::payload::Doc<$crate::http::docs::PatchOp>,
+                >,
+            ) -> Result<$patched, $crate::http::error::ErrorResponse> {
+                let attrs = $crate::http::resource_ops::Attrs {
+                    attributes: attributes.as_deref(),
+                    excluded: excluded_attributes.as_deref(),
+                };
+                let asked = attrs.given();
+                let r = $crate::http::resource_ops::patch(
+                    &state,
+                    &auth.0.tenant,
+                    $kind,
+                    &id,
+                    &body.0.0,
+                    attrs,
+                    if_match.as_deref(),
+                )
+                .await?;
+                Ok($patch_answer(r, asked))
+            }
+
+            #[doc = $delete_doc]
+            #[oai(path = $item, method = "delete")]
+            async fn delete(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                id: poem_openapi::param::Path<String>,
+                #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+            ) -> Result<Deleted, $crate::http::error::ErrorResponse> {
+                $crate::http::resource_ops::delete(
+                    &state,
+                    &auth.0.tenant,
+                    $kind,
+                    &id,
+                    if_match.as_deref(),
+                )
+                .await?;
+                Ok(Deleted::NoContent)
+            }
+        }
+    };
+}
+pub(crate) use resource_api;
