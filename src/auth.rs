@@ -49,6 +49,27 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+/// The audience of sealed values (e.g. paging cursors), so that none can pass for an API token.
+const SEALED_AUDIENCE: &str = "scimd-sealed";
+
+/// Claims around a sealed value.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sealed<T> {
+    aud: String,
+    tid: String,
+    exp: i64,
+    v: T,
+}
+
+/// Why a sealed value was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UnsealError {
+    #[error("it was not issued by this server or was altered")]
+    Invalid,
+    #[error("it has expired")]
+    Expired,
+}
+
 /// Issues and verifies tokens for one tenant.
 #[derive(Clone)]
 pub struct TokenAuthority {
@@ -107,6 +128,36 @@ impl TokenAuthority {
             .map_err(|e| StoreError::Corrupt(format!("cannot sign a token: {e}")))?;
         tokens::insert(&self.db, &self.tenant, &record).await?;
         Ok(token)
+    }
+
+    /// Signs `value` for this tenant, valid for `ttl`: an opaque string a client can hand back
+    /// but not forge or alter (used for paging cursors).
+    pub fn seal<T: Serialize>(&self, value: T, ttl: Duration) -> Result<String, StoreError> {
+        let claims = Sealed {
+            aud: SEALED_AUDIENCE.into(),
+            tid: self.tenant.clone(),
+            exp: (now() + ttl).timestamp(),
+            v: value,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| StoreError::Corrupt(format!("cannot seal a value: {e}")))
+    }
+
+    /// Opens a value sealed by [`TokenAuthority::seal`] for this tenant.
+    pub fn unseal<T: serde::de::DeserializeOwned>(&self, sealed: &str) -> Result<T, UnsealError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[SEALED_AUDIENCE]);
+        validation.leeway = 0;
+        let data = jsonwebtoken::decode::<Sealed<T>>(sealed, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => UnsealError::Expired,
+                _ => UnsealError::Invalid,
+            },
+        )?;
+        if data.claims.tid != self.tenant {
+            return Err(UnsealError::Invalid);
+        }
+        Ok(data.claims.v)
     }
 
     /// Verifies signature, issuer, audience and expiry, then checks the `jti` against the

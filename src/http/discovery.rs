@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::auth::BearerAuth;
 use super::docs;
 use super::error::{ErrorResponse, ScimError};
+use super::list_params::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT};
 use super::payload::{Doc, ScimJson};
 use super::resource_ops::LIST_RESPONSE_SCHEMA;
 use super::{ApiTags, AppState};
@@ -109,7 +110,16 @@ fn service_provider_config(state: &AppState) -> Value {
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": state.max_page_size},
         "changePassword": {"supported": true},
-        "sort": {"supported": false},
+        "sort": {"supported": true},
+        // RFC 9865 §4: both paging methods, index by default.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": DEFAULT_COUNT.min(state.max_page_size),
+            "maxPageSize": state.max_page_size,
+            "cursorTimeout": CURSOR_TIMEOUT_SECS,
+        },
         "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

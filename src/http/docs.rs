@@ -131,8 +131,12 @@ pub struct ListResponse {
     pub total_results: i64,
     #[oai(rename = "itemsPerPage")]
     pub items_per_page: i64,
+    /// Index paging only.
     #[oai(rename = "startIndex")]
-    pub start_index: i64,
+    pub start_index: Option<i64>,
+    /// Cursor paging (RFC 9865): the cursor of the next page, absent on the last one.
+    #[oai(rename = "nextCursor")]
+    pub next_cursor: Option<String>,
     #[oai(rename = "Resources")]
     pub resources: Vec<Value>,
 }
@@ -160,4 +164,24 @@ pub struct PatchOp {
 pub struct Discovery {
     pub schemas: Vec<String>,
     pub meta: Option<Value>,
+}
+
+/// RFC 7644 §3.4.3 SearchRequest.
+#[derive(Object)]
+#[oai(rename = "SearchRequest")]
+pub struct SearchRequest {
+    pub schemas: Vec<String>,
+    pub attributes: Option<Vec<String>>,
+    #[oai(rename = "excludedAttributes")]
+    pub excluded_attributes: Option<Vec<String>>,
+    pub filter: Option<String>,
+    #[oai(rename = "sortBy")]
+    pub sort_by: Option<String>,
+    #[oai(rename = "sortOrder")]
+    pub sort_order: Option<String>,
+    #[oai(rename = "startIndex")]
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    /// RFC 9865 cursor.
+    pub cursor: Option<String>,
 }

@@ -164,6 +164,7 @@ impl From<StoreError> for ScimError {
                 ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), d)
             }
             StoreError::InvalidReference(d) => ScimError::bad_request("invalidValue", d),
+            StoreError::InvalidSort(d) => ScimError::bad_request("invalidValue", d),
             StoreError::InvalidFilter(d) => ScimError::bad_request("invalidFilter", d),
             StoreError::VersionConflict => ScimError::new(
                 StatusCode::PRECONDITION_FAILED,

@@ -15,13 +15,15 @@ resource_api! {
     docs: {
         create: "Create a Group (RFC 7644 §3.3).",
         get: "Read a Group (RFC 7644 §3.4.1); 304 when `If-None-Match` names its version.",
-        list: "List Groups, with an optional filter, paging and projection (RFC 7644 §3.4.2).",
+        list: "List Groups with an optional filter, sorting, index or cursor paging, and projection (RFC 7644 §3.4.2, RFC 9865).",
+        search: "Search Groups with a SearchRequest body (RFC 7644 §3.4.3); the same options as listing.",
         replace: "Replace a Group (RFC 7644 §3.5.1); 412 when `If-Match` names another version.",
         patch: "Modify a Group with a PatchOp, all operations or none (RFC 7644 §3.5.2); 412 when `If-Match` names another version.",
         delete: "Delete a Group and its memberships (RFC 7644 §3.6); 412 when `If-Match` names another version.",
     },
     collection: "/Groups",
     item: "/Groups/:id",
+    search: "/Groups/.search",
     patched: Patched,
     patch_answer: patched,
 }

@@ -1,32 +1,158 @@
-//! Query parameters shared by list and read endpoints (RFC 7644 §3.4.2, §3.4.2.5, §3.4.3).
+//! Query parameters shared by list, read and search requests: `filter`, `sortBy`/`sortOrder`,
+//! index paging (RFC 7644 §3.4.2) or cursor paging (RFC 9865), and
+//! `attributes`/`excludedAttributes` (RFC 7644 §3.4.2.5).
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
 
 use super::error::ScimError;
+use crate::auth::{TokenAuthority, UnsealError};
 use crate::scim::filter::{AttrPath, parse_attr_path, parse_filter};
 use crate::scim::render::Projection;
-use crate::store::ListQuery;
+use crate::store::{ListQuery, Paging, Position, Sort};
 
 /// The default page size when a client sends no `count`.
 pub const DEFAULT_COUNT: i64 = 100;
 
-/// Parses `filter`, `startIndex` and `count` into a store query. `startIndex` below 1 means 1
-/// and a negative `count` means 0 (RFC 7644 §3.4.2.4); `count` is capped at `max_count`.
+/// How long a cursor stays valid (advertised as `pagination.cursorTimeout`).
+pub const CURSOR_TIMEOUT_SECS: i64 = 3600;
+
+/// The raw list parameters of a request (query string or SearchRequest body).
+#[derive(Debug, Default)]
+pub struct ListInput<'a> {
+    pub filter: Option<&'a str>,
+    pub sort_by: Option<&'a str>,
+    pub sort_order: Option<&'a str>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    /// `Some("")` asks for the first page of a cursor walk.
+    pub cursor: Option<&'a str>,
+}
+
+/// What a cursor carries: the query it belongs to and where the next page starts.
+#[derive(Debug, Serialize, Deserialize)]
+struct CursorState {
+    /// The resource type, filter and order, so a cursor cannot be replayed on another query.
+    query: String,
+    position: Position,
+}
+
+/// Validates the list parameters of a request on `resource` into a store query. `startIndex`
+/// below 1 means 1 and a negative `count` means 0 (RFC 7644 §3.4.2.4); `count` is capped at
+/// `max_count`.
 pub fn list_query(
-    filter: Option<&str>,
-    start_index: Option<i64>,
-    count: Option<i64>,
+    input: &ListInput<'_>,
+    resource: &str,
     max_count: i64,
+    auth: &TokenAuthority,
 ) -> Result<ListQuery, ScimError> {
-    let filter = match filter.map(str::trim) {
+    let filter = match input.filter.map(str::trim) {
         None | Some("") => None,
         Some(f) => Some(parse_filter(f)?),
     };
-    Ok(ListQuery {
+    let sort = sort(input.sort_by, input.sort_order)?;
+    let count = input
+        .count
+        .unwrap_or(DEFAULT_COUNT.min(max_count))
+        .clamp(0, max_count);
+    let mut query = ListQuery {
         filter,
-        start_index: start_index.unwrap_or(1).max(1),
-        count: count
-            .unwrap_or(DEFAULT_COUNT.min(max_count))
-            .clamp(0, max_count),
+        sort,
+        paging: Paging::Index {
+            start_index: input.start_index.unwrap_or(1).max(1),
+            count,
+        },
+    };
+    if let Some(cursor) = input.cursor {
+        if input.start_index.is_some() {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                "use either startIndex or cursor, not both",
+            ));
+        }
+        let after = match cursor.trim() {
+            "" => None,
+            sealed => Some(open_cursor(sealed, &fingerprint(resource, &query), auth)?),
+        };
+        query.paging = Paging::Cursor { after, count };
+    }
+    Ok(query)
+}
+
+fn sort(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<Option<Sort>, ScimError> {
+    let descending = match sort_order.map(str::trim) {
+        None | Some("") => false,
+        Some(o) if o.eq_ignore_ascii_case("ascending") => false,
+        Some(o) if o.eq_ignore_ascii_case("descending") => true,
+        Some(o) => {
+            return Err(ScimError::bad_request(
+                "invalidValue",
+                format!("sortOrder \"{o}\" must be ascending or descending"),
+            ));
+        }
+    };
+    Ok(match sort_by.map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(Sort {
+            path: parse_attr_path(s).map_err(|e| {
+                ScimError::bad_request("invalidValue", format!("sortBy \"{s}\": {e}"))
+            })?,
+            descending,
+        }),
     })
+}
+
+/// Identifies a query independently of its page, for binding cursors to it.
+fn fingerprint(resource: &str, query: &ListQuery) -> String {
+    let filter = query
+        .filter
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let sort = query
+        .sort
+        .as_ref()
+        .map(|s| format!("{}{}", s.path, if s.descending { " desc" } else { "" }))
+        .unwrap_or_default();
+    format!("{resource}|{filter}|{sort}")
+}
+
+fn open_cursor(
+    sealed: &str,
+    expected_query: &str,
+    auth: &TokenAuthority,
+) -> Result<Position, ScimError> {
+    let state: CursorState = auth.unseal(sealed).map_err(|e| match e {
+        // RFC 9865 §2.4 error types.
+        UnsealError::Expired => ScimError::bad_request(
+            "expiredCursor",
+            "the cursor has expired; start the walk again",
+        ),
+        UnsealError::Invalid => {
+            ScimError::bad_request("invalidCursor", "the cursor is not one this server issued")
+        }
+    })?;
+    if state.query != expected_query {
+        return Err(ScimError::bad_request(
+            "invalidCursor",
+            "the cursor belongs to a different query",
+        ));
+    }
+    Ok(state.position)
+}
+
+/// The cursor of the page after `position`, for the same query.
+pub fn next_cursor(
+    resource: &str,
+    query: &ListQuery,
+    position: Position,
+    auth: &TokenAuthority,
+) -> Result<String, ScimError> {
+    let state = CursorState {
+        query: fingerprint(resource, query),
+        position,
+    };
+    Ok(auth.seal(state, Duration::seconds(CURSOR_TIMEOUT_SECS))?)
 }
 
 /// Parses the comma-separated `attributes` and `excludedAttributes` parameters.

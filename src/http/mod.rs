@@ -8,10 +8,11 @@ mod docs;
 pub mod error;
 mod groups;
 mod health;
-mod list_params;
+pub mod list_params;
 pub mod payload;
 mod resource_api;
 mod resource_ops;
+mod search;
 mod users;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ enum ApiTags {
     Users,
     /// RFC 7643 §4.2 Groups.
     Groups,
+    /// RFC 7644 §3.4.3 searching across resource types.
+    Search,
     /// RFC 7644 §4 service provider discovery.
     Discovery,
     /// Operations endpoints.
@@ -57,7 +60,12 @@ enum ApiTags {
 /// socket, so tests can serve it on any listener.
 pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let scim = OpenApiService::new(
-        (users::UsersApi, groups::GroupsApi, discovery::DiscoveryApi),
+        (
+            users::UsersApi,
+            groups::GroupsApi,
+            search::SearchApi,
+            discovery::DiscoveryApi,
+        ),
         "scimd",
         env!("CARGO_PKG_VERSION"),
     )

@@ -13,12 +13,14 @@ macro_rules! resource_api {
             create: $create_doc:tt,
             get: $get_doc:tt,
             list: $list_doc:tt,
+            search: $search_doc:tt,
             replace: $replace_doc:tt,
             patch: $patch_doc:tt,
             delete: $delete_doc:tt $(,)?
         },
         collection: $collection:literal,
         item: $item:literal,
+        search: $search:literal,
         patched: $patched:ty,
         patch_answer: $patch_answer:path $(,)?
     ) => {
@@ -150,8 +152,12 @@ macro_rules! resource_api {
                 auth: $crate::http::auth::BearerAuth,
                 state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
                 filter: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "sortBy")] sort_by: poem_openapi::param::Query<Option<String>>,
+                #[oai(name = "sortOrder")] sort_order: poem_openapi::param::Query<Option<String>>,
                 #[oai(name = "startIndex")] start_index: poem_openapi::param::Query<Option<i64>>,
                 count: poem_openapi::param::Query<Option<i64>>,
+                /// RFC 9865 cursor: empty for the first page, then the previous page's `nextCursor`.
+                cursor: poem_openapi::param::Query<Option<String>>,
                 attributes: poem_openapi::param::Query<Option<String>>,
                 #[oai(name = "excludedAttributes")] excluded_attributes: poem_openapi::param::Query<
                     Option<String>,
@@ -163,9 +169,14 @@ macro_rules! resource_api {
                 $crate::http::error::ErrorResponse,
             > {
                 let params = $crate::http::resource_ops::ListParams {
-                    filter: filter.as_deref(),
-                    start_index: start_index.0,
-                    count: count.0,
+                    input: $crate::http::list_params::ListInput {
+                        filter: filter.as_deref(),
+                        sort_by: sort_by.as_deref(),
+                        sort_order: sort_order.as_deref(),
+                        start_index: start_index.0,
+                        count: count.0,
+                        cursor: cursor.as_deref(),
+                    },
                     attrs: $crate::http::resource_ops::Attrs {
                         attributes: attributes.as_deref(),
                         excluded: excluded_attributes.as_deref(),
@@ -175,6 +186,34 @@ macro_rules! resource_api {
                     $crate::http::resource_ops::list(&state, &auth.0.tenant, $kind, params).await?;
                 Ok($crate::http::payload::ScimJson(
                     $crate::http::payload::Doc::new(body),
+                ))
+            }
+
+            #[doc = $search_doc]
+            #[oai(path = $search, method = "post")]
+            async fn search(
+                &self,
+                auth: $crate::http::auth::BearerAuth,
+                state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
+                body: $crate::http::payload::ScimJson<
+                    $crate::http::payload::Doc<$crate::http::docs::SearchRequest>,
+                >,
+            ) -> Result<
+                $crate::http::payload::ScimJson<
+                    $crate::http::payload::Doc<$crate::http::docs::ListResponse>,
+                >,
+                $crate::http::error::ErrorResponse,
+            > {
+                let request = $crate::http::search::SearchRequest::parse(&body.0.0)?;
+                let found = $crate::http::resource_ops::list(
+                    &state,
+                    &auth.0.tenant,
+                    $kind,
+                    request.params(),
+                )
+                .await?;
+                Ok($crate::http::payload::ScimJson(
+                    $crate::http::payload::Doc::new(found),
                 ))
             }
 

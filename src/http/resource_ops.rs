@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::AppState;
 use super::error::ScimError;
-use super::list_params::{list_query, projection};
+use super::list_params::{ListInput, list_query, next_cursor, projection};
 use crate::scim::etag::{if_match_allows, if_none_match_hits};
 use crate::scim::member_patch::{self, GroupPatch};
 use crate::scim::patch::{self, Operation};
@@ -15,7 +15,7 @@ use crate::scim::resource::{Meta, Resource};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
 use crate::scim::validate::{self, Mode};
 use crate::store::groups::{self, GroupChange, UpdateOptions};
-use crate::store::{Page, users};
+use crate::store::{ListQuery, Page, Paging, Position, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -294,42 +294,127 @@ pub async fn delete(
     }
 }
 
-/// The parameters of a list request.
+/// The parameters of a list or search request.
 pub struct ListParams<'a> {
-    pub filter: Option<&'a str>,
-    pub start_index: Option<i64>,
-    pub count: Option<i64>,
+    pub input: ListInput<'a>,
     pub attrs: Attrs<'a>,
 }
 
-/// RFC 7644 §3.4.2: lists resources as a ListResponse.
+/// RFC 7644 §3.4.2 (and §3.4.3 for `.search`): lists resources as a ListResponse.
 pub async fn list(
     state: &AppState,
     tenant: &str,
     kind: Kind,
     params: ListParams<'_>,
 ) -> Result<Value, ScimError> {
-    let query = list_query(
-        params.filter,
-        params.start_index,
-        params.count,
-        state.max_page_size,
-    )?;
+    let name = kind.rt().name;
+    let query = list_query(&params.input, name, state.max_page_size, &state.auth)?;
     let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
-    let page: Page = match kind {
-        Kind::User => users::list(&state.db, tenant, &query).await?,
-        Kind::Group => groups::list(&state.db, tenant, &query, projection.wants("members")).await?,
+    let page = fetch(state, tenant, kind, &query, &projection).await?;
+    let next = match (&query.paging, page.more, page.resources.last()) {
+        (Paging::Cursor { after, .. }, true, Some(last)) => {
+            let position = match (&query.sort, after) {
+                (None, _) => Position::After {
+                    created: last.meta.created,
+                    id: last.id.clone(),
+                },
+                (Some(_), Some(Position::Offset(n))) => {
+                    Position::Offset(n + page.resources.len() as i64)
+                }
+                (Some(_), _) => Position::Offset(page.resources.len() as i64),
+            };
+            Some(next_cursor(name, &query, position, &state.auth)?)
+        }
+        _ => None,
     };
     let resources: Vec<Value> = page
         .resources
         .iter()
         .map(|r| render(state, kind, r, &projection).body)
         .collect();
-    Ok(json!({
+    let mut body = json!({
         "schemas": [LIST_RESPONSE_SCHEMA],
         "totalResults": page.total,
         "itemsPerPage": resources.len(),
-        "startIndex": query.start_index,
+        "Resources": resources,
+    });
+    match (&query.paging, next) {
+        (Paging::Index { start_index, .. }, _) => body["startIndex"] = json!(start_index),
+        (Paging::Cursor { .. }, Some(cursor)) => body["nextCursor"] = json!(cursor),
+        (Paging::Cursor { .. }, None) => {}
+    }
+    Ok(body)
+}
+
+async fn fetch(
+    state: &AppState,
+    tenant: &str,
+    kind: Kind,
+    query: &ListQuery,
+    projection: &Projection,
+) -> Result<Page, ScimError> {
+    Ok(match kind {
+        Kind::User => users::list(&state.db, tenant, query).await?,
+        Kind::Group => groups::list(&state.db, tenant, query, projection.wants("members")).await?,
+    })
+}
+
+/// RFC 7644 §3.4.3: a search at the root, over Users then Groups. The filter is applied to each
+/// type; a type that does not know a filtered attribute contributes no results. Paging is by
+/// index over the concatenated results.
+pub async fn search_all(
+    state: &AppState,
+    tenant: &str,
+    params: ListParams<'_>,
+) -> Result<Value, ScimError> {
+    if params.input.cursor.is_some() {
+        return Err(ScimError::bad_request(
+            "invalidValue",
+            "cursor paging is offered per resource type: use /Users/.search or /Groups/.search",
+        ));
+    }
+    let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+    let (mut start, mut count) = (params.input.start_index.unwrap_or(1).max(1), None);
+    let mut total = 0;
+    let mut resources = Vec::new();
+    let mut failures = Vec::new();
+    for kind in [Kind::User, Kind::Group] {
+        let mut query = list_query(
+            &params.input,
+            kind.rt().name,
+            state.max_page_size,
+            &state.auth,
+        )?;
+        let wanted = *count.get_or_insert(query.count());
+        query.paging = Paging::Index {
+            start_index: start,
+            count: wanted - resources.len() as i64,
+        };
+        let page = match fetch(state, tenant, kind, &query, &projection).await {
+            Ok(page) => page,
+            Err(e) if e.scim_type == Some("invalidFilter") => {
+                failures.push(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        total += page.total;
+        resources.extend(
+            page.resources
+                .iter()
+                .map(|r| render(state, kind, r, &projection).body),
+        );
+        // The next type's window starts where this type's results ended.
+        start = (start - page.total).max(1);
+    }
+    if failures.len() == 2 {
+        return Err(failures.swap_remove(0));
+    }
+    Ok(json!({
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total,
+        "itemsPerPage": resources.len(),
+        "startIndex": params.input.start_index.unwrap_or(1).max(1),
         "Resources": resources,
     }))
 }

@@ -12,13 +12,15 @@ resource_api! {
     docs: {
         create: "Create a User (RFC 7644 §3.3).",
         get: "Read a User (RFC 7644 §3.4.1); 304 when `If-None-Match` names its version.",
-        list: "List Users, with an optional filter, paging and projection (RFC 7644 §3.4.2).",
+        list: "List Users with an optional filter, sorting, index or cursor paging, and projection (RFC 7644 §3.4.2, RFC 9865).",
+        search: "Search Users with a SearchRequest body (RFC 7644 §3.4.3); the same options as listing.",
         replace: "Replace a User (RFC 7644 §3.5.1); 412 when `If-Match` names another version.",
         patch: "Modify a User with a PatchOp, all operations or none (RFC 7644 §3.5.2); 412 when `If-Match` names another version.",
         delete: "Delete a User (RFC 7644 §3.6); 412 when `If-Match` names another version.",
     },
     collection: "/Users",
     item: "/Users/:id",
+    search: "/Users/.search",
     patched: Found,
     patch_answer: patched,
 }

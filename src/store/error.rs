@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A filter that cannot be evaluated (RFC 7644 §3.12 `invalidFilter`).
     #[error("{0}")]
     InvalidFilter(String),
+    /// A `sortBy` that names no sortable attribute (RFC 7644 §3.12 `invalidValue`).
+    #[error("{0}")]
+    InvalidSort(String),
     /// The resource does not exist (or is not visible to this tenant).
     #[error("resource not found")]
     NotFound,

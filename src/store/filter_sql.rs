@@ -467,6 +467,52 @@ fn resolve_group(path: &AttrPath) -> Result<Column, StoreError> {
     Err(unknown(path))
 }
 
+/// The SQL expression Users are sorted by for `sortBy` (RFC 7644 §3.4.2.3).
+pub fn user_sort(path: &AttrPath) -> Result<String, StoreError> {
+    sort_expr(resolve_user(path).map_err(as_sort_error)?, path)
+}
+
+/// The SQL expression Groups are sorted by for `sortBy`.
+pub fn group_sort(path: &AttrPath) -> Result<String, StoreError> {
+    sort_expr(resolve_group(path).map_err(as_sort_error)?, path)
+}
+
+fn as_sort_error(e: StoreError) -> StoreError {
+    match e {
+        StoreError::InvalidFilter(detail) => StoreError::InvalidSort(format!("cannot sort: {detail}")),
+        other => other,
+    }
+}
+
+/// Case-insensitive attributes sort by their lower-cased copy, case-exact ones by their value;
+/// a multi-valued attribute sorts by its primary value (else its first), as RFC 7644 §3.4.2.3 asks.
+fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
+    let not_sortable =
+        || StoreError::InvalidSort(format!("\"{}\" cannot be sorted by", display(path)));
+    match column {
+        Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr) => Ok(expr),
+        Column::Multi {
+            from,
+            element,
+            default_sub,
+        } => {
+            let sub = path.sub.as_deref().unwrap_or(default_sub);
+            let (Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr)) =
+                element_column(element, sub)?
+            else {
+                return Err(not_sortable());
+            };
+            let order = match element {
+                Element::UserValue => "v.is_primary DESC, v.position",
+                Element::UserGroup => "g.display_name_norm, g.id",
+                Element::GroupMember => "gm.member_id",
+            };
+            let select = from.replacen("SELECT 1", &format!("SELECT {expr}"), 1);
+            Ok(format!("({select} ORDER BY {order} LIMIT 1)"))
+        }
+    }
+}
+
 /// The column of one sub-attribute of a multi-valued attribute's element.
 fn element_column(element: Element, sub: &str) -> Result<Column, StoreError> {
     let text = |expr: &str, case_exact: bool, folded: bool| Column::Text {

@@ -181,12 +181,17 @@ pub async fn list(
         alias: "g",
         select: GROUP_SELECT,
         compile: filter_sql::group_filter,
+        sort: filter_sql::group_sort,
     };
     let mut tx = db.read().await?;
-    let (total, rows) = listing::page::<GroupRow>(&mut tx, &listing, tenant, query).await?;
+    let (total, rows, more) = listing::page::<GroupRow>(&mut tx, &listing, tenant, query).await?;
     let resources = assemble_all(&mut tx, tenant, rows, with_members).await?;
     tx.commit().await?;
-    Ok(Page { total, resources })
+    Ok(Page {
+        total,
+        resources,
+        more,
+    })
 }
 
 async fn load(

@@ -20,7 +20,9 @@ pub mod users;
 pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
 
-use crate::scim::filter::Filter;
+use chrono::{DateTime, Utc};
+
+use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::resource::Resource;
 
 /// The tenant every resource belongs to until multi-tenancy lands.
@@ -30,10 +32,44 @@ pub const DEFAULT_TENANT: &str = "default";
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub filter: Option<Filter>,
-    /// 1-based index of the first result (RFC 7644 §3.4.2.4).
-    pub start_index: i64,
-    /// Maximum number of resources to return; 0 asks for the total only.
-    pub count: i64,
+    /// `sortBy`/`sortOrder` (RFC 7644 §3.4.2.3); without it, creation order.
+    pub sort: Option<Sort>,
+    pub paging: Paging,
+}
+
+impl ListQuery {
+    /// The page size asked for.
+    pub fn count(&self) -> i64 {
+        match self.paging {
+            Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
+        }
+    }
+}
+
+/// Sorting by one attribute.
+#[derive(Debug, Clone)]
+pub struct Sort {
+    pub path: AttrPath,
+    pub descending: bool,
+}
+
+/// Which page to return.
+#[derive(Debug, Clone)]
+pub enum Paging {
+    /// RFC 7644 §3.4.2.4: 1-based `startIndex` and `count` (0 asks for the total only).
+    Index { start_index: i64, count: i64 },
+    /// RFC 9865: the page after `after` (the first page without it).
+    Cursor { after: Option<Position>, count: i64 },
+}
+
+/// Where a cursor page starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Position {
+    /// After this row in creation order: a keyset seek on the `(tenant_id, created, id)` index,
+    /// so every page costs the same however deep the walk.
+    After { created: DateTime<Utc>, id: String },
+    /// After this many rows, for walks with `sortBy` (cost grows with the offset).
+    Offset(i64),
 }
 
 /// One page of a list.
@@ -41,4 +77,6 @@ pub struct ListQuery {
 pub struct Page {
     pub total: i64,
     pub resources: Vec<Resource>,
+    /// Whether rows follow this page (cursor paging).
+    pub more: bool,
 }

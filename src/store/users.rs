@@ -149,12 +149,17 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
         alias: "u",
         select: &USER_SELECT,
         compile: filter_sql::user_filter,
+        sort: filter_sql::user_sort,
     };
     let mut tx = db.read().await?;
-    let (total, rows) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
+    let (total, rows, more) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
     let resources = assemble_all(&mut tx, tenant, rows).await?;
     tx.commit().await?;
-    Ok(Page { total, resources })
+    Ok(Page {
+        total,
+        resources,
+        more,
+    })
 }
 
 /// Loads one user, or `None`.
