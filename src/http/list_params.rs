@@ -62,6 +62,7 @@ pub fn list_query(
             start_index: input.start_index.unwrap_or(1).max(1),
             count,
         },
+        across_types: false,
     };
     if let Some(cursor) = input.cursor {
         if input.start_index.is_some() {

@@ -360,8 +360,8 @@ async fn fetch(
 }
 
 /// RFC 7644 §3.4.3: a search at the root, over Users then Groups. The filter is applied to each
-/// type; a type that does not know a filtered attribute contributes no results. Paging is by
-/// index over the concatenated results.
+/// type, an attribute a type lacks matching nothing there. Paging is by index over the
+/// concatenated results.
 pub async fn search_all(
     state: &AppState,
     tenant: &str,
@@ -377,7 +377,6 @@ pub async fn search_all(
     let (mut start, mut count) = (params.input.start_index.unwrap_or(1).max(1), None);
     let mut total = 0;
     let mut resources = Vec::new();
-    let mut failures = Vec::new();
     for kind in [Kind::User, Kind::Group] {
         let mut query = list_query(
             &params.input,
@@ -390,14 +389,8 @@ pub async fn search_all(
             start_index: start,
             count: wanted - resources.len() as i64,
         };
-        let page = match fetch(state, tenant, kind, &query, &projection).await {
-            Ok(page) => page,
-            Err(e) if e.scim_type == Some("invalidFilter") => {
-                failures.push(e);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
+        query.across_types = true;
+        let page = fetch(state, tenant, kind, &query, &projection).await?;
         total += page.total;
         resources.extend(
             page.resources
@@ -406,9 +399,6 @@ pub async fn search_all(
         );
         // The next type's window starts where this type's results ended.
         start = (start - page.total).max(1);
-    }
-    if failures.len() == 2 {
-        return Err(failures.swap_remove(0));
     }
     Ok(json!({
         "schemas": [LIST_RESPONSE_SCHEMA],

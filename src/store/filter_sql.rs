@@ -26,6 +26,9 @@ enum Column {
     },
     Bool(String),
     Time(String),
+    /// An attribute the resource type does not have, in a search across resource types: it
+    /// behaves like a missing value (RFC 7644 §3.4.3).
+    Absent,
     /// A multi-valued attribute: `EXISTS (<from> AND <condition on an element>)`.
     Multi {
         from: String,
@@ -50,6 +53,35 @@ pub fn user_filter(f: &Filter, d: Dialect, out: &mut SqlBuilder) -> Result<(), S
 /// Compiles a filter on Groups.
 pub fn group_filter(f: &Filter, d: Dialect, out: &mut SqlBuilder) -> Result<(), StoreError> {
     compile(f, &|p| resolve_group(p), d, out)
+}
+
+/// Compiles a filter of a search across resource types on Users: attributes Users lack match
+/// nothing instead of making the filter invalid.
+pub fn user_filter_across_types(
+    f: &Filter,
+    d: Dialect,
+    out: &mut SqlBuilder,
+) -> Result<(), StoreError> {
+    compile(
+        f,
+        &|p| Ok(resolve_user(p).unwrap_or(Column::Absent)),
+        d,
+        out,
+    )
+}
+
+/// Like [`user_filter_across_types`], on Groups.
+pub fn group_filter_across_types(
+    f: &Filter,
+    d: Dialect,
+    out: &mut SqlBuilder,
+) -> Result<(), StoreError> {
+    compile(
+        f,
+        &|p| Ok(resolve_group(p).unwrap_or(Column::Absent)),
+        d,
+        out,
+    )
 }
 
 type Resolver<'a> = dyn Fn(&AttrPath) -> Result<Column, StoreError> + 'a;
@@ -118,6 +150,9 @@ fn compile(
                 )?;
                 out.push(")");
             }
+            Column::Absent => {
+                out.push("1 = 0");
+            }
             _ => {
                 return Err(invalid(format!(
                     "\"{}\" is not a multi-valued attribute",
@@ -143,6 +178,7 @@ fn present(column: &Column, out: &mut SqlBuilder) {
             .push(" <> '')"),
         Column::Bool(expr) | Column::Time(expr) => out.push(expr).push(" IS NOT NULL"),
         Column::Multi { .. } => out.push("1 = 1"),
+        Column::Absent => out.push("1 = 0"),
     };
 }
 
@@ -158,6 +194,12 @@ fn compare(
         return Err(invalid(
             "filter values cannot contain NUL characters".into(),
         ));
+    }
+    if let Column::Absent = column {
+        let holds = matches!(op, CompareOp::Ne)
+            || (matches!(op, CompareOp::Eq) && matches!(value, CompValue::Null));
+        out.push(if holds { "1 = 1" } else { "1 = 0" });
+        return Ok(());
     }
     if let CompValue::Null = value {
         return match op {
@@ -252,7 +294,9 @@ fn compare(
             };
             out.push(expr).push(sql_op).bind(t);
         }
-        Column::Multi { .. } => return Err(invalid("unexpected multi-valued attribute".into())),
+        Column::Multi { .. } | Column::Absent => {
+            return Err(invalid("unexpected multi-valued attribute".into()));
+        }
     }
     Ok(())
 }
@@ -479,7 +523,9 @@ pub fn group_sort(path: &AttrPath) -> Result<String, StoreError> {
 
 fn as_sort_error(e: StoreError) -> StoreError {
     match e {
-        StoreError::InvalidFilter(detail) => StoreError::InvalidSort(format!("cannot sort: {detail}")),
+        StoreError::InvalidFilter(detail) => {
+            StoreError::InvalidSort(format!("cannot sort: {detail}"))
+        }
         other => other,
     }
 }
@@ -491,6 +537,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
         || StoreError::InvalidSort(format!("\"{}\" cannot be sorted by", display(path)));
     match column {
         Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr) => Ok(expr),
+        Column::Absent => Err(not_sortable()),
         Column::Multi {
             from,
             element,

@@ -180,7 +180,11 @@ pub async fn list(
         table: "groups",
         alias: "g",
         select: GROUP_SELECT,
-        compile: filter_sql::group_filter,
+        compile: if query.across_types {
+            filter_sql::group_filter_across_types
+        } else {
+            filter_sql::group_filter
+        },
         sort: filter_sql::group_sort,
     };
     let mut tx = db.read().await?;

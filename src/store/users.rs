@@ -148,7 +148,11 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
         table: "users",
         alias: "u",
         select: &USER_SELECT,
-        compile: filter_sql::user_filter,
+        compile: if query.across_types {
+            filter_sql::user_filter_across_types
+        } else {
+            filter_sql::user_filter
+        },
         sort: filter_sql::user_sort,
     };
     let mut tx = db.read().await?;
@@ -199,7 +203,7 @@ async fn assemble_all(
 }
 
 /// The values of every attribute column, with the lower-cased copies of case-insensitive ones.
-fn column_values(cols: &user_row::UserColumns) -> Vec<(&'static str, Arg)> {
+pub(super) fn column_values(cols: &user_row::UserColumns) -> Vec<(&'static str, Arg)> {
     let mut values = vec![
         ("active", Arg::from(cols.active)),
         ("manager_id", Arg::from(cols.manager_id.clone())),
