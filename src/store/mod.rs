@@ -35,6 +35,9 @@ pub struct ListQuery {
     /// `sortBy`/`sortOrder` (RFC 7644 §3.4.2.3); without it, creation order.
     pub sort: Option<Sort>,
     pub paging: Paging,
+    /// A search across resource types: attributes the listed type lacks match nothing rather
+    /// than making the filter invalid.
+    pub across_types: bool,
 }
 
 impl ListQuery {
