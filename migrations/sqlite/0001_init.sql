@@ -100,7 +100,7 @@ CREATE TABLE user_values (
     value_norm  TEXT,
     type        TEXT,
     type_norm   TEXT,
-    is_primary  BOOLEAN NOT NULL,
+    is_primary  BOOLEAN,
     display     TEXT,
     display_norm TEXT,
     extra       TEXT NOT NULL CHECK (json_valid(extra)),

@@ -41,7 +41,7 @@ pub enum Db {
 pub enum Arg {
     Text(Option<String>),
     Int(i64),
-    Bool(bool),
+    Bool(Option<bool>),
     Time(Option<DateTime<Utc>>),
     Json(Value),
 }
@@ -68,6 +68,11 @@ impl From<i64> for Arg {
 }
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
+        Arg::Bool(Some(v))
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
         Arg::Bool(v)
     }
 }

@@ -13,6 +13,7 @@ use super::db::Dialect;
 use super::sql::SqlBuilder;
 use super::user_row::{USER_TEXT_COLUMNS, USER_VALUE_ATTRS};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
+use crate::scim::idp_forms;
 use crate::scim::schema::{ENTERPRISE_USER, GROUP, USER};
 
 /// What an attribute path denotes in SQL.
@@ -133,9 +134,7 @@ fn compile(
             } => {
                 let sub = path.sub.as_deref().unwrap_or(default_sub);
                 let inner = element_column(element, sub)?;
-                out.push("EXISTS (").push(&from).push(" AND ");
-                compare(&inner, *op, value, path, d, out)?;
-                out.push(")");
+                compare_any(&from, &inner, *op, value, path, d, out)?;
             }
             column => compare(&column, *op, value, path, d, out)?,
         },
@@ -160,6 +159,47 @@ fn compile(
                 )));
             }
         },
+    }
+    Ok(())
+}
+
+/// A comparison on a multi-valued attribute holds if it holds for any of the values present
+/// (RFC 7644 §3.4.2.2). As for single values, `ne` and `eq null` also hold when no value is
+/// present; elements lacking the sub-attribute contribute no value.
+fn compare_any(
+    from: &str,
+    inner: &Column,
+    op: CompareOp,
+    value: &CompValue,
+    path: &AttrPath,
+    d: Dialect,
+    out: &mut SqlBuilder,
+) -> Result<(), StoreError> {
+    let any_present = |out: &mut SqlBuilder| {
+        out.push("EXISTS (").push(from).push(" AND ");
+        present(inner, out);
+        out.push(")");
+    };
+    match (op, value) {
+        (CompareOp::Eq, CompValue::Null) => {
+            out.push("NOT ");
+            any_present(out);
+        }
+        (CompareOp::Ne, CompValue::Null) => any_present(out),
+        (CompareOp::Ne, _) => {
+            out.push("(EXISTS (").push(from).push(" AND ");
+            present(inner, out);
+            out.push(" AND NOT COALESCE((");
+            compare(inner, CompareOp::Eq, value, path, d, out)?;
+            out.push("), FALSE)) OR NOT ");
+            any_present(out);
+            out.push(")");
+        }
+        _ => {
+            out.push("EXISTS (").push(from).push(" AND ");
+            compare(inner, op, value, path, d, out)?;
+            out.push(")");
+        }
     }
     Ok(())
 }
@@ -240,15 +280,15 @@ fn compare(
         }
         Column::Bool(expr) => {
             let b = match value {
-                CompValue::Bool(b) => *b,
-                CompValue::String(s) if s.eq_ignore_ascii_case("true") => true,
-                CompValue::String(s) if s.eq_ignore_ascii_case("false") => false,
-                _ => {
-                    return Err(invalid(format!(
-                        "\"{}\" is a boolean attribute: compare it with true or false",
-                        display(path)
-                    )));
-                }
+                CompValue::Bool(b) => Some(*b),
+                CompValue::String(s) => idp_forms::boolean(&serde_json::Value::String(s.clone())),
+                _ => None,
+            };
+            let Some(b) = b else {
+                return Err(invalid(format!(
+                    "\"{}\" is a boolean attribute: compare it with true or false",
+                    display(path)
+                )));
             };
             match op {
                 CompareOp::Eq => out.push(expr).push(" = ").bind(b),
@@ -444,15 +484,16 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
         }
     }
     if extension != Some(false) && is(name, "manager") {
+        // `manager.value` is caseExact false (RFC 7643 §4.3); ids are ASCII, so SQL lower() folds them.
         return match sub {
             None => Ok(Column::Text {
                 expr: "u.manager_id".into(),
-                case_exact: true,
+                case_exact: false,
                 folded: false,
             }),
             Some(s) if is(s, "value") => Ok(Column::Text {
                 expr: "u.manager_id".into(),
-                case_exact: true,
+                case_exact: false,
                 folded: false,
             }),
             _ => Err(unknown(path)),
@@ -550,7 +591,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
                 return Err(not_sortable());
             };
             let order = match element {
-                Element::UserValue => "v.is_primary DESC, v.position",
+                Element::UserValue => "COALESCE(v.is_primary, FALSE) DESC, v.position",
                 Element::UserGroup => "g.display_name_norm, g.id",
                 Element::GroupMember => "gm.member_id",
             };
@@ -572,9 +613,11 @@ fn element_column(element: Element, sub: &str) -> Result<Column, StoreError> {
         Element::UserValue if is(sub, "type") => Ok(text("v.type_norm", false, true)),
         Element::UserValue if is(sub, "display") => Ok(text("v.display_norm", false, true)),
         Element::UserValue if is(sub, "primary") => Ok(Column::Bool("v.is_primary".into())),
-        Element::UserGroup if is(sub, "value") => Ok(text("g.id", true, false)),
+        // Ids are stored lower-case (the server generates them); `value` is caseExact false in
+        // RFC 7643 §4.1.2 and §4.2, so compare folded.
+        Element::UserGroup if is(sub, "value") => Ok(text("g.id", false, true)),
         Element::UserGroup if is(sub, "display") => Ok(text("g.display_name_norm", false, true)),
-        Element::GroupMember if is(sub, "value") => Ok(text("gm.member_id", true, false)),
+        Element::GroupMember if is(sub, "value") => Ok(text("gm.member_id", false, true)),
         Element::GroupMember if is(sub, "type") => Ok(text(
             "CASE WHEN gm.user_id IS NULL THEN 'Group' ELSE 'User' END",
             false,

@@ -28,6 +28,7 @@ pub async fn apply(
         match change {
             MemberChange::Add(ids) => insert(tx, tenant, group_id, ids).await?,
             MemberChange::Remove(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
                 for chunk in ids.chunks(CHUNK) {
                     let sql = format!(
                         "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id IN ({})",
@@ -95,7 +96,8 @@ async fn resolve(
     group_id: &str,
     ids: &[String],
 ) -> Result<Vec<(String, bool)>, StoreError> {
-    let mut ids = ids.to_vec();
+    // Ids are lower-case UUIDs; member values are caseExact false (RFC 7643 §4.2).
+    let mut ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
     ids.sort();
     ids.dedup();
     if ids.iter().any(|id| id == group_id) {

@@ -17,7 +17,7 @@ struct ValueRow {
     value: Option<String>,
     #[sqlx(rename = "type")]
     kind: Option<String>,
-    is_primary: bool,
+    is_primary: Option<bool>,
     display: Option<String>,
     extra: Json<Value>,
 }
@@ -42,10 +42,8 @@ pub async fn replace(
             let value = take_string(&mut item, "value");
             let value_norm = lower(&value);
             let kind = take_string(&mut item, "type");
-            let primary = item
-                .remove("primary")
-                .and_then(|p| p.as_bool())
-                .unwrap_or(false);
+            // Kept as sent: an unassigned `primary` stays NULL, so `primary pr` and round trips agree.
+            let primary = item.remove("primary").and_then(|p| p.as_bool());
             let display = take_string(&mut item, "display");
             let (type_norm, display_norm) = (lower(&kind), lower(&display));
             tx.execute(
@@ -101,8 +99,8 @@ fn to_value(row: ValueRow) -> (String, String, Value) {
     if let Some(t) = row.kind {
         item.insert("type".into(), Value::String(t));
     }
-    if row.is_primary {
-        item.insert("primary".into(), Value::Bool(true));
+    if let Some(primary) = row.is_primary {
+        item.insert("primary".into(), Value::Bool(primary));
     }
     if let Value::Object(extra) = row.extra.0 {
         item.extend(extra);

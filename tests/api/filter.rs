@@ -675,8 +675,8 @@ async fn group_filters_cover_display_name_and_members() {
         ),
         (
             format!(r#"members[value eq "{}"]"#, bob.to_uppercase()),
-            vec![],
-            "member ids are caseExact",
+            vec!["Staff"],
+            "members.value is caseExact false (RFC 7643 §4.2)",
         ),
         (
             r#"members[type eq "Group"]"#.to_owned(),
