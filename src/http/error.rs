@@ -174,6 +174,11 @@ impl From<StoreError> for ScimError {
             StoreError::NotFound => {
                 ScimError::new(StatusCode::NOT_FOUND, None, "resource not found")
             }
+            e if e.is_contention() => ScimError::new(
+                StatusCode::CONFLICT,
+                None,
+                "the request collided with concurrent changes to the same resources; retry it",
+            ),
             other => ScimError::internal(&other),
         }
     }

@@ -219,12 +219,16 @@ macro_rules! resource_api {
 
             #[doc = $replace_doc]
             #[oai(path = $item, method = "put")]
+            #[allow(clippy::too_many_arguments)]
             async fn replace(
                 &self,
                 auth: $crate::http::auth::BearerAuth,
                 state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
                 id: poem_openapi::param::Path<String>,
                 #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+                #[oai(name = "If-None-Match")] if_none_match: poem_openapi::param::Header<
+                    Option<String>,
+                >,
                 body: Body,
             ) -> Result<Found, $crate::http::error::ErrorResponse> {
                 let r = $crate::http::resource_ops::replace(
@@ -233,7 +237,10 @@ macro_rules! resource_api {
                     $kind,
                     &id,
                     &body.0.0,
-                    if_match.as_deref(),
+                    $crate::http::resource_ops::Conditions {
+                        if_match: if_match.as_deref(),
+                        if_none_match: if_none_match.as_deref(),
+                    },
                 )
                 .await?;
                 Ok(found(r))
@@ -252,6 +259,9 @@ macro_rules! resource_api {
                     Option<String>,
                 >,
                 #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+                #[oai(name = "If-None-Match")] if_none_match: poem_openapi::param::Header<
+                    Option<String>,
+                >,
                 body: $crate::http::payload::ScimJson<
                     $crate::http::payload::Doc<$crate::http::docs::PatchOp>,
                 >,
@@ -268,7 +278,10 @@ macro_rules! resource_api {
                     &id,
                     &body.0.0,
                     attrs,
-                    if_match.as_deref(),
+                    $crate::http::resource_ops::Conditions {
+                        if_match: if_match.as_deref(),
+                        if_none_match: if_none_match.as_deref(),
+                    },
                 )
                 .await?;
                 Ok($patch_answer(r, asked))
@@ -282,13 +295,19 @@ macro_rules! resource_api {
                 state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
                 id: poem_openapi::param::Path<String>,
                 #[oai(name = "If-Match")] if_match: poem_openapi::param::Header<Option<String>>,
+                #[oai(name = "If-None-Match")] if_none_match: poem_openapi::param::Header<
+                    Option<String>,
+                >,
             ) -> Result<Deleted, $crate::http::error::ErrorResponse> {
                 $crate::http::resource_ops::delete(
                     &state,
                     &auth.0.tenant,
                     $kind,
                     &id,
-                    if_match.as_deref(),
+                    $crate::http::resource_ops::Conditions {
+                        if_match: if_match.as_deref(),
+                        if_none_match: if_none_match.as_deref(),
+                    },
                 )
                 .await?;
                 Ok(Deleted::NoContent)

@@ -82,10 +82,21 @@ fn known_id(kind: Kind, id: &str) -> Result<(), ScimError> {
     }
 }
 
-/// Refuses the write with 412 unless `If-Match` allows the current version. Runs inside the
-/// store's write transaction, after the row is locked, so the version cannot change before commit.
-fn precondition(if_match: Option<&str>, meta: &Meta) -> Result<(), ScimError> {
-    if if_match_allows(if_match, meta) {
+/// The conditional headers of a write (RFC 7644 §3.14, RFC 9110 §13.1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Conditions<'a> {
+    pub if_match: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+}
+
+/// Refuses the write with 412 unless `If-Match` allows the current version and
+/// `If-None-Match` names none (RFC 9110 §13.1.2: on a write, `*` or the current tag fails). Runs
+/// inside the store's write transaction, after the row is locked, so the version cannot change
+/// before commit.
+fn precondition(conditions: Conditions<'_>, meta: &Meta) -> Result<(), ScimError> {
+    if if_match_allows(conditions.if_match, meta)
+        && !if_none_match_hits(conditions.if_none_match, meta)
+    {
         Ok(())
     } else {
         Err(ScimError::precondition_failed(&meta.etag()))
@@ -137,7 +148,7 @@ pub async fn replace(
     kind: Kind,
     id: &str,
     body: &Value,
-    if_match: Option<&str>,
+    conditions: Conditions<'_>,
 ) -> Result<Rendered, ScimError> {
     known_id(kind, id)?;
     if let Some(body_id) = body.get("id").and_then(Value::as_str)
@@ -153,7 +164,7 @@ pub async fn replace(
     let resource = match kind {
         Kind::User => {
             users::update(&state.db, tenant, id, |current| {
-                precondition(if_match, &current.meta)?;
+                precondition(conditions, &current.meta)?;
                 validate::check_immutable(rt, &current.attrs, &attrs)?;
                 Ok(attrs)
             })
@@ -165,7 +176,7 @@ pub async fn replace(
                 return_members: true,
             };
             groups::update(&state.db, tenant, id, options, |current| {
-                precondition(if_match, &current.meta)?;
+                precondition(conditions, &current.meta)?;
                 validate::check_immutable(rt, &current.attrs, &attrs)?;
                 Ok(GroupChange::replace_all(attrs)?)
             })
@@ -184,7 +195,7 @@ pub async fn patch(
     id: &str,
     body: &Value,
     attrs: Attrs<'_>,
-    if_match: Option<&str>,
+    conditions: Conditions<'_>,
 ) -> Result<Rendered, ScimError> {
     known_id(kind, id)?;
     let projection = projection(attrs.attributes, attrs.excluded)?;
@@ -192,7 +203,7 @@ pub async fn patch(
     let resource = match kind {
         Kind::User => {
             users::update(&state.db, tenant, id, |current| {
-                precondition(if_match, &current.meta)?;
+                precondition(conditions, &current.meta)?;
                 apply_ops(&USER_RESOURCE, current, &ops)
             })
             .await
@@ -204,7 +215,7 @@ pub async fn patch(
                 id,
                 &ops,
                 attrs.given() && projection.wants("members"),
-                if_match,
+                conditions,
             )
             .await
         }
@@ -233,7 +244,7 @@ async fn patch_group(
     id: &str,
     ops: &[Operation],
     return_members: bool,
-    if_match: Option<&str>,
+    conditions: Conditions<'_>,
 ) -> Result<Resource, ScimError> {
     let rt = &GROUP_RESOURCE;
     match member_patch::split(ops)? {
@@ -246,7 +257,7 @@ async fn patch_group(
                 return_members,
             };
             groups::update(&state.db, tenant, id, options, |current| {
-                precondition(if_match, &current.meta)?;
+                precondition(conditions, &current.meta)?;
                 let attrs = if attribute_ops.is_empty() {
                     current.attrs
                 } else {
@@ -265,7 +276,7 @@ async fn patch_group(
                 return_members,
             };
             groups::update(&state.db, tenant, id, options, |current| {
-                precondition(if_match, &current.meta)?;
+                precondition(conditions, &current.meta)?;
                 Ok(GroupChange::replace_all(apply_ops(rt, current, ops)?)?)
             })
             .await
@@ -279,10 +290,10 @@ pub async fn delete(
     tenant: &str,
     kind: Kind,
     id: &str,
-    if_match: Option<&str>,
+    conditions: Conditions<'_>,
 ) -> Result<(), ScimError> {
     known_id(kind, id)?;
-    let check = |meta: &Meta| precondition(if_match, meta);
+    let check = |meta: &Meta| precondition(conditions, meta);
     let deleted = match kind {
         Kind::User => users::delete(&state.db, tenant, id, check).await?,
         Kind::Group => groups::delete(&state.db, tenant, id, check).await?,

@@ -36,11 +36,7 @@ mod tests {
     use crate::scim::resource::now;
 
     fn meta(version: i64) -> Meta {
-        Meta {
-            created: now(),
-            last_modified: now(),
-            version,
-        }
+        Meta::new(now(), now(), version)
     }
 
     #[test]

@@ -66,6 +66,22 @@ pub fn member_ids(value: &Value) -> Result<Vec<String>, ProtocolError> {
         .unwrap_or_default())
 }
 
+/// `members`, also URN-qualified (`urn:ietf:params:scim:schemas:core:2.0:Group:members`).
+fn is_members_key(key: &str) -> bool {
+    let name = match key
+        .len()
+        .checked_sub("members".len())
+        .and_then(|n| key.get(..n))
+    {
+        Some(prefix) if !prefix.is_empty() => match prefix.strip_suffix(':') {
+            Some(urn) if urn.eq_ignore_ascii_case(GROUP.id) => &key[prefix.len()..],
+            _ => return false,
+        },
+        _ => key,
+    };
+    name.eq_ignore_ascii_case("members")
+}
+
 fn targets_members(path: &PatchPath) -> bool {
     path.attr.name.eq_ignore_ascii_case("members")
         && path
@@ -78,13 +94,14 @@ fn targets_members(path: &PatchPath) -> bool {
 /// `add`/`replace` without a path: a `members` key becomes a membership change, the rest stays
 /// an attribute operation.
 fn split_pathless(op: &Operation, out: &mut GroupPatch) -> Result<(), ProtocolError> {
-    let Some(Value::Object(value)) = &op.value else {
+    let Some(Value::Object(value)) = op.value.as_ref().filter(|_| op.op != OpKind::Remove) else {
+        // Includes `remove` without a path, which patch::apply refuses with noTarget.
         out.attribute_ops.push(op.clone());
         return Ok(());
     };
     let mut rest = Map::new();
     for (key, v) in value {
-        if key.eq_ignore_ascii_case("members") {
+        if is_members_key(key) {
             let ids = member_ids(v)?;
             out.member_changes.push(match op.op {
                 OpKind::Add => MemberChange::Add(ids),
@@ -180,6 +197,24 @@ mod tests {
             assert_eq!(plan.member_changes, vec![expected], "{reason}");
             assert!(plan.attribute_ops.is_empty(), "{reason}");
         }
+    }
+
+    #[test]
+    fn urn_qualified_members_keys_are_member_changes() {
+        let plan = split_json(json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:core:2.0:Group:members": [{"value": "a"}]}}])).unwrap();
+        assert_eq!(
+            plan.member_changes,
+            vec![MemberChange::Add(vec!["a".into()])]
+        );
+        assert!(plan.attribute_ops.is_empty());
+    }
+
+    #[test]
+    fn remove_without_a_path_is_left_for_patch_to_refuse() {
+        let plan =
+            split_json(json!([{"op": "remove", "value": {"members": [{"value": "a"}]}}])).unwrap();
+        assert!(plan.member_changes.is_empty());
+        assert_eq!(plan.attribute_ops.len(), 1);
     }
 
     #[test]

@@ -19,15 +19,44 @@ pub struct Resource {
 pub struct Meta {
     pub created: DateTime<Utc>,
     pub last_modified: DateTime<Utc>,
-    /// Incremented by every change; the ETag is derived from it.
+    /// Incremented by every change of the resource's own row; writes check it.
     pub version: i64,
+    /// A fingerprint of what the resource shows but does not own (a User's `groups`), so its
+    /// ETag changes when a group change alters it; 0 when there is nothing.
+    pub related: u64,
 }
 
 impl Meta {
+    /// Metadata of a resource that shows nothing it does not own.
+    pub fn new(created: DateTime<Utc>, last_modified: DateTime<Utc>, version: i64) -> Self {
+        Self {
+            created,
+            last_modified,
+            version,
+            related: 0,
+        }
+    }
+
     /// The weak entity tag of this version (RFC 7644 §3.14).
     pub fn etag(&self) -> String {
-        format!("W/\"{}\"", self.version)
+        if self.related == 0 {
+            format!("W/\"{}\"", self.version)
+        } else {
+            format!("W/\"{}-{:016x}\"", self.version, self.related)
+        }
     }
+}
+
+/// FNV-1a over `parts`: a fingerprint that is the same on every instance and release.
+pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// The current time at millisecond precision, which both backends store exactly, so a value

@@ -37,6 +37,32 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database gave up on the transaction because of concurrent ones (PostgreSQL
+    /// deadlock `40P01` or serialization failure `40001`): retrying the request can succeed.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            StoreError::Database(e) => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "40P01" || c == "40001"),
+            _ => false,
+        }
+    }
+
+    /// Turns a foreign-key violation into [`StoreError::InvalidReference`] with `detail` (a
+    /// referenced row was deleted by a concurrent transaction); passes every other error through.
+    pub fn on_foreign_key(self, detail: impl FnOnce() -> String) -> Self {
+        match &self {
+            StoreError::Database(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_foreign_key_violation()) =>
+            {
+                StoreError::InvalidReference(detail())
+            }
+            _ => self,
+        }
+    }
+
     /// Turns a unique-constraint violation into [`StoreError::Uniqueness`] with `detail`;
     /// passes every other error through.
     pub fn on_unique(self, detail: impl FnOnce() -> String) -> Self {

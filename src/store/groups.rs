@@ -8,7 +8,8 @@ use sqlx::types::Json;
 
 use super::db::{Db, Tx, args};
 use super::listing::{self, Listing};
-use super::{ListQuery, Page, StoreError, filter_sql, locking, memberships};
+use super::locking::{self, Intent};
+use super::{ListQuery, Page, StoreError, filter_sql, memberships};
 use crate::scim::member_patch::{MemberChange, member_ids};
 use crate::scim::resource::{Meta, Resource, now};
 
@@ -133,7 +134,7 @@ pub async fn update<E: From<StoreError>>(
     change: impl FnOnce(Resource) -> Result<GroupChange, E>,
 ) -> Result<Resource, E> {
     let mut tx = db.write().await?;
-    locking::lock_row(&mut tx, "groups", tenant, id).await?;
+    locking::lock_row(&mut tx, "groups", tenant, id, Intent::Update).await?;
     let current = load(&mut tx, tenant, id, options.load_members)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -166,7 +167,17 @@ pub async fn delete<E: From<StoreError>>(
     id: &str,
     check: impl FnOnce(&Meta) -> Result<(), E>,
 ) -> Result<bool, E> {
-    locking::delete_row(db, "groups", tenant, id, check).await
+    let mut tx = db.write().await?;
+    // Parent groups first, then this row: the order every writer uses, so none deadlock.
+    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
+    locking::lock_row(&mut tx, "groups", tenant, id, Intent::Delete).await?;
+    let Some(current) = load(&mut tx, tenant, id, false).await? else {
+        return Ok(false);
+    };
+    check(&current.meta)?;
+    locking::delete_version(&mut tx, "groups", tenant, id, current.meta.version).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Lists groups matching the query; their members only if `with_members`.
@@ -244,11 +255,7 @@ async fn assemble_all(
             }
             Resource {
                 id: row.id,
-                meta: Meta {
-                    created: row.created,
-                    last_modified: row.last_modified,
-                    version: row.version,
-                },
+                meta: Meta::new(row.created, row.last_modified, row.version),
                 attrs,
             }
         })

@@ -1,12 +1,20 @@
 //! Row locks and version-checked deletes shared by Users and Groups. A write transaction locks
-//! the resource's row before reading it (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`
+//! the resource's row before reading it (PostgreSQL row locks; SQLite's `BEGIN IMMEDIATE`
 //! already holds the database write lock), so concurrent writers to one resource serialize and a
 //! precondition checked on the version read stays true until commit.
 
 use super::StoreError;
-use super::db::{Db, Dialect, Tx, args};
-use super::memberships;
-use crate::scim::resource::Meta;
+use super::db::{Dialect, Tx, args};
+
+/// What a write is about to do to a locked row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Change the row. `FOR NO KEY UPDATE` still lets other transactions insert memberships
+    /// that reference it (their foreign-key checks take `FOR KEY SHARE`).
+    Update,
+    /// Delete the row.
+    Delete,
+}
 
 /// Locks one row of `table` (`users` or `groups`) until the transaction ends.
 pub async fn lock_row(
@@ -14,51 +22,31 @@ pub async fn lock_row(
     table: &'static str,
     tenant: &str,
     id: &str,
+    intent: Intent,
 ) -> Result<(), StoreError> {
     if tx.dialect() == Dialect::Postgres {
-        let sql = format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE");
+        let mode = match intent {
+            Intent::Update => "FOR NO KEY UPDATE",
+            Intent::Delete => "FOR UPDATE",
+        };
+        let sql = format!("SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 {mode}");
         tx.execute(&sql, args![tenant, id]).await?;
     }
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct MetaRow {
-    created: chrono::DateTime<chrono::Utc>,
-    last_modified: chrono::DateTime<chrono::Utc>,
-    version: i64,
-}
-
-/// Deletes one resource (and its memberships) if `check` accepts its current version, with the
-/// version also checked by the `DELETE` itself; `false` if it did not exist.
-pub async fn delete_row<E: From<StoreError>>(
-    db: &Db,
+/// Deletes one row of `table` if it still has `version` (the caller locked it and checked its
+/// preconditions); memberships go with it through `ON DELETE CASCADE`.
+pub async fn delete_version(
+    tx: &mut Tx,
     table: &'static str,
     tenant: &str,
     id: &str,
-    check: impl FnOnce(&Meta) -> Result<(), E>,
-) -> Result<bool, E> {
-    let mut tx = db.write().await?;
-    lock_row(&mut tx, table, tenant, id).await?;
-    let sql = format!(
-        "SELECT created, last_modified, version FROM {table} WHERE tenant_id = $1 AND id = $2"
-    );
-    let Some(row) = tx
-        .fetch_optional::<MetaRow>(&sql, args![tenant, id])
-        .await?
-    else {
-        return Ok(false);
-    };
-    check(&Meta {
-        created: row.created,
-        last_modified: row.last_modified,
-        version: row.version,
-    })?;
-    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
+    version: i64,
+) -> Result<(), StoreError> {
     let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND id = $2 AND version = $3");
-    if tx.execute(&sql, args![tenant, id, row.version]).await? != 1 {
-        return Err(StoreError::VersionConflict.into());
+    if tx.execute(&sql, args![tenant, id, version]).await? != 1 {
+        return Err(StoreError::VersionConflict);
     }
-    tx.commit().await?;
-    Ok(true)
+    Ok(())
 }

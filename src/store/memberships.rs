@@ -84,7 +84,9 @@ async fn insert(
                 .push(")");
         }
         sql.push(" ON CONFLICT DO NOTHING");
-        tx.execute(&sql.sql, sql.args).await?;
+        tx.execute(&sql.sql, sql.args)
+            .await
+            .map_err(|e| e.on_foreign_key(|| "a member was deleted while being added".into()))?;
     }
     Ok(())
 }

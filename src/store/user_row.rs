@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
-use crate::scim::resource::{Meta, Resource, object_entry};
+use crate::scim::resource::{Meta, Resource, fingerprint, object_entry};
 use crate::scim::schema::ENTERPRISE_USER;
 
 /// A single-valued string attribute stored in its own column.
@@ -188,11 +188,11 @@ where
             manager_id: row.try_get("manager_id")?,
             manager_display: row.try_get("manager_display")?,
             extra: row.try_get::<Json<Value>, _>("extra")?.0,
-            meta: Meta {
-                created: row.try_get("created")?,
-                last_modified: row.try_get("last_modified")?,
-                version: row.try_get("version")?,
-            },
+            meta: Meta::new(
+                row.try_get("created")?,
+                row.try_get("last_modified")?,
+                row.try_get("version")?,
+            ),
         })
     }
 }
@@ -308,12 +308,18 @@ pub fn assemble(row: UserRow, values: Vec<(String, Value)>, groups: Vec<Value>) 
             items.push(value);
         }
     }
+    let mut meta = row.meta;
     if !groups.is_empty() {
+        // The ETag must change when `groups` does, though the user's row did not (RFC 7644 §3.14).
+        meta.related = fingerprint(groups.iter().flat_map(|g| {
+            let text = |k: &str| g.get(k).and_then(Value::as_str).unwrap_or_default();
+            [text("value"), text("display")]
+        }));
         attrs.insert("groups".into(), Value::Array(groups));
     }
     Resource {
         id: row.id,
-        meta: row.meta,
+        meta,
         attrs,
     }
 }

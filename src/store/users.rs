@@ -7,11 +7,12 @@ use serde_json::{Map, Value};
 use super::db::{Arg, Db, Tx, args};
 use super::filter_sql;
 use super::listing::{self, Listing};
+use super::locking::{self, Intent};
+use super::memberships;
 use super::sql::SqlBuilder;
 use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
 use super::user_values;
 use super::{ListQuery, Page, StoreError};
-use super::{locking, memberships};
 use crate::password;
 use crate::scim::resource::{Meta, Resource, now};
 
@@ -84,7 +85,7 @@ pub async fn update<E: From<StoreError>>(
     change: impl FnOnce(Resource) -> Result<Map<String, Value>, E>,
 ) -> Result<Resource, E> {
     let mut tx = db.write().await?;
-    locking::lock_row(&mut tx, "users", tenant, id).await?;
+    locking::lock_row(&mut tx, "users", tenant, id, Intent::Update).await?;
     let current = load(&mut tx, tenant, id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -131,15 +132,25 @@ pub async fn update<E: From<StoreError>>(
     Ok(user)
 }
 
-/// Deletes a user with its values and memberships after `check` accepted its current version;
-/// `false` if it did not exist.
+/// Deletes a user with its values and memberships after `check` accepted its current version
+/// (ETag included); `false` if it did not exist.
 pub async fn delete<E: From<StoreError>>(
     db: &Db,
     tenant: &str,
     id: &str,
     check: impl FnOnce(&Meta) -> Result<(), E>,
 ) -> Result<bool, E> {
-    locking::delete_row(db, "users", tenant, id, check).await
+    let mut tx = db.write().await?;
+    // Its groups first, then the user's row: the order every writer uses, so none deadlock.
+    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
+    locking::lock_row(&mut tx, "users", tenant, id, Intent::Delete).await?;
+    let Some(current) = load(&mut tx, tenant, id).await? else {
+        return Ok(false);
+    };
+    check(&current.meta)?;
+    locking::delete_version(&mut tx, "users", tenant, id, current.meta.version).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Lists users matching the query, in a stable order (creation time, then id).

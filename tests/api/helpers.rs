@@ -125,6 +125,29 @@ impl TestApp {
         req.send().await.expect("request failed")
     }
 
+    /// Sends a request like [`TestApp::request`] with extra headers, e.g. `If-Match`.
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string());
+        }
+        req.send().await.expect("request failed")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path, None).await
     }

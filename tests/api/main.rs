@@ -3,11 +3,16 @@
 
 mod auth;
 mod cli;
+mod concurrency;
 mod discovery;
 mod errors;
+mod etag;
 mod filter;
+mod filter_oracle;
 mod groups;
 mod helpers;
 mod migrations;
 mod patch;
+mod patch_rfc;
+mod query;
 mod users;

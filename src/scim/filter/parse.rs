@@ -641,6 +641,12 @@ fn operator_from_word(word: &str) -> Option<Operator> {
 /// `SP compValue` after the operator `op`.
 fn comp_value_after(input: &str, op: CompareOp) -> PResult<'_, CompValue> {
     let expected = || format!("{EXPECTED_VALUE} after `{op}`");
+    // LENIENCY: a quoted value right after the operator, as RFC 7644 §3.5.2.2's own example
+    // prints it (`members[value eq\"2819c223…\"]`); the quote makes it unambiguous.
+    if input.starts_with('"') {
+        let (rest, text) = json_string(input)?;
+        return Ok((rest, CompValue::String(text)));
+    }
     let Ok((at_value, _)) = multispace1::<_, Stop<'_>>(input) else {
         return fail(input, expected());
     };
@@ -1322,10 +1328,10 @@ pub(super) mod tests {
                 "no space before operator",
             ),
             (
-                "userName eq\"john\"",
-                11,
-                "expected a comparison value",
-                "no space before value",
+                "userName eq5",
+                9,
+                "expected a comparison operator",
+                "no space before an unquoted value",
             ),
             (
                 "userName eq \"john",
@@ -1737,6 +1743,24 @@ pub(super) mod tests {
         assert_eq!(
             parse_patch_path("[x pr]").unwrap_err().message,
             EXPECTED_NAME
+        );
+    }
+
+    #[test]
+    fn accepts_a_quoted_value_right_after_the_operator_as_the_rfc_example_prints_it() {
+        let path =
+            parse_patch_path("members[value eq\"2819c223-7f76-453a-919d-413861904646\"]").unwrap();
+        assert_eq!(
+            path.value_filter,
+            Some(Filter::Compare {
+                path: AttrPath {
+                    urn: None,
+                    name: "value".into(),
+                    sub: None
+                },
+                op: CompareOp::Eq,
+                value: CompValue::String("2819c223-7f76-453a-919d-413861904646".into()),
+            })
         );
     }
 }
