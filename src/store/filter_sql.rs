@@ -14,7 +14,7 @@ use super::sql::SqlBuilder;
 use super::user_row::{USER_TEXT_COLUMNS, USER_VALUE_ATTRS};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::idp_forms;
-use crate::scim::schema::{ENTERPRISE_USER, GROUP, USER};
+use crate::scim::schema::{AttrType, ENTERPRISE_USER, GROUP, USER};
 
 /// What an attribute path denotes in SQL.
 enum Column {
@@ -41,7 +41,8 @@ enum Column {
 /// Which kind of element a multi-valued attribute has.
 #[derive(Clone, Copy)]
 enum Element {
-    UserValue,
+    /// A value row of the named User attribute (`emails`, `addresses`, …).
+    UserValue(&'static str),
     UserGroup,
     GroupMember,
 }
@@ -469,7 +470,7 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
                 from: format!(
                     "SELECT 1 FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id AND v.attr = '{attr}'"
                 ),
-                element: Element::UserValue,
+                element: Element::UserValue(attr),
                 default_sub: "value",
             });
         }
@@ -591,7 +592,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
                 return Err(not_sortable());
             };
             let order = match element {
-                Element::UserValue => "COALESCE(v.is_primary, FALSE) DESC, v.position",
+                Element::UserValue(_) => "COALESCE(v.is_primary, FALSE) DESC, v.position",
                 Element::UserGroup => "g.display_name_norm, g.id",
                 Element::GroupMember => "gm.member_id",
             };
@@ -609,10 +610,25 @@ fn element_column(element: Element, sub: &str) -> Result<Column, StoreError> {
         folded,
     };
     match element {
-        Element::UserValue if is(sub, "value") => Ok(text("v.value_norm", false, true)),
-        Element::UserValue if is(sub, "type") => Ok(text("v.type_norm", false, true)),
-        Element::UserValue if is(sub, "display") => Ok(text("v.display_norm", false, true)),
-        Element::UserValue if is(sub, "primary") => Ok(Column::Bool("v.is_primary".into())),
+        Element::UserValue(_) if is(sub, "value") => Ok(text("v.value_norm", false, true)),
+        Element::UserValue(_) if is(sub, "type") => Ok(text("v.type_norm", false, true)),
+        Element::UserValue(_) if is(sub, "display") => Ok(text("v.display_norm", false, true)),
+        Element::UserValue(_) if is(sub, "primary") => Ok(Column::Bool("v.is_primary".into())),
+        // Other sub-attributes (`addresses.locality`, …) live in the row's `extra` JSON. Only the
+        // schema's own spelling of the name reaches the SQL; `->>` with a plain label means the
+        // same on SQLite and PostgreSQL.
+        Element::UserValue(attr) => match USER.attribute(attr).and_then(|a| a.sub_attribute(sub)) {
+            Some(def) if matches!(def.attr_type, AttrType::String | AttrType::Reference) => {
+                Ok(Column::Text {
+                    expr: format!("(v.extra ->> '{}')", def.name),
+                    case_exact: def.case_exact,
+                    folded: false,
+                })
+            }
+            _ => Err(invalid(format!(
+                "sub-attribute \"{sub}\" of \"{attr}\" is not filterable"
+            ))),
+        },
         // Ids are stored lower-case (the server generates them); `value` is caseExact false in
         // RFC 7643 §4.1.2 and §4.2, so compare folded.
         Element::UserGroup if is(sub, "value") => Ok(text("g.id", false, true)),

@@ -1381,3 +1381,55 @@ async fn group_projection_can_leave_out_members() {
         "members are there by default"
     );
 }
+
+#[tokio::test]
+async fn sub_attributes_kept_outside_columns_are_filterable() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    for (name, locality, postal) in [("hw", "Hollywood", "91608"), ("ny", "New York", "10001")] {
+        let body = json!({"userName": name, "addresses": [{"type": "work", "locality": locality, "postalCode": postal}]});
+        assert_eq!(app.post("/Users", body).await.status(), StatusCode::CREATED);
+    }
+    app.create_user("nowhere").await;
+    let cases = [
+        (
+            "addresses.locality eq \"HOLLYWOOD\"",
+            vec!["hw"],
+            "caseExact false",
+        ),
+        (
+            "addresses[type eq \"work\" and postalCode sw \"100\"]",
+            vec!["ny"],
+            "value filter",
+        ),
+        ("addresses.postalCode pr", vec!["hw", "ny"], "present"),
+        (
+            "addresses.locality ne \"New York\"",
+            vec!["hw", "nowhere"],
+            "ne holds without addresses",
+        ),
+    ];
+    for (filter, expected, reason) in cases {
+        // Act
+        let list = app.list("/Users", filter).await;
+
+        // Assert
+        let mut names: Vec<&str> = list["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["userName"].as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, expected, "{reason}: {filter}");
+    }
+    let bad = app
+        .client
+        .get(format!("{}/Users", app.base))
+        .query(&[("filter", "addresses.nope eq \"x\"")])
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
