@@ -142,3 +142,5 @@ CREATE TABLE group_members (
 );
 CREATE INDEX group_members_user ON group_members (tenant_id, user_id);
 CREATE INDEX group_members_group ON group_members (tenant_id, member_group_id);
+-- `members.value eq "…"` and `User.groups` lookups by member.
+CREATE INDEX group_members_member ON group_members (tenant_id, member_id);

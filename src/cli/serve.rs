@@ -92,7 +92,21 @@ impl Application {
     ) -> Result<(), CliError> {
         tracing::info!(address = %self.addr, base_url = %self.state.base_url, "scimd listening");
         let db = self.state.db.clone();
+        // Planner statistics at start and hourly (see `Db::optimize`).
+        let maintenance = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    every_hour.tick().await;
+                    if let Err(e) = db.optimize().await {
+                        tracing::warn!(error = %e, "refreshing planner statistics failed");
+                    }
+                }
+            }
+        });
         let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        maintenance.abort();
         db.close().await;
         result.map_err(CliError::Serve)
     }

@@ -30,8 +30,12 @@ enum Column {
     /// An attribute the resource type does not have, in a search across resource types: it
     /// behaves like a missing value (RFC 7644 §3.4.3).
     Absent,
-    /// A multi-valued attribute: `EXISTS (<from> AND <condition on an element>)`.
+    /// A multi-valued attribute. Filters test `<within> $tenant AND <condition on an element>)`:
+    /// an uncorrelated `IN` subquery that the database answers from the value's index and
+    /// then joins on the primary key. Sorting uses the correlated `from` (`SELECT 1 … WHERE`
+    /// tied to the outer row).
     Multi {
+        within: String,
         from: String,
         element: Element,
         default_sub: &'static str,
@@ -48,13 +52,23 @@ enum Element {
 }
 
 /// Compiles a filter on Users.
-pub fn user_filter(f: &Filter, d: Dialect, out: &mut SqlBuilder) -> Result<(), StoreError> {
-    compile(f, &|p| resolve_user(p), d, out)
+pub fn user_filter(
+    f: &Filter,
+    d: Dialect,
+    tenant: &str,
+    out: &mut SqlBuilder,
+) -> Result<(), StoreError> {
+    compile(f, &|p| resolve_user(p), d, tenant, out)
 }
 
 /// Compiles a filter on Groups.
-pub fn group_filter(f: &Filter, d: Dialect, out: &mut SqlBuilder) -> Result<(), StoreError> {
-    compile(f, &|p| resolve_group(p), d, out)
+pub fn group_filter(
+    f: &Filter,
+    d: Dialect,
+    tenant: &str,
+    out: &mut SqlBuilder,
+) -> Result<(), StoreError> {
+    compile(f, &|p| resolve_group(p), d, tenant, out)
 }
 
 /// Compiles a filter of a search across resource types on Users: attributes Users lack match
@@ -62,12 +76,14 @@ pub fn group_filter(f: &Filter, d: Dialect, out: &mut SqlBuilder) -> Result<(), 
 pub fn user_filter_across_types(
     f: &Filter,
     d: Dialect,
+    tenant: &str,
     out: &mut SqlBuilder,
 ) -> Result<(), StoreError> {
     compile(
         f,
         &|p| Ok(resolve_user(p).unwrap_or(Column::Absent)),
         d,
+        tenant,
         out,
     )
 }
@@ -76,12 +92,14 @@ pub fn user_filter_across_types(
 pub fn group_filter_across_types(
     f: &Filter,
     d: Dialect,
+    tenant: &str,
     out: &mut SqlBuilder,
 ) -> Result<(), StoreError> {
     compile(
         f,
         &|p| Ok(resolve_group(p).unwrap_or(Column::Absent)),
         d,
+        tenant,
         out,
     )
 }
@@ -92,36 +110,38 @@ fn compile(
     f: &Filter,
     resolve: &Resolver,
     d: Dialect,
+    tenant: &str,
     out: &mut SqlBuilder,
 ) -> Result<(), StoreError> {
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => {
             out.push("(");
-            compile(a, resolve, d, out)?;
+            compile(a, resolve, d, tenant, out)?;
             out.push(if matches!(f, Filter::And(..)) {
                 " AND "
             } else {
                 " OR "
             });
-            compile(b, resolve, d, out)?;
+            compile(b, resolve, d, tenant, out)?;
             out.push(")");
         }
         Filter::Not(inner) => {
             // A comparison on a missing value is SQL NULL, and NOT NULL is not true; RFC 7644
             // §3.4.2.2 wants `not` to match whenever the inner filter does not.
             out.push("NOT COALESCE((");
-            compile(inner, resolve, d, out)?;
+            compile(inner, resolve, d, tenant, out)?;
             out.push("), FALSE)");
         }
         Filter::Present(path) => match resolve(path)? {
             Column::Multi {
-                from,
+                within,
                 element,
                 default_sub,
+                ..
             } => {
                 let sub = path.sub.as_deref().unwrap_or(default_sub);
                 let inner = element_column(element, sub)?;
-                out.push("EXISTS (").push(&from).push(" AND ");
+                open_any(&within, tenant, out);
                 present(&inner, out);
                 out.push(")");
             }
@@ -129,23 +149,27 @@ fn compile(
         },
         Filter::Compare { path, op, value } => match resolve(path)? {
             Column::Multi {
-                from,
+                within,
                 element,
                 default_sub,
+                ..
             } => {
                 let sub = path.sub.as_deref().unwrap_or(default_sub);
                 let inner = element_column(element, sub)?;
-                compare_any(&from, &inner, *op, value, path, d, out)?;
+                compare_any((&within, tenant), &inner, *op, value, path, d, out)?;
             }
             column => compare(&column, *op, value, path, d, out)?,
         },
         Filter::ValuePath { path, filter } => match resolve(path)? {
-            Column::Multi { from, element, .. } if path.sub.is_none() => {
-                out.push("EXISTS (").push(&from).push(" AND ");
+            Column::Multi {
+                within, element, ..
+            } if path.sub.is_none() => {
+                open_any(&within, tenant, out);
                 compile(
                     filter,
                     &|p: &AttrPath| element_column(element, &p.name),
                     d,
+                    tenant,
                     out,
                 )?;
                 out.push(")");
@@ -168,7 +192,7 @@ fn compile(
 /// (RFC 7644 §3.4.2.2). As for single values, `ne` and `eq null` also hold when no value is
 /// present; elements lacking the sub-attribute contribute no value.
 fn compare_any(
-    from: &str,
+    (within, tenant): (&str, &str),
     inner: &Column,
     op: CompareOp,
     value: &CompValue,
@@ -177,7 +201,7 @@ fn compare_any(
     out: &mut SqlBuilder,
 ) -> Result<(), StoreError> {
     let any_present = |out: &mut SqlBuilder| {
-        out.push("EXISTS (").push(from).push(" AND ");
+        open_any(within, tenant, out);
         present(inner, out);
         out.push(")");
     };
@@ -188,7 +212,8 @@ fn compare_any(
         }
         (CompareOp::Ne, CompValue::Null) => any_present(out),
         (CompareOp::Ne, _) => {
-            out.push("(EXISTS (").push(from).push(" AND ");
+            out.push("(");
+            open_any(within, tenant, out);
             present(inner, out);
             out.push(" AND NOT COALESCE((");
             compare(inner, CompareOp::Eq, value, path, d, out)?;
@@ -197,12 +222,18 @@ fn compare_any(
             out.push(")");
         }
         _ => {
-            out.push("EXISTS (").push(from).push(" AND ");
+            open_any(within, tenant, out);
             compare(inner, op, value, path, d, out)?;
             out.push(")");
         }
     }
     Ok(())
+}
+
+/// Opens `owner IN (SELECT … WHERE tenant = $tenant AND `; the caller adds the element
+/// condition and the closing parenthesis.
+fn open_any(within: &str, tenant: &str, out: &mut SqlBuilder) {
+    out.push(within).bind(tenant).push(" AND ");
 }
 
 fn invalid(detail: String) -> StoreError {
@@ -467,6 +498,9 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
         }
         if let Some(attr) = USER_VALUE_ATTRS.iter().find(|a| is(a, name)) {
             return Ok(Column::Multi {
+                within: format!(
+                    "u.id IN (SELECT v.user_id FROM user_values v WHERE v.attr = '{attr}' AND v.tenant_id = "
+                ),
                 from: format!(
                     "SELECT 1 FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id AND v.attr = '{attr}'"
                 ),
@@ -476,6 +510,9 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
         }
         if is(name, "groups") {
             return Ok(Column::Multi {
+                within: "u.id IN (SELECT gm.user_id FROM group_members gm JOIN groups g \
+                         ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id WHERE gm.user_id IS NOT NULL AND gm.tenant_id = "
+                    .into(),
                 from: "SELECT 1 FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
                        WHERE gm.tenant_id = u.tenant_id AND gm.user_id = u.id"
                     .into(),
@@ -545,6 +582,7 @@ fn resolve_group(path: &AttrPath) -> Result<Column, StoreError> {
     }
     if is(name, "members") {
         return Ok(Column::Multi {
+            within: "g.id IN (SELECT gm.group_id FROM group_members gm WHERE gm.tenant_id = ".into(),
             from: "SELECT 1 FROM group_members gm WHERE gm.tenant_id = g.tenant_id AND gm.group_id = g.id".into(),
             element: Element::GroupMember,
             default_sub: "value",
@@ -584,6 +622,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
             from,
             element,
             default_sub,
+            ..
         } => {
             let sub = path.sub.as_deref().unwrap_or(default_sub);
             let (Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr)) =
@@ -652,7 +691,7 @@ mod tests {
 
     fn compile_user(filter: &str, d: Dialect) -> Result<SqlBuilder, StoreError> {
         let mut out = SqlBuilder::default();
-        user_filter(&parse_filter(filter).unwrap(), d, &mut out)?;
+        user_filter(&parse_filter(filter).unwrap(), d, "default", &mut out)?;
         Ok(out)
     }
 

@@ -8,7 +8,7 @@ use super::{ListQuery, Paging, Position, StoreError};
 use crate::scim::filter::{AttrPath, Filter};
 
 /// Compiles a filter into a condition on the listed table.
-pub type FilterCompiler = fn(&Filter, Dialect, &mut SqlBuilder) -> Result<(), StoreError>;
+pub type FilterCompiler = fn(&Filter, Dialect, &str, &mut SqlBuilder) -> Result<(), StoreError>;
 
 /// Turns a `sortBy` path into an SQL expression on the listed table.
 pub type SortCompiler = fn(&AttrPath) -> Result<String, StoreError>;
@@ -40,7 +40,7 @@ pub async fn page<R: AnyRow>(
     filter.push(alias).push(".tenant_id = ").bind(tenant);
     if let Some(f) = &query.filter {
         filter.push(" AND (");
-        compile(f, tx.dialect(), &mut filter)?;
+        compile(f, tx.dialect(), tenant, &mut filter)?;
         filter.push(")");
     }
     // Resolved before counting so that a bad sortBy is refused whatever the page.
