@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Development tools: test and benchmark data.
+    #[command(subcommand)]
+    Dev(DevCommand),
 }
 
 /// Options of `scimd serve`.
@@ -101,4 +104,36 @@ pub enum TokenCommand {
         /// The token's name.
         name: String,
     },
+}
+
+/// `scimd dev …`
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Insert generated users and groups straight through the storage layer (far faster than
+    /// HTTP), for tests and benchmarks. Prints one summary line on stdout, progress on stderr.
+    Seed(SeedArgs),
+}
+
+/// Options of `scimd dev seed`.
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Users to insert, named `user{i}@example.com` with i = 1, 2, … on an empty database.
+    #[arg(long)]
+    pub users: u64,
+    /// Groups to insert, named `group-{j}`.
+    #[arg(long, default_value_t = 0)]
+    pub groups: u64,
+    /// Members of each `group-{j}`, drawn from the users seeded by this run.
+    #[arg(long, default_value_t = 10)]
+    pub group_size: u64,
+    /// Also insert one group named `large` with this many members.
+    #[arg(long)]
+    pub large_group_size: Option<u64>,
+    /// Seed of the generator: the same seed gives the same ids and attributes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Allow a database that already holds users: numbering continues after the highest
+    /// existing `user{i}@example.com` and `group-{j}`.
+    #[arg(long)]
+    pub append: bool,
 }

@@ -1,12 +1,14 @@
 //! The command-line front end: each subcommand opens the database (migrating it), then serves,
-//! or manages tokens. Errors here are reported to the operator, not to SCIM clients.
+//! manages tokens, or seeds test data. Errors here are reported to the operator, not to SCIM
+//! clients.
 
+mod seed;
 pub mod serve;
 mod token;
 
 use secrecy::SecretString;
 
-use crate::config::{Cli, Command};
+use crate::config::{Cli, Command, DevCommand};
 use crate::store::{Db, DbOptions, StoreError};
 
 /// A failure of a command.
@@ -48,6 +50,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
             let result = token::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            db.close().await;
+            result
+        }
+        Command::Dev(DevCommand::Seed(args)) => {
+            // One connection: seeding is one sequential stream of transactions.
+            let options = DbOptions {
+                max_connections: 1,
+                ..DbOptions::default()
+            };
+            let db = open(&cli.database_url, &options).await?;
+            let result = seed::run(&db, &args).await;
             db.close().await;
             result
         }

@@ -10,6 +10,7 @@ pub mod groups;
 mod listing;
 mod locking;
 mod memberships;
+pub mod seed;
 pub mod signing_keys;
 mod sql;
 pub mod tokens;

@@ -15,4 +15,5 @@ mod migrations;
 mod patch;
 mod patch_rfc;
 mod query;
+mod seed;
 mod users;
