@@ -187,31 +187,29 @@ impl Db {
         })
     }
 
-    /// Refreshes the statistics the query planner uses to pick indexes. On SQLite this must be
-    /// done by the application (`ANALYZE` on a database never analyzed, else `PRAGMA optimize`,
-    /// with a sampling limit so it stays fast at millions of rows); without statistics SQLite
-    /// may scan the creation-order index instead of using a selective one. PostgreSQL's
-    /// autovacuum keeps its own statistics.
+    /// Refreshes the statistics the query planner uses to pick indexes. Without them SQLite may
+    /// scan the creation-order index instead of a selective one, and PostgreSQL (where
+    /// autovacuum is off, or has not run yet on a freshly loaded database) may check foreign
+    /// keys by scanning. SQLite: `ANALYZE` on a database never analyzed, else `PRAGMA optimize`,
+    /// sampling so it stays fast at millions of rows. PostgreSQL: `ANALYZE` of scimd's tables,
+    /// which samples a fixed number of rows per table.
     pub async fn optimize(&self) -> Result<(), StoreError> {
-        let Db::Sqlite(pool) = self else {
-            return Ok(());
-        };
-        let mut conn = pool.acquire().await?;
-        sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&mut *conn)
-            .await?;
-        let analyzed: Option<(String,)> = sqlx::query_as(
-            "SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1",
-        )
-        .fetch_optional(&mut *conn)
-        .await
-        .unwrap_or(None);
-        let sql = if analyzed.is_some() {
-            "PRAGMA optimize = 0x10002"
-        } else {
-            "ANALYZE"
-        };
-        sqlx::query(sql).execute(&mut *conn).await?;
+        match self {
+            Db::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+                let analyzed: Option<(String,)> =
+                    sqlx::query_as("SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1")
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .unwrap_or(None);
+                let sql = if analyzed.is_some() { "PRAGMA optimize = 0x10002" } else { "ANALYZE" };
+                sqlx::query(sql).execute(&mut *conn).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE users, user_values, groups, group_members").execute(pool).await?;
+            }
+        }
         Ok(())
     }
 
