@@ -45,7 +45,7 @@ CREATE TABLE users (
     preferred_language  TEXT COLLATE "C",
     locale              TEXT COLLATE "C",
     timezone            TEXT COLLATE "C",
-    active              BOOLEAN NOT NULL,
+    active              BOOLEAN,
     password_hash       TEXT COLLATE "C",
     name_formatted      TEXT COLLATE "C",
     name_family_name    TEXT COLLATE "C",

@@ -44,7 +44,7 @@ CREATE TABLE users (
     preferred_language  TEXT,
     locale              TEXT,
     timezone            TEXT,
-    active              BOOLEAN NOT NULL,
+    active              BOOLEAN,
     password_hash       TEXT,
     name_formatted      TEXT,
     name_family_name    TEXT,

@@ -107,6 +107,7 @@ async fn guard_request<E: Endpoint>(
         return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
     }
     req.extensions_mut().insert(BodyLimit(max_body));
+    canonical_endpoint_case(&mut req);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
         req.headers_mut().insert(
@@ -115,4 +116,45 @@ async fn guard_request<E: Endpoint>(
         );
     }
     ep.call(req).await.map(poem::IntoResponse::into_response)
+}
+
+/// The endpoint names of RFC 7644 §3.2 and §4, as the routes spell them.
+const ENDPOINTS: [&str; 5] = [
+    "Users",
+    "Groups",
+    "ServiceProviderConfig",
+    "ResourceTypes",
+    "Schemas",
+];
+
+/// Routes an endpoint name written in another case (`/scim/v2/users`) to its endpoint: some
+/// clients send it so (Microsoft's SCIM test collection does, its reference server routes without
+/// regard to case), and no other resource could be meant. Only the segment right after the base
+/// path is touched; ids and the query stay as sent.
+fn canonical_endpoint_case(req: &mut Request) {
+    let Some(rest) = req
+        .uri()
+        .path()
+        .strip_prefix(BASE_PATH)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return;
+    };
+    let (segment, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Some(canonical) = ENDPOINTS
+        .iter()
+        .find(|e| **e != segment && e.eq_ignore_ascii_case(segment))
+    else {
+        return;
+    };
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let mut parts = req.uri().clone().into_parts();
+    parts.path_and_query = format!("{BASE_PATH}/{canonical}{tail}{query}").parse().ok();
+    if let Ok(uri) = poem::http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
 }

@@ -197,17 +197,26 @@ impl Db {
         match self {
             Db::Sqlite(pool) => {
                 let mut conn = pool.acquire().await?;
-                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
-                let analyzed: Option<(String,)> =
-                    sqlx::query_as("SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1")
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .unwrap_or(None);
-                let sql = if analyzed.is_some() { "PRAGMA optimize = 0x10002" } else { "ANALYZE" };
+                sqlx::query("PRAGMA analysis_limit = 1000")
+                    .execute(&mut *conn)
+                    .await?;
+                let analyzed: Option<(String,)> = sqlx::query_as(
+                    "SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1",
+                )
+                .fetch_optional(&mut *conn)
+                .await
+                .unwrap_or(None);
+                let sql = if analyzed.is_some() {
+                    "PRAGMA optimize = 0x10002"
+                } else {
+                    "ANALYZE"
+                };
                 sqlx::query(sql).execute(&mut *conn).await?;
             }
             Db::Postgres(pool) => {
-                sqlx::query("ANALYZE users, user_values, groups, group_members").execute(pool).await?;
+                sqlx::query("ANALYZE users, user_values, groups, group_members")
+                    .execute(pool)
+                    .await?;
             }
         }
         Ok(())

@@ -160,7 +160,7 @@ pub static USER_SELECT: LazyLock<String> = LazyLock::new(|| {
 pub struct UserRow {
     pub id: String,
     pub text: Vec<Option<String>>,
-    pub active: bool,
+    pub active: Option<bool>,
     pub manager_id: Option<String>,
     pub manager_display: Option<String>,
     pub extra: Value,
@@ -201,7 +201,7 @@ where
 #[derive(Debug)]
 pub struct UserColumns {
     pub text: Vec<Option<String>>,
-    pub active: bool,
+    pub active: Option<bool>,
     pub manager_id: Option<String>,
     /// Attributes without a column of their own.
     pub extra: Map<String, Value>,
@@ -216,12 +216,9 @@ pub fn split(mut attrs: Map<String, Value>) -> UserColumns {
         .iter()
         .map(|c| take_text(&mut attrs, c))
         .collect();
-    // RFC 7643 §4.1.1 gives `active` no default; a provisioned account without it is treated as
-    // enabled, as identity providers expect.
-    let active = attrs
-        .remove("active")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true);
+    // RFC 7643 §4.1.1 gives `active` no default: absent stays unassigned (NULL), as a PATCH
+    // `remove` of it must leave it (RFC 7644 §3.5.2.2).
+    let active = attrs.remove("active").and_then(|v| v.as_bool());
     let manager_id = attrs
         .get_mut(ENTERPRISE_USER.id)
         .and_then(Value::as_object_mut)
@@ -290,7 +287,9 @@ pub fn assemble(row: UserRow, values: Vec<(String, Value)>, groups: Vec<Value>) 
             }
         }
     }
-    attrs.insert("active".into(), Value::Bool(row.active));
+    if let Some(active) = row.active {
+        attrs.insert("active".into(), Value::Bool(active));
+    }
     if let Some(manager_id) = row.manager_id {
         let mut manager = Map::new();
         manager.insert("value".into(), Value::String(manager_id));

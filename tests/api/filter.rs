@@ -85,6 +85,7 @@ async fn seed_users(app: &TestApp) {
         json!({
             "schemas": [USER_SCHEMA, ENTERPRISE],
             "userName": "bjensen",
+            "active": true,
             "externalId": "EXT-1",
             "displayName": "Babs Jensen",
             "title": "Tour Guide",
@@ -114,9 +115,9 @@ async fn seed_users(app: &TestApp) {
             "name": {"familyName": "Jenkins"},
             ENTERPRISE: {"department": "sales"},
         }),
-        json!({"schemas": [USER_SCHEMA], "userName": "Ärger", "name": {"familyName": "Ärger"}}),
-        json!({"schemas": [USER_SCHEMA], "userName": QUOTED}),
-        json!({"schemas": [USER_SCHEMA], "userName": "x_y"}),
+        json!({"schemas": [USER_SCHEMA], "userName": "Ärger", "active": true, "name": {"familyName": "Ärger"}}),
+        json!({"schemas": [USER_SCHEMA], "userName": QUOTED, "active": true}),
+        json!({"schemas": [USER_SCHEMA], "userName": "x_y", "active": true}),
     ] {
         post_user(app, body).await;
     }

@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod concurrency;
+mod conformance_fixes;
 mod discovery;
 mod errors;
 mod etag;

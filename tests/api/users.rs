@@ -380,3 +380,26 @@ async fn manager_display_name_comes_from_the_manager_user() {
     assert_eq!(manager["displayName"], "The Boss");
     assert_eq!(manager["$ref"], format!("{}/Users/{}", app.base, id(&boss)));
 }
+
+#[tokio::test]
+async fn removing_active_leaves_it_unassigned() {
+    let app = TestApp::spawn().await;
+    let user = scim_json(
+        app.post("/Users", json!({"userName": "temp", "active": true}))
+            .await,
+    )
+    .await;
+    let path = format!("/Users/{}", id(&user));
+
+    let resp = app
+        .patch(&path, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": "active"}]}))
+        .await;
+
+    assert_eq!(resp.status(), StatusCode::OK);
+    let after = scim_json(app.get(&path).await).await;
+    assert!(
+        after.get("active").is_none(),
+        "RFC 7644 §3.5.2.2: removed means unassigned: {after}"
+    );
+    assert_eq!(app.list("/Users", "active pr").await["totalResults"], 0);
+}
