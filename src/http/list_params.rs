@@ -35,6 +35,8 @@ struct CursorState {
     /// The resource type, filter and order, so a cursor cannot be replayed on another query.
     query: String,
     position: Position,
+    /// `totalResults` as counted on the walk's first page.
+    total: i64,
 }
 
 /// Validates the list parameters of a request on `resource` into a store query. `startIndex`
@@ -63,6 +65,7 @@ pub fn list_query(
             count,
         },
         across_types: false,
+        known_total: None,
     };
     if let Some(cursor) = input.cursor {
         if input.start_index.is_some() {
@@ -73,7 +76,11 @@ pub fn list_query(
         }
         let after = match cursor.trim() {
             "" => None,
-            sealed => Some(open_cursor(sealed, &fingerprint(resource, &query), auth)?),
+            sealed => {
+                let state = open_cursor(sealed, &fingerprint(resource, &query), auth)?;
+                query.known_total = Some(state.total);
+                Some(state.position)
+            }
         };
         query.paging = Paging::Cursor { after, count };
     }
@@ -122,7 +129,7 @@ fn open_cursor(
     sealed: &str,
     expected_query: &str,
     auth: &TokenAuthority,
-) -> Result<Position, ScimError> {
+) -> Result<CursorState, ScimError> {
     let state: CursorState = auth.unseal(sealed).map_err(|e| match e {
         // RFC 9865 §2.4 error types.
         UnsealError::Expired => ScimError::bad_request(
@@ -139,7 +146,7 @@ fn open_cursor(
             "the cursor belongs to a different query",
         ));
     }
-    Ok(state.position)
+    Ok(state)
 }
 
 /// The cursor of the page after `position`, for the same query.
@@ -147,11 +154,13 @@ pub fn next_cursor(
     resource: &str,
     query: &ListQuery,
     position: Position,
+    total: i64,
     auth: &TokenAuthority,
 ) -> Result<String, ScimError> {
     let state = CursorState {
         query: fingerprint(resource, query),
         position,
+        total,
     };
     Ok(auth.seal(state, Duration::seconds(CURSOR_TIMEOUT_SECS))?)
 }

@@ -334,7 +334,13 @@ pub async fn list(
                 }
                 (Some(_), _) => Position::Offset(page.resources.len() as i64),
             };
-            Some(next_cursor(name, &query, position, &state.auth)?)
+            Some(next_cursor(
+                name,
+                &query,
+                position,
+                page.total,
+                &state.auth,
+            )?)
         }
         _ => None,
     };

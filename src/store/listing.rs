@@ -54,7 +54,14 @@ pub async fn page<R: AnyRow>(
         None => format!("{alias}.created, {alias}.id"),
     };
     let count_sql = format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", filter.sql);
-    let (total,): (i64,) = tx.fetch_one(&count_sql, filter.args.clone()).await?;
+    let total = match query.known_total {
+        Some(total) => total,
+        None => {
+            tx.fetch_one::<(i64,)>(&count_sql, filter.args.clone())
+                .await?
+                .0
+        }
+    };
     let count = query.count();
     if count == 0 {
         return Ok((total, Vec::new(), total > 0));

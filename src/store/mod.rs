@@ -39,6 +39,9 @@ pub struct ListQuery {
     /// A search across resource types: attributes the listed type lacks match nothing rather
     /// than making the filter invalid.
     pub across_types: bool,
+    /// On a cursor walk's later pages, the total counted on its first page (carried by the
+    /// cursor), so a page costs the same at any depth instead of re-counting every match.
+    pub known_total: Option<i64>,
 }
 
 impl ListQuery {

@@ -261,11 +261,13 @@ async fn an_expired_cursor_is_refused_as_expired() {
     struct State {
         query: String,
         position: scimd::store::Position,
+        total: i64,
     }
     let app = TestApp::spawn().await;
     let state = State {
         query: "User||".into(),
         position: scimd::store::Position::Offset(1),
+        total: 1,
     };
     let expired = app
         .state
