@@ -27,6 +27,12 @@ enum Column {
     },
     Bool(String),
     Time(String),
+    /// `schemas` (RFC 7644 §3.4.2.2 example `schemas eq "urn:…:enterprise:2.0:User"`): the core
+    /// schema always applies; an extension applies when the SQL condition holds.
+    Schemas {
+        core: &'static str,
+        extension: Option<(&'static str, &'static str)>,
+    },
     /// An attribute the resource type does not have, in a search across resource types: it
     /// behaves like a missing value (RFC 7644 §3.4.3).
     Absent,
@@ -251,6 +257,7 @@ fn present(column: &Column, out: &mut SqlBuilder) {
         Column::Bool(expr) | Column::Time(expr) => out.push(expr).push(" IS NOT NULL"),
         Column::Multi { .. } => out.push("1 = 1"),
         Column::Absent => out.push("1 = 0"),
+        Column::Schemas { .. } => out.push("1 = 1"),
     };
 }
 
@@ -266,6 +273,27 @@ fn compare(
         return Err(invalid(
             "filter values cannot contain NUL characters".into(),
         ));
+    }
+    if let Column::Schemas { core, extension } = column {
+        let CompValue::String(urn) = value else {
+            return Err(invalid(
+                "\"schemas\" is compared with a schema URN string".into(),
+            ));
+        };
+        let applies = if urn.eq_ignore_ascii_case(core) {
+            "1 = 1".to_owned()
+        } else {
+            match extension {
+                Some((ext, condition)) if urn.eq_ignore_ascii_case(ext) => format!("({condition})"),
+                _ => "1 = 0".to_owned(),
+            }
+        };
+        match op {
+            CompareOp::Eq => out.push(&applies),
+            CompareOp::Ne => out.push("NOT ").push(&applies),
+            _ => return Err(invalid("\"schemas\" supports only eq, ne and pr".into())),
+        };
+        return Ok(());
     }
     if let Column::Absent = column {
         let holds = matches!(op, CompareOp::Ne)
@@ -366,7 +394,7 @@ fn compare(
             };
             out.push(expr).push(sql_op).bind(t);
         }
-        Column::Multi { .. } | Column::Absent => {
+        Column::Multi { .. } | Column::Absent | Column::Schemas { .. } => {
             return Err(invalid("unexpected multi-valued attribute".into()));
         }
     }
@@ -483,6 +511,10 @@ fn resolve_common(path: &AttrPath, alias: &str) -> Option<Result<Column, StoreEr
     None
 }
 
+/// A user shows the enterprise extension when any of its attributes has a value.
+const ENTERPRISE_PRESENT: &str = "u.employee_number IS NOT NULL OR u.cost_center IS NOT NULL OR u.organization IS NOT NULL \
+     OR u.division IS NOT NULL OR u.department IS NOT NULL OR u.manager_id IS NOT NULL";
+
 fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
     let extension = in_schema(path, USER.id, Some(ENTERPRISE_USER.id))?;
     if extension != Some(true)
@@ -493,6 +525,12 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
     let name = path.name.as_str();
     let sub = path.sub.as_deref();
     if extension != Some(true) {
+        if is(name, "schemas") && sub.is_none() {
+            return Ok(Column::Schemas {
+                core: USER.id,
+                extension: Some((ENTERPRISE_USER.id, ENTERPRISE_PRESENT)),
+            });
+        }
         if is(name, "active") && sub.is_none() {
             return Ok(Column::Bool("u.active".into()));
         }
@@ -572,6 +610,12 @@ fn resolve_group(path: &AttrPath) -> Result<Column, StoreError> {
     if let Some(c) = resolve_common(path, "g") {
         return c;
     }
+    if is(&path.name, "schemas") && path.sub.is_none() {
+        return Ok(Column::Schemas {
+            core: GROUP.id,
+            extension: None,
+        });
+    }
     let name = path.name.as_str();
     if is(name, "displayName") && path.sub.is_none() {
         return Ok(Column::Text {
@@ -617,7 +661,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
         || StoreError::InvalidSort(format!("\"{}\" cannot be sorted by", display(path)));
     match column {
         Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr) => Ok(expr),
-        Column::Absent => Err(not_sortable()),
+        Column::Absent | Column::Schemas { .. } => Err(not_sortable()),
         Column::Multi {
             from,
             element,

@@ -1434,3 +1434,86 @@ async fn sub_attributes_kept_outside_columns_are_filterable() {
         .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn every_rfc_7644_example_filter_returns_the_right_users() {
+    // Arrange: data on which each example of RFC 7644 §3.4.2.2 has a distinct answer.
+    let app = TestApp::spawn().await;
+    let users = [
+        json!({"userName": "bjensen", "title": "Tour Guide", "userType": "Employee", "name": {"familyName": "O'Malley"},
+               "emails": [{"value": "bjensen@example.com", "type": "work"}], ENTERPRISE: {"department": "Tours"}}),
+        json!({"userName": "Jsmith", "userType": "Intern", "emails": [{"value": "js@example.org", "type": "home"}]}),
+        json!({"userName": "other", "userType": "Contractor", "ims": [{"value": "o@foo.com", "type": "xmpp"}]}),
+    ];
+    for body in users {
+        assert_eq!(app.post("/Users", body).await.status(), StatusCode::CREATED);
+    }
+    let cases: [(&str, &[&str]); 19] = [
+        (r#"userName Eq "john""#, &[]),
+        (r#"userName eq "bjensen""#, &["bjensen"]),
+        (r#"name.familyName co "O'Malley""#, &["bjensen"]),
+        (r#"userName sw "J""#, &["Jsmith"]),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+            &["Jsmith"],
+        ),
+        (r#"title pr"#, &["bjensen"]),
+        (
+            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+            &["Jsmith", "bjensen", "other"],
+        ),
+        (
+            r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+            &["Jsmith", "bjensen", "other"],
+        ),
+        (r#"meta.lastModified lt "2011-05-13T04:42:34Z""#, &[]),
+        (r#"meta.lastModified le "2011-05-13T04:42:34Z""#, &[]),
+        (r#"title pr and userType eq "Employee""#, &["bjensen"]),
+        (
+            r#"title pr or userType eq "Intern""#,
+            &["Jsmith", "bjensen"],
+        ),
+        (
+            r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+            &["bjensen"],
+        ),
+        (
+            r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+            &["bjensen"],
+        ),
+        (
+            r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+            &["other"],
+        ),
+        (
+            r#"userType eq "Employee" and (emails.type eq "work")"#,
+            &["bjensen"],
+        ),
+        (
+            r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+            &["bjensen"],
+        ),
+        (
+            r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+            &["bjensen", "other"],
+        ),
+        (
+            r#"schemas eq "urn:ietf:params:scim:schemas:core:2.0:User""#,
+            &["Jsmith", "bjensen", "other"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        // Act
+        let list = app.list("/Users", filter).await;
+
+        // Assert
+        let mut names: Vec<&str> = list["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["userName"].as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, expected, "{filter}");
+    }
+}
