@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ScimError;
 use crate::auth::{TokenAuthority, UnsealError};
-use crate::scim::filter::{AttrPath, parse_attr_path, parse_filter};
+use crate::scim::filter::{AttrPath, PatchPath, parse_attr_path, parse_filter, parse_patch_path};
 use crate::scim::render::Projection;
 use crate::store::{ListQuery, Paging, Position, Sort};
 
@@ -170,17 +170,46 @@ pub fn projection(
     attributes: Option<&str>,
     excluded: Option<&str>,
 ) -> Result<Projection, ScimError> {
-    Ok(Projection {
-        attributes: paths(attributes)?,
+    let mut projection = Projection {
+        attributes: Vec::new(),
         excluded: paths(excluded)?,
-    })
+        value_filters: Vec::new(),
+    };
+    for item in items(attributes) {
+        match parse_attr_path(item) {
+            Ok(path) => projection.attributes.push(path),
+            // LENIENCY, not RFC 7644 §3.4.2.5: `attributes=emails[type eq "work"]`, sent by
+            // Microsoft's SCIM test collection, returns only the matching values.
+            Err(e) => match parse_patch_path(item) {
+                Ok(PatchPath {
+                    attr,
+                    value_filter: Some(filter),
+                    sub_after_filter: None,
+                }) => {
+                    projection.attributes.push(attr.clone());
+                    projection.value_filters.push((attr, filter));
+                }
+                _ => {
+                    return Err(ScimError::bad_request(
+                        "invalidValue",
+                        format!("attribute \"{item}\": {e}"),
+                    ));
+                }
+            },
+        }
+    }
+    Ok(projection)
 }
 
-fn paths(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
+fn items(list: Option<&str>) -> impl Iterator<Item = &str> {
     list.unwrap_or("")
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+fn paths(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
+    items(list)
         .map(|s| {
             parse_attr_path(s).map_err(|e| {
                 ScimError::bad_request("invalidValue", format!("attribute \"{s}\": {e}"))

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::filter::AttrPath;
+use super::filter::{AttrPath, Filter, matches};
 use super::resource::{Resource, format_time};
 use super::schema::{ResourceTypeDef, Returned};
 
@@ -85,6 +85,8 @@ fn add_refs(out: &mut Map<String, Value>, base_url: &str) {
 pub struct Projection {
     pub attributes: Vec<AttrPath>,
     pub excluded: Vec<AttrPath>,
+    /// Value filters in `attributes` (`emails[type eq "work"]`): only matching values are kept.
+    pub value_filters: Vec<(AttrPath, Filter)>,
 }
 
 impl Projection {
@@ -104,6 +106,19 @@ impl Projection {
     /// Applies the projection to a rendered resource. Attributes returned `always` (`id`,
     /// `schemas`) stay; unknown names are ignored as the RFC allows.
     pub fn apply(&self, rt: &ResourceTypeDef, mut doc: Map<String, Value>) -> Map<String, Value> {
+        for (path, filter) in &self.value_filters {
+            let def = rt.schema.attribute(&path.name);
+            let case_exact = |p: &AttrPath| {
+                def.and_then(|d| d.sub_attribute(p.sub.as_deref().unwrap_or(&p.name)))
+                    .is_some_and(|s| s.case_exact)
+            };
+            if let Some((_, Value::Array(items))) = doc
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&path.name))
+            {
+                items.retain(|item| matches(filter, item, &case_exact));
+            }
+        }
         if !self.attributes.is_empty() {
             let keep = |key: &str, sub: Option<&str>| {
                 always(rt, key)

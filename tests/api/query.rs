@@ -412,3 +412,30 @@ async fn service_provider_config_advertises_sorting_and_both_paging_methods() {
     assert!(p["cursorTimeout"].as_i64().unwrap() > 0);
     assert_eq!(config["filter"]["maxResults"], 250);
 }
+
+#[tokio::test]
+async fn a_value_filter_in_attributes_returns_only_the_matching_values() {
+    // Microsoft's SCIM test collection sends `attributes=emails[type eq "work"]`.
+    let app = TestApp::spawn().await;
+    let body = json!({"userName": "mail", "emails": [{"value": "w@example.com", "type": "work"}, {"value": "h@example.com", "type": "home"}]});
+    let user = scim_json(app.post("/Users", body).await).await;
+
+    let resp = get_query(
+        &app,
+        &format!("/Users/{}", id(&user)),
+        &[("attributes", r#"emails[type eq "WORK"]"#)],
+    )
+    .await;
+
+    let got = scim_json(resp).await;
+    assert_eq!(
+        got["emails"],
+        json!([{"value": "w@example.com", "type": "work"}])
+    );
+    assert!(
+        got.get("userName").is_none(),
+        "only the requested attribute (and id, schemas): {got}"
+    );
+    let bad = get_query(&app, "/Users", &[("attributes", r#"emails[type eq"#)]).await;
+    assert_scim_error(bad, 400, Some("invalidValue")).await;
+}
