@@ -12,6 +12,8 @@ mod filter;
 mod filter_oracle;
 mod groups;
 mod helpers;
+mod idp_entra;
+mod idp_okta;
 mod migrations;
 mod patch;
 mod patch_rfc;
