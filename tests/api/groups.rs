@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, assert_scim_error, id, scim_json};
+use crate::helpers::{
+    GROUP_SCHEMA, PATCH_OP, TestApp, assert_scim_error, id, scim_json, sorted_values,
+};
 
 /// A PatchOp request body with `operations`.
 fn patch_body(operations: Value) -> Value {
@@ -28,38 +30,11 @@ fn header(resp: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-/// The member ids of a group body, sorted.
-fn member_ids(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = group
-        .get("members")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .map(|v| v["value"].as_str().expect("member value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
 /// Sorted copies of `ids`.
 fn sorted(ids: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
     v.sort();
     v
-}
-
-/// The group ids listed in a user's `groups`.
-fn group_ids_of(user: &Value) -> Vec<String> {
-    user.get("groups")
-        .and_then(Value::as_array)
-        .map(|g| {
-            g.iter()
-                .map(|v| v["value"].as_str().expect("group value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Creates a user with a `displayName` and returns its JSON.
@@ -300,7 +275,7 @@ async fn excluded_attributes_members_omits_members_from_list_and_get() {
     assert_eq!(one["meta"]["location"], group["meta"]["location"]);
     let full = get_json(&app, &format!("/Groups/{gid}")).await;
     assert_eq!(
-        member_ids(&full),
+        sorted_values(&full, "members"),
         vec![id(&alice)],
         "members are still there"
     );
@@ -337,7 +312,7 @@ async fn put_group_replaces_members_and_clears_absent_ones() {
 
     // Assert
     assert_eq!(replaced["displayName"], "Team 2");
-    assert_eq!(member_ids(&replaced), vec![c.clone()]);
+    assert_eq!(sorted_values(&replaced, "members"), vec![c.clone()]);
     assert_eq!(replaced["meta"]["version"], json!(etag));
     assert_ne!(replaced["meta"]["version"], group["meta"]["version"]);
     assert_eq!(replaced["meta"]["created"], group["meta"]["created"]);
@@ -489,7 +464,11 @@ async fn patch_with_a_projection_parameter_returns_200_with_the_projected_group(
         assert_eq!(body["id"], json!(gid), "{reason}");
         assert_eq!(etag, "W/\"2\"", "{reason}");
         if has_members {
-            assert_eq!(member_ids(&body), vec![uid.clone()], "{reason}: {body}");
+            assert_eq!(
+                sorted_values(&body, "members"),
+                vec![uid.clone()],
+                "{reason}: {body}"
+            );
             assert_eq!(
                 body.get("displayName"),
                 None,
@@ -501,7 +480,7 @@ async fn patch_with_a_projection_parameter_returns_200_with_the_projected_group(
         }
         let after = get_json(&app, &format!("/Groups/{gid}")).await;
         assert_eq!(
-            member_ids(&after),
+            sorted_values(&after, "members"),
             vec![uid],
             "{reason}: the change was applied"
         );
@@ -529,11 +508,11 @@ async fn patch_remove_member_by_value_list_as_entra_sends_it() {
     // Assert
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let after = get_json(&app, &format!("/Groups/{gid}")).await;
-    assert_eq!(member_ids(&after), vec![b.clone()]);
+    assert_eq!(sorted_values(&after, "members"), vec![b.clone()]);
     let a_user = get_json(&app, &format!("/Users/{a}")).await;
     assert_eq!(a_user.get("groups"), None, "{a_user}");
     let b_user = get_json(&app, &format!("/Users/{b}")).await;
-    assert_eq!(group_ids_of(&b_user), vec![gid]);
+    assert_eq!(sorted_values(&b_user, "groups"), vec![gid]);
 }
 
 #[tokio::test]
@@ -575,7 +554,11 @@ async fn patch_remove_member_by_value_filter() {
         // Assert
         assert_eq!(resp.status(), StatusCode::NO_CONTENT, "{reason}");
         let after = get_json(&app, &format!("/Groups/{gid}")).await;
-        assert_eq!(member_ids(&after), sorted(&remaining), "{reason}");
+        assert_eq!(
+            sorted_values(&after, "members"),
+            sorted(&remaining),
+            "{reason}"
+        );
     }
 }
 
@@ -623,7 +606,11 @@ async fn patch_replace_display_name_without_path() {
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let after = get_json(&app, &format!("/Groups/{gid}")).await;
     assert_eq!(after["displayName"], "New name");
-    assert_eq!(member_ids(&after), vec![uid.clone()], "members untouched");
+    assert_eq!(
+        sorted_values(&after, "members"),
+        vec![uid.clone()],
+        "members untouched"
+    );
     let found = app.list("/Groups", r#"displayName eq "new name""#).await;
     assert_eq!(found["totalResults"], 1, "the filter sees the new name");
     let user = get_json(&app, &format!("/Users/{uid}")).await;
@@ -668,7 +655,7 @@ async fn delete_group_answers_204_then_404_and_users_no_longer_list_it() {
     assert_scim_error(app.delete(&format!("/Groups/{doomed}")).await, 404, None).await;
     let user = get_json(&app, &format!("/Users/{uid}")).await;
     assert_eq!(
-        group_ids_of(&user),
+        sorted_values(&user, "groups"),
         vec![kept],
         "only the remaining group: {user}"
     );
@@ -693,7 +680,7 @@ async fn deleting_a_user_removes_it_from_group_members_and_bumps_the_group_versi
     // Assert
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let after = get_json(&app, &format!("/Groups/{gid}")).await;
-    assert_eq!(member_ids(&after), vec![b]);
+    assert_eq!(sorted_values(&after, "members"), vec![b]);
     assert_ne!(
         after["meta"]["version"], group["meta"]["version"],
         "the group changed"
@@ -729,7 +716,7 @@ async fn group_can_contain_another_group() {
     assert_eq!(other["members"][0]["type"], "Group");
     let user = get_json(&app, &format!("/Users/{uid}")).await;
     assert_eq!(
-        group_ids_of(&user),
+        sorted_values(&user, "groups"),
         vec![child.clone()],
         "User.groups lists direct memberships"
     );

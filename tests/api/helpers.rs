@@ -238,3 +238,19 @@ pub async fn assert_scim_error(resp: Response, status: u16, scim_type: Option<&s
 pub fn id(v: &Value) -> String {
     v["id"].as_str().expect("id").to_owned()
 }
+
+/// The `value`s of a multi-valued attribute (`members`, `groups`, …) in a body, sorted.
+pub fn sorted_values(body: &Value, attr: &str) -> Vec<String> {
+    let mut values: Vec<String> = body
+        .get(attr)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|v| v["value"].as_str().expect("value").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    values.sort();
+    values
+}

@@ -6,7 +6,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ENTERPRISE, GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json};
+use crate::helpers::{
+    ENTERPRISE, GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json, sorted_values,
+};
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const MS_GROUP_SCHEMA: &str =
@@ -60,31 +62,6 @@ async fn create(app: &TestApp, body: Value) -> Value {
 
 fn patch_ops(ops: Value) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": ops})
-}
-
-fn member_ids_of(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = group
-        .get("members")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .map(|v| v["value"].as_str().expect("member value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
-fn group_ids_of(user: &Value) -> Vec<String> {
-    user.get("groups")
-        .and_then(Value::as_array)
-        .map(|g| {
-            g.iter()
-                .map(|v| v["value"].as_str().expect("group value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -249,7 +226,7 @@ async fn entra_disable_then_delete() {
     .await;
     assert_eq!(found["totalResults"], json!(0));
     let group = get_ok(&app, &format!("/Groups/{gid}")).await;
-    assert!(member_ids_of(&group).is_empty(), "{group}");
+    assert!(sorted_values(&group, "members").is_empty(), "{group}");
 }
 
 #[tokio::test]
@@ -281,7 +258,7 @@ async fn entra_group_lifecycle() {
         json!("8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159")
     );
     assert_eq!(group["displayName"], json!("Group1DisplayName"));
-    assert!(member_ids_of(&group).is_empty());
+    assert!(sorted_values(&group, "members").is_empty());
 
     // Probe without members.
     let found = get_query(
@@ -310,11 +287,11 @@ async fn entra_group_lifecycle() {
         .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        member_ids_of(&get_ok(&app, &format!("/Groups/{gid}")).await),
+        sorted_values(&get_ok(&app, &format!("/Groups/{gid}")).await, "members"),
         vec![uid.clone()]
     );
     assert_eq!(
-        group_ids_of(&get_ok(&app, &format!("/Users/{uid}")).await),
+        sorted_values(&get_ok(&app, &format!("/Users/{uid}")).await, "groups"),
         vec![gid.clone()]
     );
 
@@ -326,8 +303,8 @@ async fn entra_group_lifecycle() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    assert!(member_ids_of(&get_ok(&app, &format!("/Groups/{gid}")).await).is_empty());
-    assert!(group_ids_of(&get_ok(&app, &format!("/Users/{uid}")).await).is_empty());
+    assert!(sorted_values(&get_ok(&app, &format!("/Groups/{gid}")).await, "members").is_empty());
+    assert!(sorted_values(&get_ok(&app, &format!("/Users/{uid}")).await, "groups").is_empty());
 
     // Rename.
     let resp = app

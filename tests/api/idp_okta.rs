@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json};
+use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json, sorted_values};
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
@@ -59,36 +59,6 @@ fn okta_set_active(active: bool) -> Value {
         "schemas": [PATCH_OP],
         "Operations": [{"op": "replace", "value": {"active": active}}]
     })
-}
-
-/// The group ids in a user's `groups`, sorted.
-fn group_ids_of(user: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = user
-        .get("groups")
-        .and_then(Value::as_array)
-        .map(|g| {
-            g.iter()
-                .map(|v| v["value"].as_str().expect("group value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
-/// The member ids of a group body, sorted.
-fn member_ids_of(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = group
-        .get("members")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .map(|v| v["value"].as_str().expect("member value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
 }
 
 async fn get_ok(app: &TestApp, path: &str) -> Value {
@@ -288,9 +258,9 @@ async fn okta_group_push_create_add_remove_rename_delete() {
     assert_eq!(group["displayName"], json!("Test SCIMv2"));
     let mut ab = vec![alice.clone(), bob.clone()];
     ab.sort();
-    assert_eq!(member_ids_of(&group), ab);
+    assert_eq!(sorted_values(&group, "members"), ab);
     assert_eq!(
-        group_ids_of(&get_ok(&app, &format!("/Users/{alice}")).await),
+        sorted_values(&get_ok(&app, &format!("/Users/{alice}")).await, "groups"),
         vec![gid.clone()]
     );
 
@@ -323,10 +293,10 @@ async fn okta_group_push_create_add_remove_rename_delete() {
     let group = get_ok(&app, &format!("/Groups/{gid}")).await;
     let mut bc = vec![bob.clone(), carol.clone()];
     bc.sort();
-    assert_eq!(member_ids_of(&group), bc);
-    assert!(group_ids_of(&get_ok(&app, &format!("/Users/{alice}")).await).is_empty());
+    assert_eq!(sorted_values(&group, "members"), bc);
+    assert!(sorted_values(&get_ok(&app, &format!("/Users/{alice}")).await, "groups").is_empty());
     assert_eq!(
-        group_ids_of(&get_ok(&app, &format!("/Users/{carol}")).await),
+        sorted_values(&get_ok(&app, &format!("/Users/{carol}")).await, "groups"),
         vec![gid.clone()]
     );
 
@@ -343,7 +313,7 @@ async fn okta_group_push_create_add_remove_rename_delete() {
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let group = get_ok(&app, &format!("/Groups/{gid}")).await;
     assert_eq!(group["displayName"], json!("Renamed"));
-    assert_eq!(member_ids_of(&group), bc, "rename keeps members");
+    assert_eq!(sorted_values(&group, "members"), bc, "rename keeps members");
     let bob_user = get_ok(&app, &format!("/Users/{bob}")).await;
     assert_eq!(bob_user["groups"][0]["display"], json!("Renamed"));
 
@@ -355,5 +325,5 @@ async fn okta_group_push_create_add_remove_rename_delete() {
         StatusCode::NOT_FOUND
     );
     let bob_user = get_ok(&app, &format!("/Users/{bob}")).await;
-    assert!(group_ids_of(&bob_user).is_empty(), "{bob_user}");
+    assert!(sorted_values(&bob_user, "groups").is_empty(), "{bob_user}");
 }
