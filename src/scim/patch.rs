@@ -272,20 +272,17 @@ struct Target {
     sub: Option<&'static AttributeDef>,
 }
 
-fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Target, ProtocolError> {
-    let unknown = || {
-        ProtocolError::InvalidPath(format!(
-            "\"{}\" is not an attribute of {}",
-            attr.name, rt.name
-        ))
-    };
+/// Resolves a path against the schema. `Ok(None)` is a name the schema does not have: an
+/// identity provider's custom attribute (Entra ID's mapping editor adds them freely), which is
+/// ignored rather than refused, as unknown attributes are on create.
+fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Option<Target>, ProtocolError> {
     let extension = match &attr.urn {
         None => None,
         Some(urn) if urn.eq_ignore_ascii_case(rt.schema.id) => None,
-        Some(urn) => Some(
-            extension(rt, urn)
-                .ok_or_else(|| ProtocolError::InvalidPath(format!("unknown schema \"{urn}\"")))?,
-        ),
+        Some(urn) => match extension(rt, urn) {
+            Some(ext) => Some(ext),
+            None => return Ok(None),
+        },
     };
     let def = match extension {
         Some(ext) => ext.attribute(&attr.name),
@@ -295,8 +292,10 @@ fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Target, ProtocolErro
                 .iter()
                 .find_map(|(s, _)| s.attribute(&attr.name))
         }),
-    }
-    .ok_or_else(unknown)?;
+    };
+    let Some(def) = def else {
+        return Ok(None);
+    };
     let extension = extension.or_else(|| {
         attribute(rt.schema, &attr.name)
             .is_none()
@@ -310,9 +309,10 @@ fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Target, ProtocolErro
     });
     let sub = match &attr.sub {
         None => None,
-        Some(s) => Some(def.sub_attribute(s).ok_or_else(|| {
-            ProtocolError::InvalidPath(format!("\"{}\" has no sub-attribute \"{s}\"", def.name))
-        })?),
+        Some(s) => match def.sub_attribute(s) {
+            Some(sub) => Some(sub),
+            None => return Ok(None),
+        },
     };
     let read_only = |d: &AttributeDef| d.mutability == Mutability::ReadOnly;
     if read_only(def) || sub.is_some_and(read_only) {
@@ -321,11 +321,11 @@ fn resolve(rt: &ResourceTypeDef, attr: &AttrPath) -> Result<Target, ProtocolErro
             attr.name
         )));
     }
-    Ok(Target {
+    Ok(Some(Target {
         extension,
         def,
         sub,
-    })
+    }))
 }
 
 fn apply_with_path(
@@ -349,7 +349,10 @@ fn apply_with_path(
         };
         return apply_without_path(rt, attrs, &inner);
     }
-    let target = resolve(rt, &path.attr)?;
+    let Some(target) = resolve(rt, &path.attr)? else {
+        tracing::debug!(path = %path, "PATCH path names no attribute of the schema; ignored");
+        return Ok(());
+    };
     let container = match target.extension {
         Some(ext) => object_entry(attrs, ext.id),
         None => attrs,
@@ -489,9 +492,17 @@ fn apply_filtered(
     }
     let sub = match sub_after {
         None => None,
-        Some(s) => Some(def.sub_attribute(s).ok_or_else(|| {
-            ProtocolError::InvalidPath(format!("\"{}\" has no sub-attribute \"{s}\"", def.name))
-        })?),
+        Some(s) => match def.sub_attribute(s) {
+            Some(sub) => Some(sub),
+            None => {
+                tracing::debug!(
+                    attribute = def.name,
+                    sub = s,
+                    "unknown sub-attribute ignored"
+                );
+                return Ok(());
+            }
+        },
     };
     let case_exact = |p: &AttrPath| {
         def.sub_attribute(p.sub.as_deref().unwrap_or(&p.name))

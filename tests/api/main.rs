@@ -14,6 +14,7 @@ mod groups;
 mod helpers;
 mod idp_entra;
 mod idp_okta;
+mod leniency;
 mod migrations;
 mod patch;
 mod patch_rfc;
