@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Runs Okta's "SCIM 2.0 SPEC Test" (a Runscope export, suites/okta-scim20-spec-test.runscope.json)
-// against a running scimd, the way Runscope would: each request step is sent with its headers
+// Runs Okta's "SCIM 2.0 SPEC Test" (a Runscope export: suites/okta-scim20-spec-test.runscope.json,
+// or the later export suites/okta-scim20-spec-test-latest.runscope.json) against a running scimd, the way Runscope would: each request step is sent with its headers
 // and body after {{variable}} substitution, variables are extracted from responses, and every
 // assertion and every script of a step is one check.
 //
-// Usage: okta_runscope_run.js BASE_URL TOKEN RESULTS.jsonl
+// Usage: okta_runscope_run.js SUITE.runscope.json BASE_URL TOKEN RESULTS.jsonl
 //
 // What is adapted (see conformance/README.md):
 // - Runscope's environment is not in the export: the initial variables (SCIMBaseURL, auth) and
@@ -19,10 +19,7 @@
 
 "use strict";
 const fs = require("node:fs");
-const path = require("node:path");
 const assert = require("node:assert");
-
-const SUITE = path.join(__dirname, "suites", "okta-scim20-spec-test.runscope.json");
 
 function substitute(text, vars) {
   return text.replace(/{{(\w+)}}/g, (whole, name) => (name in vars ? vars[name] : whole));
@@ -156,8 +153,8 @@ async function runStep(step, number, vars, record) {
 }
 
 async function main() {
-  const [base, token, resultsFile] = process.argv.slice(2);
-  const suite = JSON.parse(fs.readFileSync(SUITE, "utf8"));
+  const [suiteFile, base, token, resultsFile] = process.argv.slice(2);
+  const suite = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
   await seed(base, token);
   const vars = initialVariables(base, token);
   const results = [];
