@@ -164,6 +164,24 @@ impl TestApp {
         self.request(Method::DELETE, path, None).await
     }
 
+    /// `GET {path}` with query parameters (encoded by reqwest).
+    pub async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Like [`TestApp::get_query`]; asserts `200` and returns the SCIM JSON body.
+    pub async fn get_query_ok(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        let resp = self.get_query(path, query).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path} {query:?}");
+        scim_json(resp).await
+    }
+
     /// Creates a user named `user_name` and returns its JSON.
     pub async fn create_user(&self, user_name: &str) -> Value {
         let resp = self

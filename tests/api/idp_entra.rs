@@ -14,20 +14,6 @@ const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 const MS_GROUP_SCHEMA: &str =
     "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 
-/// `GET {endpoint}` with query parameters; asserts `200` and returns the body.
-async fn get_query(app: &TestApp, endpoint: &str, query: &[(&str, &str)]) -> Value {
-    let resp = app
-        .client
-        .get(format!("{}{endpoint}", app.base))
-        .query(query)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), StatusCode::OK, "{endpoint} {query:?}");
-    scim_json(resp).await
-}
-
 async fn get_ok(app: &TestApp, path: &str) -> Value {
     let resp = app.get(path).await;
     assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
@@ -68,7 +54,7 @@ fn patch_ops(ops: Value) -> Value {
 async fn entra_test_connection_probe_answers_an_empty_list() {
     let app = TestApp::spawn().await;
     let filter = format!("userName eq \"{}\"", uuid::Uuid::new_v4());
-    let body = get_query(&app, "/Users", &[("filter", &filter)]).await;
+    let body = app.get_query_ok("/Users", &[("filter", &filter)]).await;
     assert_eq!(body["schemas"], json!([LIST_RESPONSE]), "{body}");
     assert_eq!(body["totalResults"], json!(0), "{body}");
     assert!(body["totalResults"].is_u64());
@@ -95,12 +81,12 @@ async fn entra_create_then_multi_operation_patch() {
     .await);
 
     // Probe, then create.
-    let probe = get_query(
-        &app,
-        "/Users",
-        &[("filter", "userName eq \"Test_User@contoso.com\"")],
-    )
-    .await;
+    let probe = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "userName eq \"Test_User@contoso.com\"")],
+        )
+        .await;
     assert_eq!(probe["totalResults"], json!(0));
     let user = create(
         &app,
@@ -125,15 +111,15 @@ async fn entra_create_then_multi_operation_patch() {
     assert_eq!(user[ENTERPRISE]["manager"]["value"], json!(boss));
 
     // Entra can also match on externalId (its objectId).
-    let found = get_query(
-        &app,
-        "/Users",
-        &[(
-            "filter",
-            "externalId eq \"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef\"",
-        )],
-    )
-    .await;
+    let found = app
+        .get_query_ok(
+            "/Users",
+            &[(
+                "filter",
+                "externalId eq \"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef\"",
+            )],
+        )
+        .await;
     assert_eq!(found["totalResults"], json!(1));
     assert_eq!(found["Resources"][0]["id"], json!(uid));
 
@@ -202,12 +188,12 @@ async fn entra_disable_then_delete() {
     assert_eq!(scim_json(resp).await["active"], json!(false));
     let read = get_ok(&app, &format!("/Users/{uid}")).await;
     assert_eq!(read["active"], json!(false));
-    let found = get_query(
-        &app,
-        "/Users",
-        &[("filter", "userName eq \"leaver@contoso.com\"")],
-    )
-    .await;
+    let found = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "userName eq \"leaver@contoso.com\"")],
+        )
+        .await;
     assert_eq!(found["totalResults"], json!(1));
     assert_eq!(found["Resources"][0]["active"], json!(false));
 
@@ -218,12 +204,12 @@ async fn entra_disable_then_delete() {
         app.get(&format!("/Users/{uid}")).await.status(),
         StatusCode::NOT_FOUND
     );
-    let found = get_query(
-        &app,
-        "/Users",
-        &[("filter", "userName eq \"leaver@contoso.com\"")],
-    )
-    .await;
+    let found = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "userName eq \"leaver@contoso.com\"")],
+        )
+        .await;
     assert_eq!(found["totalResults"], json!(0));
     let group = get_ok(&app, &format!("/Groups/{gid}")).await;
     assert!(sorted_values(&group, "members").is_empty(), "{group}");
@@ -261,15 +247,15 @@ async fn entra_group_lifecycle() {
     assert!(sorted_values(&group, "members").is_empty());
 
     // Probe without members.
-    let found = get_query(
-        &app,
-        "/Groups",
-        &[
-            ("filter", "displayName eq \"Group1DisplayName\""),
-            ("excludedAttributes", "members"),
-        ],
-    )
-    .await;
+    let found = app
+        .get_query_ok(
+            "/Groups",
+            &[
+                ("filter", "displayName eq \"Group1DisplayName\""),
+                ("excludedAttributes", "members"),
+            ],
+        )
+        .await;
     assert_eq!(found["totalResults"], json!(1));
     assert_eq!(found["Resources"][0]["id"], json!(gid));
     assert_eq!(

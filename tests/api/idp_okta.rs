@@ -12,25 +12,10 @@ use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
-/// `GET {endpoint}?filter=…&<extra>` as Okta sends it; asserts `200` and returns the body.
-async fn get_query(app: &TestApp, endpoint: &str, query: &[(&str, &str)]) -> Value {
-    let resp = app
-        .client
-        .get(format!("{}{endpoint}", app.base))
-        .query(query)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), StatusCode::OK, "{endpoint} {query:?}");
-    scim_json(resp).await
-}
-
 /// Okta's import/probe: `GET /Users?filter=userName eq "<name>"&startIndex=1&count=100`.
 async fn probe_user(app: &TestApp, user_name: &str) -> Value {
     let filter = format!("userName eq \"{user_name}\"");
-    get_query(
-        app,
+    app.get_query_ok(
         "/Users",
         &[("filter", &filter), ("startIndex", "1"), ("count", "100")],
     )
@@ -189,19 +174,18 @@ async fn okta_import_walks_250_users_in_pages_of_100_each_exactly_once() {
         let mut seen = Vec::new();
         for (start, expected) in [(1u64, 100u64), (101, 100), (201, 50)] {
             let start_s = start.to_string();
-            let page = get_query(
-                &app,
-                "/Users",
-                &[("startIndex", &start_s), ("count", "100")],
-            )
-            .await;
+            let page = app
+                .get_query_ok("/Users", &[("startIndex", &start_s), ("count", "100")])
+                .await;
             assert_list(&page, 250, start, expected);
             for r in page["Resources"].as_array().expect("Resources") {
                 seen.push(r["userName"].as_str().expect("userName").to_owned());
             }
         }
         // Past the end: an empty page, still integer counters.
-        let past = get_query(&app, "/Users", &[("startIndex", "251"), ("count", "100")]).await;
+        let past = app
+            .get_query_ok("/Users", &[("startIndex", "251"), ("count", "100")])
+            .await;
         assert_eq!(past["totalResults"], json!(250));
         assert_eq!(past["itemsPerPage"], json!(0));
         assert_eq!(past["startIndex"], json!(251));
@@ -226,16 +210,16 @@ async fn okta_group_push_create_add_remove_rename_delete() {
     let carol = id(&app.create_user("carol@okta.local").await);
 
     // Probe by displayName: nothing yet.
-    let probe = get_query(
-        &app,
-        "/Groups",
-        &[
-            ("filter", "displayName eq \"Test SCIMv2\""),
-            ("startIndex", "1"),
-            ("count", "100"),
-        ],
-    )
-    .await;
+    let probe = app
+        .get_query_ok(
+            "/Groups",
+            &[
+                ("filter", "displayName eq \"Test SCIMv2\""),
+                ("startIndex", "1"),
+                ("count", "100"),
+            ],
+        )
+        .await;
     assert_list(&probe, 0, 1, 0);
 
     // Create with members.
@@ -265,12 +249,9 @@ async fn okta_group_push_create_add_remove_rename_delete() {
     );
 
     // The probe now finds it.
-    let found = get_query(
-        &app,
-        "/Groups",
-        &[("filter", "displayName eq \"Test SCIMv2\"")],
-    )
-    .await;
+    let found = app
+        .get_query_ok("/Groups", &[("filter", "displayName eq \"Test SCIMv2\"")])
+        .await;
     assert_eq!(found["totalResults"], json!(1));
     assert_eq!(found["Resources"][0]["id"], json!(gid));
 

@@ -9,19 +9,6 @@ use crate::helpers::{
     GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, assert_scim_error, id, scim_json,
 };
 
-async fn get_query(app: &TestApp, endpoint: &str, params: &[(&str, &str)]) -> Value {
-    let resp = app
-        .client
-        .get(format!("{}{endpoint}", app.base))
-        .query(params)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), StatusCode::OK, "{endpoint} {params:?}");
-    scim_json(resp).await
-}
-
 fn user_names(list: &Value) -> Vec<&str> {
     list["Resources"]
         .as_array()
@@ -56,32 +43,36 @@ async fn attribute_names_are_case_insensitive_in_bodies_queries_and_paths() {
     .await;
 
     // Act
-    let by_family = get_query(&app, "/Users", &[("filter", "name.FamilyName eq \"zeta\"")]).await;
-    let by_email = get_query(
-        &app,
-        "/Users",
-        &[("filter", "Emails.Value eq \"ann@work.example\"")],
-    )
-    .await;
-    let by_created = get_query(
-        &app,
-        "/Users",
-        &[("filter", "meta.Created gt \"2015-10-10T14:38:21.86-07:00\"")],
-    )
-    .await;
-    let sorted = get_query(&app, "/Users", &[("sortBy", "Name.FamilyName")]).await;
-    let projected = get_query(
-        &app,
-        &format!("/Users/{}", id(&ann)),
-        &[("attributes", "DisplayName,Name.FamilyName")],
-    )
-    .await;
-    let excluded = get_query(
-        &app,
-        &format!("/Users/{}", id(&ann)),
-        &[("excludedAttributes", "Emails,NAME")],
-    )
-    .await;
+    let by_family = app
+        .get_query_ok("/Users", &[("filter", "name.FamilyName eq \"zeta\"")])
+        .await;
+    let by_email = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "Emails.Value eq \"ann@work.example\"")],
+        )
+        .await;
+    let by_created = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "meta.Created gt \"2015-10-10T14:38:21.86-07:00\"")],
+        )
+        .await;
+    let sorted = app
+        .get_query_ok("/Users", &[("sortBy", "Name.FamilyName")])
+        .await;
+    let projected = app
+        .get_query_ok(
+            &format!("/Users/{}", id(&ann)),
+            &[("attributes", "DisplayName,Name.FamilyName")],
+        )
+        .await;
+    let excluded = app
+        .get_query_ok(
+            &format!("/Users/{}", id(&ann)),
+            &[("excludedAttributes", "Emails,NAME")],
+        )
+        .await;
     let patched = app
         .patch(
             &format!("/Users/{}", id(&ann)),
@@ -165,19 +156,21 @@ async fn unquoted_filter_values_read_as_strings_or_dates() {
     }
 
     // Act
-    let starts = get_query(&app, "/Users", &[("filter", "userName sw O")]).await;
-    let after = get_query(
-        &app,
-        "/Users",
-        &[("filter", "meta.created gt 2015-10-10T14:38:21.86-07:00")],
-    )
-    .await;
-    let before = get_query(
-        &app,
-        "/Users",
-        &[("filter", "meta.created lt 2015-10-10T14:38:21.86-07:00")],
-    )
-    .await;
+    let starts = app
+        .get_query_ok("/Users", &[("filter", "userName sw O")])
+        .await;
+    let after = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "meta.created gt 2015-10-10T14:38:21.86-07:00")],
+        )
+        .await;
+    let before = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", "meta.created lt 2015-10-10T14:38:21.86-07:00")],
+        )
+        .await;
 
     // Assert
     let mut names = user_names(&starts);
@@ -194,14 +187,7 @@ async fn a_filter_without_an_operator_is_still_invalid_filter() {
 
     for filter in ["userName", "userName \"x\"", "userName eq"] {
         // Act
-        let resp = app
-            .client
-            .get(format!("{}/Users", app.base))
-            .query(&[("filter", filter)])
-            .bearer_auth(&app.token)
-            .send()
-            .await
-            .expect("request");
+        let resp = app.get_query("/Users", &[("filter", filter)]).await;
 
         // Assert
         assert_scim_error(resp, 400, Some("invalidFilter")).await;

@@ -9,16 +9,6 @@ use crate::helpers::{TestApp, assert_scim_error, id, scim_json};
 
 const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-async fn get_query(app: &TestApp, endpoint: &str, params: &[(&str, &str)]) -> reqwest::Response {
-    app.client
-        .get(format!("{}{endpoint}", app.base))
-        .query(params)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request")
-}
-
 fn names(list: &Value) -> Vec<String> {
     list["Resources"]
         .as_array()
@@ -46,10 +36,9 @@ async fn sort_by_user_name_is_case_insensitive_in_both_directions() {
     }
 
     // Act
-    let asc = scim_json(get_query(&app, "/Users", &[("sortBy", "userName")]).await).await;
+    let asc = scim_json(app.get_query("/Users", &[("sortBy", "userName")]).await).await;
     let desc = scim_json(
-        get_query(
-            &app,
+        app.get_query(
             "/Users",
             &[("sortBy", "USERNAME"), ("sortOrder", "Descending")],
         )
@@ -75,10 +64,9 @@ async fn resources_without_the_sort_attribute_come_last_either_way() {
     )
     .await;
 
-    let asc = scim_json(get_query(&app, "/Users", &[("sortBy", "title")]).await).await;
+    let asc = scim_json(app.get_query("/Users", &[("sortBy", "title")]).await).await;
     let desc = scim_json(
-        get_query(
-            &app,
+        app.get_query(
             "/Users",
             &[("sortBy", "title"), ("sortOrder", "descending")],
         )
@@ -102,7 +90,7 @@ async fn a_multi_valued_attribute_sorts_by_its_primary_value() {
     )
     .await;
 
-    let list = scim_json(get_query(&app, "/Users", &[("sortBy", "emails")]).await).await;
+    let list = scim_json(app.get_query("/Users", &[("sortBy", "emails")]).await).await;
 
     assert_eq!(
         names(&list),
@@ -123,7 +111,7 @@ async fn bad_sort_parameters_are_invalid_value() {
         (vec![("sortBy", "emails[")], "malformed path"),
     ];
     for (params, reason) in cases {
-        let resp = get_query(&app, "/Users", &params).await;
+        let resp = app.get_query("/Users", &params).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reason}");
         assert_scim_error(resp, 400, Some("invalidValue")).await;
     }
@@ -136,7 +124,7 @@ async fn walk(app: &TestApp, extra: &[(&str, &str)], count: &str) -> Vec<Value> 
     loop {
         let mut params = vec![("cursor", cursor.as_str()), ("count", count)];
         params.extend_from_slice(extra);
-        let page = scim_json(get_query(app, "/Users", &params).await).await;
+        let page = scim_json(app.get_query("/Users", &params).await).await;
         let next = page
             .get("nextCursor")
             .and_then(Value::as_str)
@@ -202,12 +190,19 @@ async fn users_created_during_a_walk_do_not_shift_pages() {
     for i in 0..4 {
         app.create_user(&format!("early{i}")).await;
     }
-    let first = scim_json(get_query(&app, "/Users", &[("cursor", ""), ("count", "2")]).await).await;
+    let first = scim_json(
+        app.get_query("/Users", &[("cursor", ""), ("count", "2")])
+            .await,
+    )
+    .await;
     let cursor = first["nextCursor"].as_str().unwrap().to_owned();
 
     app.create_user("late").await;
-    let second =
-        scim_json(get_query(&app, "/Users", &[("cursor", &cursor), ("count", "2")]).await).await;
+    let second = scim_json(
+        app.get_query("/Users", &[("cursor", &cursor), ("count", "2")])
+            .await,
+    )
+    .await;
 
     assert_eq!(names(&second), ["early2", "early3"]);
 }
@@ -221,10 +216,18 @@ async fn forged_foreign_and_mismatched_cursors_are_refused() {
         app.create_user(&format!("u{i}")).await;
         other.create_user(&format!("u{i}")).await;
     }
-    let page = scim_json(get_query(&app, "/Users", &[("cursor", ""), ("count", "1")]).await).await;
+    let page = scim_json(
+        app.get_query("/Users", &[("cursor", ""), ("count", "1")])
+            .await,
+    )
+    .await;
     let cursor = page["nextCursor"].as_str().unwrap().to_owned();
-    let foreign_page =
-        scim_json(get_query(&other, "/Users", &[("cursor", ""), ("count", "1")]).await).await;
+    let foreign_page = scim_json(
+        other
+            .get_query("/Users", &[("cursor", ""), ("count", "1")])
+            .await,
+    )
+    .await;
     let foreign = foreign_page["nextCursor"].as_str().unwrap().to_owned();
     let mut tampered = cursor.clone();
     tampered.insert(tampered.len() / 2, 'x');
@@ -247,11 +250,13 @@ async fn forged_foreign_and_mismatched_cursors_are_refused() {
         ),
     ];
     for (params, reason) in cases {
-        let resp = get_query(&app, "/Users", &params).await;
+        let resp = app.get_query("/Users", &params).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reason}");
         assert_scim_error(resp, 400, Some("invalidCursor")).await;
     }
-    let groups = get_query(&app, "/Groups", &[("cursor", cursor.as_str())]).await;
+    let groups = app
+        .get_query("/Groups", &[("cursor", cursor.as_str())])
+        .await;
     assert_scim_error(groups, 400, Some("invalidCursor")).await;
 }
 
@@ -275,7 +280,9 @@ async fn an_expired_cursor_is_refused_as_expired() {
         .seal(state, chrono::Duration::seconds(-60))
         .unwrap();
 
-    let resp = get_query(&app, "/Users", &[("cursor", expired.as_str())]).await;
+    let resp = app
+        .get_query("/Users", &[("cursor", expired.as_str())])
+        .await;
 
     assert_scim_error(resp, 400, Some("expiredCursor")).await;
 }
@@ -284,7 +291,9 @@ async fn an_expired_cursor_is_refused_as_expired() {
 async fn start_index_and_cursor_together_are_refused() {
     let app = TestApp::spawn().await;
 
-    let resp = get_query(&app, "/Users", &[("cursor", ""), ("startIndex", "2")]).await;
+    let resp = app
+        .get_query("/Users", &[("cursor", ""), ("startIndex", "2")])
+        .await;
 
     assert_scim_error(resp, 400, Some("invalidValue")).await;
 }
@@ -420,12 +429,12 @@ async fn a_value_filter_in_attributes_returns_only_the_matching_values() {
     let body = json!({"userName": "mail", "emails": [{"value": "w@example.com", "type": "work"}, {"value": "h@example.com", "type": "home"}]});
     let user = scim_json(app.post("/Users", body).await).await;
 
-    let resp = get_query(
-        &app,
-        &format!("/Users/{}", id(&user)),
-        &[("attributes", r#"emails[type eq "WORK"]"#)],
-    )
-    .await;
+    let resp = app
+        .get_query(
+            &format!("/Users/{}", id(&user)),
+            &[("attributes", r#"emails[type eq "WORK"]"#)],
+        )
+        .await;
 
     let got = scim_json(resp).await;
     assert_eq!(
@@ -436,6 +445,8 @@ async fn a_value_filter_in_attributes_returns_only_the_matching_values() {
         got.get("userName").is_none(),
         "only the requested attribute (and id, schemas): {got}"
     );
-    let bad = get_query(&app, "/Users", &[("attributes", r#"emails[type eq"#)]).await;
+    let bad = app
+        .get_query("/Users", &[("attributes", r#"emails[type eq"#)])
+        .await;
     assert_scim_error(bad, 400, Some("invalidValue")).await;
 }
