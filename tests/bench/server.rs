@@ -92,6 +92,8 @@ pub fn serve(database_url: &str, log: &Path, http: &Http) -> BenchResult<Server>
     command
         .args(["serve", "--listen"])
         .arg(format!("127.0.0.1:{port}"))
+        // Plain text: the log is a file, read after a failed run.
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(File::create(log)?);
     let server = Server {
