@@ -1,0 +1,173 @@
+//! The results: a table on stdout and the same numbers, with the machine's facts, as JSON.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::BenchResult;
+use crate::pgbench::Ceiling;
+use crate::server::Seeded;
+use crate::wrk::Outcome;
+
+/// One measured scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub requests_per_second: f64,
+    /// Server CPU time (all threads, user + system) over the run, per request.
+    pub cpu_us_per_request: f64,
+    /// The server's `VmHWM` after the run: its peak since it started.
+    pub server_peak_rss_kib: u64,
+}
+
+/// Everything the bench found, in the order it found it.
+pub struct Report {
+    /// Machine, scimd and settings, as they go to the JSON.
+    pub facts: Value,
+    pub seeds: Vec<(&'static str, Seeded)>,
+    pub rows: Vec<(&'static str, &'static str, Result<Measured, &'static str>)>,
+    /// Each server's `VmHWM` when its last scenario ended, by database.
+    pub servers: Vec<(&'static str, u64)>,
+    pub pgbench: Option<Ceiling>,
+}
+
+impl Report {
+    fn measured(&self, name: &str) -> Option<&Measured> {
+        self.rows
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .and_then(|(_, _, r)| r.as_ref().ok())
+    }
+
+    fn ratio_to_floor(&self, measured: &Measured) -> Option<f64> {
+        let floor = self.measured("FLOOR")?.cpu_us_per_request;
+        Some(measured.cpu_us_per_request / floor)
+    }
+
+    /// Prints the seeding rates, the scenario table and the pgbench comparison.
+    pub fn print(&self) {
+        for (database, s) in &self.seeds {
+            println!(
+                "seeded {database}: {} users, {} memberships, {} rows in {:.1} s ({:.0} rows/s)",
+                s.users, s.memberships, s.rows, s.seconds, s.rows_per_second
+            );
+        }
+        println!(
+            "\n{:<8} {:<42} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>8}",
+            "scenario",
+            "request",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "CPU µs/r",
+            "×FLOOR",
+            "RSS MiB"
+        );
+        for (name, request, result) in &self.rows {
+            match result {
+                Ok(m) => println!(
+                    "{name:<8} {request:<42} {:>9.0} {:>8.2} {:>8.2} {:>7} {:>9.1} {:>7} {:>8.1}",
+                    m.requests_per_second,
+                    m.outcome.p50_us as f64 / 1e3,
+                    m.outcome.p99_us as f64 / 1e3,
+                    m.outcome.socket_errors() + m.outcome.status,
+                    m.cpu_us_per_request,
+                    self.ratio_to_floor(m)
+                        .map_or("-".into(), |r| format!("{r:.1}")),
+                    m.server_peak_rss_kib as f64 / 1024.0,
+                ),
+                Err(reason) => println!("{name:<8} {request:<42} skipped: {reason}"),
+            }
+        }
+        for (database, kib) in &self.servers {
+            println!(
+                "scimd peak RSS on {database}: {:.1} MiB",
+                *kib as f64 / 1024.0
+            );
+        }
+        if let Some(p) = &self.pgbench {
+            let of = |name: &str, tps: f64| {
+                self.measured(name).map_or(String::new(), |m| {
+                    format!("; {name} is {:.2} of it", m.requests_per_second / tps)
+                })
+            };
+            println!(
+                "\npgbench read (-S):     {:>9.0} tps{}",
+                p.read_tps,
+                of("S1", p.read_tps)
+            );
+            println!(
+                "pgbench insert:        {:>9.0} tps{}",
+                p.insert_tps,
+                of("S4", p.insert_tps)
+            );
+        }
+    }
+
+    /// Scenarios with any error, as `name (what)`.
+    pub fn failures(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|(name, _, r)| {
+                let o = &r.as_ref().ok()?.outcome;
+                (o.socket_errors() + o.status > 0).then(|| {
+                    format!(
+                        "{name} ({} non-2xx/3xx, connect {}, read {}, write {}, timeout {})",
+                        o.status, o.connect, o.read, o.write, o.timeout
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the JSON report to `path`, creating its folder.
+    pub fn write_json(&self, path: &Path) -> BenchResult<()> {
+        let scenarios: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|(name, request, result)| match result {
+                Ok(m) => {
+                    let mut row = serde_json::to_value(m).unwrap_or_default();
+                    row["name"] = json!(name);
+                    row["request"] = json!(request);
+                    row["cpu_ratio_to_floor"] = json!(self.ratio_to_floor(m));
+                    row
+                }
+                Err(reason) => json!({"name": name, "request": request, "skipped": reason}),
+            })
+            .collect();
+        let seeds: Vec<Value> = self
+            .seeds
+            .iter()
+            .map(|(database, s)| json!({"database": database, "seed": s}))
+            .collect();
+        let pgbench = self.pgbench.as_ref().map(|p| {
+            let of =
+                |name: &str, tps: f64| self.measured(name).map(|m| m.requests_per_second / tps);
+            json!({
+                "ceiling": p,
+                "s1_over_read_tps": of("S1", p.read_tps),
+                "s4_over_insert_tps": of("S4", p.insert_tps),
+            })
+        });
+        let mut report = self.facts.clone();
+        report["seeds"] = json!(seeds);
+        report["scenarios"] = json!(scenarios);
+        report["pgbench"] = json!(pgbench);
+        report["server_peak_rss_kib"] = json!(
+            self.servers
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect::<serde_json::Map<_, _>>()
+        );
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        println!("\nwrote {}", path.display());
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! One bench run: FLOOR, then each seeded database with its server and scenarios, then pgbench;
+//! every child process and database is gone when a step returns, whether it failed or not.
+
+use std::path::{Path, PathBuf};
+
+use crate::database::{Backend, ScratchDir};
+use crate::fixtures::Fixtures;
+use crate::http::Http;
+use crate::process::Running;
+use crate::report::{Measured, Report};
+use crate::scenarios::{Items, Run, Scenario, Target, large_group_size};
+use crate::wrk::{self, Load, Shape};
+use crate::{BenchResult, Options, floor, pgbench, server};
+
+/// Seconds of uncounted load before each measured run: connection pools, caches and the
+/// branch predictor settle.
+pub const WARMUP_SECONDS: u64 = 2;
+
+/// What the steps of one run share.
+pub struct Bench<'a> {
+    pub options: &'a Options,
+    pub backend: Backend,
+    pub shape: Shape,
+    http: Http,
+    scratch: ScratchDir,
+}
+
+impl<'a> Bench<'a> {
+    pub fn new(options: &'a Options) -> BenchResult<Self> {
+        let scratch = ScratchDir::create()?;
+        let backend = match &options.postgres {
+            Some(url) => Backend::Postgres {
+                server_url: url.clone(),
+            },
+            None => Backend::Sqlite {
+                dir: scratch.path().to_owned(),
+            },
+        };
+        Ok(Self {
+            options,
+            backend,
+            shape: Shape {
+                threads: options.threads,
+                connections: options.connections,
+            },
+            http: Http::new()?,
+            scratch,
+        })
+    }
+
+    /// Runs `selected` in order, adding to `report` as results come in.
+    pub fn measure_all(&self, selected: &[&Scenario], report: &mut Report) -> BenchResult<()> {
+        if let Some(floor) = selected.iter().find(|s| matches!(s.run, Run::Floor)) {
+            let measured = self.floor()?;
+            report.rows.push((floor.name, floor.request, Ok(measured)));
+        }
+        for target in [Target::Main, Target::Large100k] {
+            let on: Vec<&Scenario> = selected
+                .iter()
+                .copied()
+                .filter(|s| matches!(s.run, Run::Scimd { database, .. } if database == target))
+                .collect();
+            if !on.is_empty() {
+                self.on_database(target, &on, report)?;
+            }
+        }
+        for s in selected {
+            if let Run::Skipped(reason) = s.run {
+                report.rows.push((s.name, s.request, Err(reason)));
+            }
+        }
+        let compared = selected.iter().any(|s| s.name == "S1" || s.name == "S4");
+        if matches!(self.backend, Backend::Postgres { .. }) && compared {
+            eprintln!("pgbench: read and insert, {} s each", self.options.duration);
+            let database = self.backend.create("_pgbench")?;
+            report.pgbench = Some(pgbench::measure(
+                &database.url,
+                self.shape,
+                self.options.duration,
+            )?);
+        }
+        Ok(())
+    }
+
+    fn floor(&self) -> BenchResult<Measured> {
+        let (mut process, origin) = floor::spawn()?;
+        self.http.wait_healthy(&format!("{origin}/"))?;
+        let load = Load {
+            script: "floor.lua",
+            env: Vec::new(),
+        };
+        self.measure("FLOOR", &mut process, &origin, &load)
+    }
+
+    /// Seeds a fresh database for `target`, serves it and runs `scenarios` on it.
+    fn on_database(
+        &self,
+        target: Target,
+        scenarios: &[&Scenario],
+        report: &mut Report,
+    ) -> BenchResult<()> {
+        let (tag, suffix, users) = match target {
+            Target::Main => ("main", "", self.options.users),
+            Target::Large100k => ("large100k", "_large100k", self.options.users.max(100_000)),
+        };
+        let database = self.backend.create(suffix)?;
+        eprintln!(
+            "seeding {tag}: {users} users, a large group of {}",
+            large_group_size(target)
+        );
+        let seeded = server::seed(&database.url, users, large_group_size(target))?;
+        report.seeds.push((tag, seeded));
+        let token = server::create_token(&database.url)?;
+        let log = logs_dir()?.join(format!("scimd-{}-{tag}.log", self.backend.name()));
+        let mut server = server::serve(&database.url, &log, &self.http)?;
+        let cursors = scenarios.iter().any(|s| {
+            matches!(
+                s.run,
+                Run::Scimd {
+                    items: Items::Cursors,
+                    ..
+                }
+            )
+        });
+        let fixtures = Fixtures::prepare(
+            &self.http,
+            &server.origin,
+            &token,
+            users,
+            cursors,
+            self.scratch.path(),
+            tag,
+        )?;
+        for s in scenarios {
+            let Run::Scimd { script, items, .. } = s.run else {
+                continue;
+            };
+            server.wait_healthy(&self.http)?;
+            let load = fixtures.load(script, items)?;
+            let measured = self.measure(s.name, &mut server.process, &server.origin, &load)?;
+            report.rows.push((s.name, s.request, Ok(measured)));
+        }
+        report.servers.push((tag, server.process.peak_rss_kib()?));
+        Ok(())
+    }
+
+    /// Warms up, then measures one wrk run and the server's CPU time over it.
+    fn measure(
+        &self,
+        name: &str,
+        process: &mut Running,
+        origin: &str,
+        load: &Load<'_>,
+    ) -> BenchResult<Measured> {
+        eprintln!(
+            "{name}: {} s warm-up, {} s measured",
+            WARMUP_SECONDS, self.options.duration
+        );
+        let result = self.scratch.path().join(format!("{name}.json"));
+        wrk::run(self.shape, WARMUP_SECONDS, origin, load, &result)?;
+        let before = process.cpu_seconds()?;
+        let outcome = wrk::run(self.shape, self.options.duration, origin, load, &result)?;
+        let cpu_seconds = process.cpu_seconds()? - before;
+        process.check_alive()?;
+        Ok(Measured {
+            requests_per_second: outcome.requests_per_second(),
+            cpu_us_per_request: cpu_seconds * 1e6 / outcome.requests.max(1) as f64,
+            server_peak_rss_kib: process.peak_rss_kib()?,
+            outcome,
+        })
+    }
+
+    /// The JSON report's path: `--json`, or target/bench/scimd-bench-<backend>-<users>.json.
+    pub fn json_path(&self) -> PathBuf {
+        self.options.json.clone().unwrap_or_else(|| {
+            bench_dir().join(format!(
+                "scimd-bench-{}-{}.json",
+                self.backend.name(),
+                self.options.users
+            ))
+        })
+    }
+}
+
+fn bench_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench")
+}
+
+/// Where the servers' logs stay after the run, for looking into errors.
+fn logs_dir() -> BenchResult<PathBuf> {
+    let dir = bench_dir().join("logs");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

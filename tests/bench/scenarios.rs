@@ -1,0 +1,137 @@
+//! The scenarios, in the order they run: FLOOR first (every ratio needs it), then reads, then
+//! writes, so that reads see exactly the seeded data.
+
+use crate::BenchResult;
+
+/// One row of the report.
+pub struct Scenario {
+    pub name: &'static str,
+    pub request: &'static str,
+    pub run: Run,
+}
+
+/// How a scenario is run.
+pub enum Run {
+    /// wrk against the bench's own trivial server.
+    Floor,
+    /// wrk against scimd, with `script` of `tests/bench/wrk/`.
+    Scimd {
+        script: &'static str,
+        database: Target,
+        items: Items,
+    },
+    /// Not run, for this reason.
+    Skipped(&'static str),
+}
+
+/// Which seeded database a scenario needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `--users N` users and a `large` group of 1,000 members.
+    Main,
+    /// max(N, 100,000) users, all of them members of `large`.
+    Large100k,
+}
+
+/// What the script reads from `BENCH_ITEMS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Items {
+    None,
+    UserIds,
+    Cursors,
+}
+
+/// Members of the `large` group in each database.
+pub fn large_group_size(target: Target) -> u64 {
+    match target {
+        Target::Main => 1_000,
+        Target::Large100k => 100_000,
+    }
+}
+
+const fn scimd(script: &'static str, database: Target, items: Items) -> Run {
+    Run::Scimd {
+        script,
+        database,
+        items,
+    }
+}
+
+/// Every scenario, in running order.
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "FLOOR",
+        request: "GET / fixed 600-byte JSON (poem)",
+        run: Run::Floor,
+    },
+    Scenario {
+        name: "S1",
+        request: "GET /Users/{id}",
+        run: scimd("get_user.lua", Target::Main, Items::UserIds),
+    },
+    Scenario {
+        name: "S2",
+        request: "GET /Users?filter=userName eq",
+        run: scimd("filter_user_name.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "S3",
+        request: "GET /Users?startIndex=R&count=100",
+        run: scimd("index_page.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "S3c",
+        request: "GET /Users?cursor=C&count=100",
+        run: scimd("cursor_page.lua", Target::Main, Items::Cursors),
+    },
+    Scenario {
+        name: "S7",
+        request: "GET /Users?filter=familyName sw M and active",
+        run: scimd("family_name_active.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "S4",
+        request: "POST /Users",
+        run: scimd("create_user.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "S5",
+        request: "PATCH /Users/{id} active",
+        run: scimd("patch_active.lua", Target::Main, Items::UserIds),
+    },
+    Scenario {
+        name: "S6-1k",
+        request: "PATCH /Groups/{large} add member (1k)",
+        run: scimd("add_member.lua", Target::Main, Items::UserIds),
+    },
+    Scenario {
+        name: "S6-100k",
+        request: "PATCH /Groups/{large} add member (100k)",
+        run: scimd("add_member.lua", Target::Large100k, Items::UserIds),
+    },
+    Scenario {
+        name: "S8",
+        request: "POST /Bulk",
+        run: Run::Skipped("/Bulk not implemented"),
+    },
+];
+
+/// The scenarios named in `--scenarios` (all when empty), in running order. A name selects the
+/// scenario of that name and, like `S6`, those named `<name>-…`.
+pub fn select(names: &[String]) -> BenchResult<Vec<&'static Scenario>> {
+    let matches = |scenario: &Scenario, name: &str| {
+        let (scenario, name) = (scenario.name.to_lowercase(), name.trim().to_lowercase());
+        scenario == name || scenario.starts_with(&format!("{name}-"))
+    };
+    if let Some(unknown) = names
+        .iter()
+        .find(|name| !ALL.iter().any(|s| matches(s, name)))
+    {
+        let known: Vec<&str> = ALL.iter().map(|s| s.name).collect();
+        return Err(format!("unknown scenario {unknown}; known: {}", known.join(",")).into());
+    }
+    Ok(ALL
+        .iter()
+        .filter(|s| names.is_empty() || names.iter().any(|name| matches(s, name)))
+        .collect())
+}

@@ -1,0 +1,68 @@
+-- Shared by every scenario script: reads what the bench hands over in environment variables,
+-- and writes wrk's summary as JSON so the bench never parses wrk's text output.
+--
+-- BENCH_TOKEN   bearer token (absent for FLOOR)
+-- BENCH_ITEMS   file with one item per line (user ids, cursors), read by `items()`
+-- BENCH_USERS   number of seeded users
+-- BENCH_RUN     unique per wrk run, so created userNames never collide across runs
+-- BENCH_RESULT  where `done` writes the JSON summary
+
+local common = {}
+
+common.users = tonumber(os.getenv("BENCH_USERS") or "0")
+common.run = os.getenv("BENCH_RUN") or "0"
+
+local token = os.getenv("BENCH_TOKEN")
+if token then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+
+-- Every thread has its own Lua state: seed each differently, or all would draw the same ids.
+local next_thread = 0
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("thread_id", next_thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + (thread_id or 0))
+end
+
+-- The items of BENCH_ITEMS. Call it at the top level of a script, which runs once in each
+-- thread's Lua state.
+function common.items()
+  local path = assert(os.getenv("BENCH_ITEMS"), "BENCH_ITEMS is not set")
+  local list = {}
+  for line in io.lines(path) do
+    list[#list + 1] = line
+  end
+  assert(#list > 0, "no items in " .. path)
+  return list
+end
+
+function common.pick(list)
+  return list[math.random(1, #list)]
+end
+
+-- wrk.format ignores wrk.headers when given headers of its own, so both go here.
+function common.request(method, path, body)
+  local headers = { ["Authorization"] = wrk.headers["Authorization"] }
+  if body then
+    headers["Content-Type"] = "application/scim+json"
+  end
+  return wrk.format(method, path, headers, body)
+end
+
+-- wrk counts a response as a status error when its status is above 399.
+function done(summary, latency, requests)
+  local e = summary.errors
+  local out = assert(io.open(assert(os.getenv("BENCH_RESULT")), "w"))
+  out:write(string.format(
+    '{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.timeout, e.status))
+  out:close()
+end
+
+return common

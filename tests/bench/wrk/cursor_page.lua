@@ -1,0 +1,7 @@
+-- S3c: GET /Users?cursor=C&count=100 with cursors collected by walking the whole list.
+local common = require "common"
+local cursors = common.items() -- already URL-encoded
+
+request = function()
+  return common.request("GET", "/scim/v2/Users?cursor=" .. common.pick(cursors) .. "&count=100")
+end

@@ -1,0 +1,7 @@
+-- S1: GET /Users/{id} of random seeded users.
+local common = require "common"
+local ids = common.items()
+
+request = function()
+  return common.request("GET", "/scim/v2/Users/" .. common.pick(ids))
+end
