@@ -98,6 +98,23 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// Binds every argument of `$args` to the sqlx query `$q`.
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Time(v) => q.bind(v),
+                Arg::Json(v) => q.bind(Json(v)),
+            };
+        }
+        q
+    }};
+}
+
 /// Connection settings that are not part of the URL.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -133,12 +150,18 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                // A ping before every checkout is one more round trip to the connection's
+                // worker thread per statement batch; a broken connection shows as an error on
+                // first use instead, and sqlx then drops it.
+                .test_before_acquire(false)
                 .connect_with(connect)
                 .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
+                // As for SQLite: no ping (a network round trip) before every checkout.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
@@ -222,6 +245,28 @@ impl Db {
         Ok(())
     }
 
+    /// Runs one query outside an explicit transaction (a single statement sees one snapshot on
+    /// its own) and decodes the first row: one round trip instead of three.
+    pub async fn fetch_optional_single<T: AnyRow>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut tx = self.read().await?;
@@ -242,23 +287,6 @@ impl Db {
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
-}
-
-/// Binds every argument of `$args` to the sqlx query `$q`.
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for arg in $args {
-            q = match arg {
-                Arg::Text(v) => q.bind(v),
-                Arg::Int(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-                Arg::Time(v) => q.bind(v),
-                Arg::Json(v) => q.bind(Json(v)),
-            };
-        }
-        q
-    }};
 }
 
 /// A row type that decodes from both backends (derive `sqlx::FromRow` gives this).

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sqlx::FromRow;
 
 use super::StoreError;
@@ -159,39 +159,6 @@ pub async fn touch_groups_of_member(
     )
     .await?;
     Ok(())
-}
-
-#[derive(FromRow)]
-struct GroupOfUser {
-    user_id: String,
-    group_id: String,
-    display_name: String,
-}
-
-/// `User.groups` for each of `user_ids`: direct memberships, ordered by group name.
-pub async fn groups_of_users(
-    tx: &mut Tx,
-    tenant: &str,
-    user_ids: &[String],
-) -> Result<HashMap<String, Vec<Value>>, StoreError> {
-    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
-    if user_ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT gm.user_id AS user_id, g.id AS group_id, g.display_name AS display_name \
-         FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
-         WHERE gm.tenant_id = $1 AND gm.user_id IN ({}) ORDER BY g.display_name, g.id",
-        placeholders(2, user_ids.len())
-    );
-    let mut params = args![tenant];
-    params.extend(user_ids.iter().map(|id| id.clone().into()));
-    for row in tx.fetch_all::<GroupOfUser>(&sql, params).await? {
-        out.entry(row.user_id)
-            .or_default()
-            .push(json!({"value": row.group_id, "display": row.display_name, "type": "direct"}));
-    }
-    Ok(out)
 }
 
 #[derive(FromRow)]

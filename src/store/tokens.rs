@@ -80,14 +80,13 @@ pub async fn find_and_touch(
     tenant: &str,
     jti: &str,
 ) -> Result<Option<TokenRecord>, StoreError> {
-    let mut tx = db.read().await?;
-    let record: Option<TokenRecord> = tx
-        .fetch_optional(
+    // Runs on every request: one statement, no transaction around it.
+    let record: Option<TokenRecord> = db
+        .fetch_optional_single(
             "SELECT jti, name, created, expires, last_used, revoked FROM api_tokens WHERE tenant_id = $1 AND jti = $2",
             args![tenant, jti],
         )
         .await?;
-    tx.commit().await?;
     let at = now();
     if let Some(r) = &record
         && r.revoked.is_none()

@@ -3,24 +3,9 @@
 //! for filtering and any other sub-attributes (e.g. of `addresses`) in `extra`.
 
 use serde_json::{Map, Value};
-use sqlx::FromRow;
-use sqlx::types::Json;
 
 use super::StoreError;
 use super::db::{Tx, args};
-use super::sql::placeholders;
-
-#[derive(FromRow)]
-struct ValueRow {
-    user_id: String,
-    attr: String,
-    value: Option<String>,
-    #[sqlx(rename = "type")]
-    kind: Option<String>,
-    is_primary: Option<bool>,
-    display: Option<String>,
-    extra: Json<Value>,
-}
 
 /// Replaces all value rows of one user.
 pub async fn replace(
@@ -68,42 +53,3 @@ fn take_string(item: &mut Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-/// Loads the values of the given users as `(user_id, attr, value object)`, in client order.
-pub async fn load(
-    tx: &mut Tx,
-    tenant: &str,
-    user_ids: &[String],
-) -> Result<Vec<(String, String, Value)>, StoreError> {
-    if user_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT user_id, attr, value, type, is_primary, display, extra FROM user_values \
-         WHERE tenant_id = $1 AND user_id IN ({}) ORDER BY user_id, attr, position",
-        placeholders(2, user_ids.len())
-    );
-    let mut params = args![tenant];
-    params.extend(user_ids.iter().map(|id| id.clone().into()));
-    let rows: Vec<ValueRow> = tx.fetch_all(&sql, params).await?;
-    Ok(rows.into_iter().map(to_value).collect())
-}
-
-fn to_value(row: ValueRow) -> (String, String, Value) {
-    let mut item = Map::new();
-    if let Some(v) = row.value {
-        item.insert("value".into(), Value::String(v));
-    }
-    if let Some(d) = row.display {
-        item.insert("display".into(), Value::String(d));
-    }
-    if let Some(t) = row.kind {
-        item.insert("type".into(), Value::String(t));
-    }
-    if let Some(primary) = row.is_primary {
-        item.insert("primary".into(), Value::Bool(primary));
-    }
-    if let Value::Object(extra) = row.extra.0 {
-        item.extend(extra);
-    }
-    (row.user_id, row.attr, Value::Object(item))
-}

@@ -1,16 +1,14 @@
 //! Users: create, read, list, update and delete, each in one transaction.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
-use super::db::{Arg, Db, Tx, args};
+use super::db::{Arg, Db, Dialect, Tx, args};
 use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::memberships;
 use super::sql::SqlBuilder;
-use super::user_row::{self, USER_SELECT, USER_TEXT_COLUMNS, UserRow};
+use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_select};
 use super::user_values;
 use super::{ListQuery, Page, StoreError};
 use crate::password;
@@ -69,10 +67,11 @@ pub async fn create(
 
 /// Reads one user.
 pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
-    let mut tx = db.read().await?;
-    let user = load(&mut tx, tenant, id).await?;
-    tx.commit().await?;
-    Ok(user)
+    // One statement (see `user_select`), so no transaction is needed for a consistent read.
+    let row: Option<UserRow> = db
+        .fetch_optional_single(&load_sql(db.dialect()), args![tenant, id])
+        .await?;
+    row.map(assemble).transpose()
 }
 
 /// Reads, changes and writes one user in a single write transaction, so concurrent updates
@@ -158,7 +157,7 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
     let listing = Listing {
         table: "users",
         alias: "u",
-        select: &USER_SELECT,
+        select: user_select(db.dialect()),
         compile: if query.across_types {
             filter_sql::user_filter_across_types
         } else {
@@ -168,8 +167,8 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
     };
     let mut tx = db.read().await?;
     let (total, rows, more) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
-    let resources = assemble_all(&mut tx, tenant, rows).await?;
     tx.commit().await?;
+    let resources = rows.into_iter().map(assemble).collect::<Result<_, _>>()?;
     Ok(Page {
         total,
         resources,
@@ -179,38 +178,21 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
 
 /// Loads one user, or `None`.
 async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
-        *USER_SELECT
-    );
-    let Some(row) = tx
-        .fetch_optional::<UserRow>(&sql, args![tenant, id])
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(assemble_all(tx, tenant, vec![row]).await?.pop())
+    let row: Option<UserRow> = tx
+        .fetch_optional(&load_sql(tx.dialect()), args![tenant, id])
+        .await?;
+    row.map(assemble).transpose()
 }
 
-async fn assemble_all(
-    tx: &mut Tx,
-    tenant: &str,
-    rows: Vec<UserRow>,
-) -> Result<Vec<Resource>, StoreError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut values: HashMap<String, Vec<(String, Value)>> = HashMap::new();
-    for (user_id, attr, value) in user_values::load(tx, tenant, &ids).await? {
-        values.entry(user_id).or_default().push((attr, value));
-    }
-    let mut groups = memberships::groups_of_users(tx, tenant, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let v = values.remove(&row.id).unwrap_or_default();
-            let g = groups.remove(&row.id).unwrap_or_default();
-            user_row::assemble(row, v, g)
-        })
-        .collect())
+fn load_sql(dialect: Dialect) -> String {
+    format!(
+        "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
+        user_select(dialect)
+    )
+}
+
+fn assemble(row: UserRow) -> Result<Resource, StoreError> {
+    user_row::assemble(row).map_err(|e| StoreError::Corrupt(format!("aggregated user rows: {e}")))
 }
 
 /// The values of every attribute column, with the lower-cased copies of case-insensitive ones.
