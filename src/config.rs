@@ -72,6 +72,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 
+    /// Seconds a token found valid is trusted before the database is asked again whether it
+    /// was revoked; a revocation takes up to this long to reach a running server. 0 asks on
+    /// every request (one more database round trip per request).
+    #[arg(long, env = "SCIMD_TOKEN_RECHECK_SECONDS", default_value_t = 5)]
+    pub token_recheck_seconds: u64,
+
     /// SQLite durability: `normal` survives a crash of scimd but may lose the last
     /// transactions on power loss; `full` syncs every commit.
     #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]

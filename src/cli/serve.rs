@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
@@ -39,7 +40,9 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{addr}{BASE_PATH}"),
         };
-        let auth = TokenAuthority::load(&db, DEFAULT_TENANT, secret).await?;
+        let auth = TokenAuthority::load(&db, DEFAULT_TENANT, secret)
+            .await?
+            .recheck_after(Duration::from_secs(args.token_recheck_seconds));
         let state = Arc::new(AppState {
             db,
             auth,

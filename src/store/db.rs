@@ -147,7 +147,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Pages are read through a memory map instead of a read() system call each
+                // (SQLite's page cache is per connection, so misses were frequent); the map
+                // is address space, not resident memory.
+                .pragma("mmap_size", "1073741824");
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 // A ping before every checkout is one more round trip to the connection's
@@ -245,26 +249,14 @@ impl Db {
         Ok(())
     }
 
-    /// Runs one query outside an explicit transaction (a single statement sees one snapshot on
-    /// its own) and decodes the first row: one round trip instead of three.
-    pub async fn fetch_optional_single<T: AnyRow>(
-        &self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> Result<Option<T>, StoreError> {
-        let sql = AssertSqlSafe(sql.to_owned());
-        Ok(match self {
-            Db::Sqlite(pool) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+    /// Statements without an explicit transaction, each committed on its own: for a read that
+    /// is a single statement (which sees one snapshot by itself), this saves the `BEGIN` and
+    /// `COMMIT` round trips of [`Db::read`].
+    pub fn autocommit(&self) -> Tx {
+        match self {
+            Db::Sqlite(pool) => Tx::SqliteAutocommit(pool.clone()),
+            Db::Postgres(pool) => Tx::PostgresAutocommit(pool.clone()),
+        }
     }
 
     /// Checks that the database answers.
@@ -283,10 +275,26 @@ impl Db {
     }
 }
 
-/// An open transaction on either backend.
+/// An open transaction on either backend, or (from [`Db::autocommit`]) a pool whose
+/// statements each commit on their own.
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    SqliteAutocommit(SqlitePool),
+    PostgresAutocommit(PgPool),
+}
+
+/// Runs `$run` (a method call on a bound sqlx query) with `$q` on whichever executor `$tx` holds.
+/// `$then`, a method without arguments, maps each backend's result to a common type.
+macro_rules! on_executor {
+    ($tx:expr, $q:expr, $args:expr, $run:ident $(, $then:ident)?) => {
+        match $tx {
+            Tx::Sqlite(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
+            Tx::Postgres(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
+            Tx::SqliteAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
+            Tx::PostgresAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
+        }
+    };
 }
 
 /// A row type that decodes from both backends (derive `sqlx::FromRow` gives this).
@@ -303,8 +311,8 @@ impl Tx {
     /// The dialect of this transaction's backend.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
-            Tx::Postgres(_) => Dialect::Postgres,
+            Tx::Sqlite(_) | Tx::SqliteAutocommit(_) => Dialect::Sqlite,
+            Tx::Postgres(_) | Tx::PostgresAutocommit(_) => Dialect::Postgres,
         }
     }
 
@@ -313,16 +321,13 @@ impl Tx {
         // The text is one of the store's own statements or built by a store module from
         // fixed fragments; every value travels as a bound parameter.
         let sql = AssertSqlSafe(sql.to_owned());
-        Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query(sql), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        })
+        Ok(on_executor!(
+            self,
+            sqlx::query(sql),
+            args,
+            execute,
+            rows_affected
+        ))
     }
 
     /// Runs a query and decodes every row.
@@ -332,18 +337,12 @@ impl Tx {
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
         let sql = AssertSqlSafe(sql.to_owned());
-        Ok(match self {
-            Tx::Sqlite(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-            Tx::Postgres(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-        })
+        Ok(on_executor!(
+            self,
+            sqlx::query_as::<_, T>(sql),
+            args,
+            fetch_all
+        ))
     }
 
     /// Runs a query and decodes the first row, if any.
@@ -353,18 +352,12 @@ impl Tx {
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
         let sql = AssertSqlSafe(sql.to_owned());
-        Ok(match self {
-            Tx::Sqlite(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
-            Tx::Postgres(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
-        })
+        Ok(on_executor!(
+            self,
+            sqlx::query_as::<_, T>(sql),
+            args,
+            fetch_optional
+        ))
     }
 
     /// Runs a query that returns one row.
@@ -378,11 +371,12 @@ impl Tx {
             .ok_or(StoreError::RowMissing)
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction (autocommit statements are committed already).
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+            Tx::SqliteAutocommit(_) | Tx::PostgresAutocommit(_) => {}
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 //! filter, total count, order (`sortBy` or creation order, with `id` breaking ties) and one page,
 //! by offset or by keyset.
 
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
+
 use super::db::{AnyRow, Dialect, Tx};
 use super::sql::SqlBuilder;
 use super::{ListQuery, Paging, Position, StoreError};
@@ -22,7 +24,30 @@ pub struct Listing<'a> {
     pub sort: SortCompiler,
 }
 
+/// A listed row with the `total` column the page query adds.
+struct Counted<R> {
+    total: i64,
+    row: R,
+}
+
+impl<'r, DbRow: Row, R: FromRow<'r, DbRow>> FromRow<'r, DbRow> for Counted<R>
+where
+    &'r str: ColumnIndex<DbRow>,
+    i64: Decode<'r, DbRow::Database> + Type<DbRow::Database>,
+{
+    fn from_row(row: &'r DbRow) -> Result<Self, sqlx::Error> {
+        Ok(Counted {
+            total: row.try_get("total")?,
+            row: R::from_row(row)?,
+        })
+    }
+}
+
 /// The number of matching rows, the requested page of them, and whether more rows follow.
+///
+/// One statement when it can be: the count rides along as a `total` column of every row (a
+/// scalar subquery, or the count a cursor carried), since every statement is a round trip to
+/// the database and most of a small read's cost.
 pub async fn page<R: AnyRow>(
     tx: &mut Tx,
     listing: &Listing<'_>,
@@ -36,13 +61,16 @@ pub async fn page<R: AnyRow>(
         compile,
         sort,
     } = listing;
-    let mut filter = SqlBuilder::default();
-    filter.push(alias).push(".tenant_id = ").bind(tenant);
-    if let Some(f) = &query.filter {
-        filter.push(" AND (");
-        compile(f, tx.dialect(), tenant, &mut filter)?;
-        filter.push(")");
-    }
+    let dialect = tx.dialect();
+    let condition = |sql: &mut SqlBuilder| -> Result<(), StoreError> {
+        sql.push(alias).push(".tenant_id = ").bind(tenant);
+        if let Some(f) = &query.filter {
+            sql.push(" AND (");
+            compile(f, dialect, tenant, sql)?;
+            sql.push(")");
+        }
+        Ok(())
+    };
     // Resolved before counting so that a bad sortBy is refused whatever the page.
     let order = match &query.sort {
         Some(s) => {
@@ -53,20 +81,42 @@ pub async fn page<R: AnyRow>(
         }
         None => format!("{alias}.created, {alias}.id"),
     };
-    let count_sql = format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", filter.sql);
-    let total = match query.known_total {
-        Some(total) => total,
-        None => {
-            tx.fetch_one::<(i64,)>(&count_sql, filter.args.clone())
-                .await?
-                .0
-        }
+    let count_all = async |tx: &mut Tx| -> Result<i64, StoreError> {
+        let mut sql = SqlBuilder::default();
+        sql.push(&format!("SELECT COUNT(*) FROM {table} {alias} WHERE "));
+        condition(&mut sql)?;
+        Ok(tx.fetch_one::<(i64,)>(&sql.sql, sql.args).await?.0)
     };
     let count = query.count();
     if count == 0 {
+        let total = match query.known_total {
+            Some(total) => total,
+            None => count_all(tx).await?,
+        };
         return Ok((total, Vec::new(), total > 0));
     }
-    let mut sql = filter;
+    let mut sql = SqlBuilder::default();
+    sql.push(&format!("SELECT {select}, "));
+    match query.known_total {
+        Some(total) => {
+            sql.push("CAST(").bind(total).push(" AS BIGINT)");
+        }
+        None => {
+            // The inner alias shadows the outer one, so the same condition counts all matches.
+            sql.push(&format!("(SELECT COUNT(*) FROM {table} {alias} WHERE "));
+            condition(&mut sql)?;
+            sql.push(")");
+        }
+    }
+    sql.push(&format!(" AS total FROM {table} {alias} WHERE "));
+    condition(&mut sql)?;
+    let keyset = matches!(
+        query.paging,
+        Paging::Cursor {
+            after: Some(Position::After { .. }),
+            ..
+        }
+    );
     let offset = match &query.paging {
         Paging::Index { start_index, .. } => start_index - 1,
         Paging::Cursor {
@@ -87,14 +137,19 @@ pub async fn page<R: AnyRow>(
         }
         Paging::Cursor { after: None, .. } => 0,
     };
-    sql.sql = format!(
-        "SELECT {select} FROM {table} {alias} WHERE {} ORDER BY {order} LIMIT ",
-        sql.sql
-    );
+    sql.push(&format!(" ORDER BY {order} LIMIT "));
     // One row more than asked tells whether another page follows.
     sql.bind(count + 1).push(" OFFSET ").bind(offset);
-    let mut rows: Vec<R> = tx.fetch_all(&sql.sql, sql.args).await?;
+    let mut rows: Vec<Counted<R>> = tx.fetch_all(&sql.sql, sql.args).await?;
+    let total = match (rows.first(), query.known_total) {
+        (Some(first), _) => first.total,
+        (None, Some(total)) => total,
+        // Nothing before the first row, so nothing at all.
+        (None, None) if offset == 0 && !keyset => 0,
+        // A page past the end: the count needs its own statement.
+        (None, None) => count_all(tx).await?,
+    };
     let more = rows.len() as i64 > count;
     rows.truncate(count as usize);
-    Ok((total, rows, more))
+    Ok((total, rows.into_iter().map(|c| c.row).collect(), more))
 }

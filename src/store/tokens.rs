@@ -82,7 +82,8 @@ pub async fn find_and_touch(
 ) -> Result<Option<TokenRecord>, StoreError> {
     // Runs on every request: one statement, no transaction around it.
     let record: Option<TokenRecord> = db
-        .fetch_optional_single(
+        .autocommit()
+        .fetch_optional(
             "SELECT jti, name, created, expires, last_used, revoked FROM api_tokens WHERE tenant_id = $1 AND jti = $2",
             args![tenant, jti],
         )

@@ -363,8 +363,14 @@ pub fn assemble(mut row: UserRow) -> Result<Resource, serde_json::Error> {
 
 /// `(attr, value object)` pairs from the `values_json` aggregate.
 fn aggregated_values(json: Option<String>) -> Result<Vec<(String, Value)>, serde_json::Error> {
-    let rows: Vec<(String, Option<String>, Option<String>, Value, Option<String>, Value)> =
-        parse_array(json)?;
+    let rows: Vec<(
+        String,
+        Option<String>,
+        Option<String>,
+        Value,
+        Option<String>,
+        Value,
+    )> = parse_array(json)?;
     Ok(rows
         .into_iter()
         .map(|(attr, value, kind, primary, display, extra)| {

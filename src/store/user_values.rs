@@ -52,4 +52,3 @@ fn take_string(item: &mut Map<String, Value>, key: &str) -> Option<String> {
         _ => None,
     }
 }
-

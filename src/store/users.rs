@@ -68,10 +68,7 @@ pub async fn create(
 /// Reads one user.
 pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
     // One statement (see `user_select`), so no transaction is needed for a consistent read.
-    let row: Option<UserRow> = db
-        .fetch_optional_single(&load_sql(db.dialect()), args![tenant, id])
-        .await?;
-    row.map(assemble).transpose()
+    load(&mut db.autocommit(), tenant, id).await
 }
 
 /// Reads, changes and writes one user in a single write transaction, so concurrent updates
@@ -165,9 +162,9 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
         },
         sort: filter_sql::user_sort,
     };
-    let mut tx = db.read().await?;
+    // A page is one statement (count included) unless it lies past the end.
+    let mut tx = db.autocommit();
     let (total, rows, more) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
-    tx.commit().await?;
     let resources = rows.into_iter().map(assemble).collect::<Result<_, _>>()?;
     Ok(Page {
         total,

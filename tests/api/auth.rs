@@ -98,8 +98,8 @@ async fn an_expired_token_is_refused() {
 }
 
 #[tokio::test]
-async fn a_revoked_token_stops_working_at_once() {
-    let app = TestApp::spawn().await;
+async fn a_revoked_token_stops_working_at_once_when_rechecked_on_every_request() {
+    let app = TestApp::spawn_with(|a| a.token_recheck_seconds = 0).await;
     let token = app.state.auth.issue("okta", None).await.unwrap();
     let bearer = format!("Bearer {token}");
     assert_eq!(
@@ -122,6 +122,33 @@ async fn a_revoked_token_stops_working_at_once() {
             .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_once_the_recheck_interval_has_passed() {
+    // Arrange
+    let app = TestApp::spawn_with(|a| a.token_recheck_seconds = 1).await;
+    let token = app.state.auth.issue("okta", None).await.unwrap();
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        get_users_with(&app, Some(&bearer)).await.status(),
+        StatusCode::OK
+    );
+
+    // Act
+    assert!(
+        scimd::store::tokens::revoke(&app.state.db, "default", "okta")
+            .await
+            .unwrap()
+    );
+    let within_interval = get_users_with(&app, Some(&bearer)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after_interval = get_users_with(&app, Some(&bearer)).await;
+
+    // Assert: trusted until the interval ends, then refused.
+    assert_eq!(within_interval.status(), StatusCode::OK);
+    let err = assert_scim_error(after_interval, 401, None).await;
+    assert!(err["detail"].as_str().unwrap().contains("revoked"), "{err}");
 }
 
 #[tokio::test]

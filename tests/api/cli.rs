@@ -60,6 +60,8 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
         max_page_size: 100,
         max_body_bytes: 65536,
         db_max_connections: 4,
+        // Ask the database on every request, so the revocation shows at once.
+        token_recheck_seconds: 0,
         sqlite_synchronous: scimd::config::SqliteSync::Normal,
     };
     let app = scimd::cli::serve::Application::build(db, &args, None)

@@ -81,6 +81,7 @@ impl TestApp {
             max_page_size: 1000,
             max_body_bytes: 1_048_576,
             db_max_connections: 8,
+            token_recheck_seconds: 5,
             sqlite_synchronous: SqliteSync::Normal,
         };
         adjust(&mut args);

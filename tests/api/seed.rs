@@ -48,6 +48,7 @@ impl Server {
             max_page_size: 1000,
             max_body_bytes: 1_048_576,
             db_max_connections: 4,
+            token_recheck_seconds: 5,
             sqlite_synchronous: scimd::config::SqliteSync::Normal,
         };
         let app = scimd::cli::serve::Application::build(db, &args, None)
