@@ -361,16 +361,19 @@ pub fn assemble(mut row: UserRow) -> Result<Resource, serde_json::Error> {
     })
 }
 
+/// One element of `values_json`: attr, value, type, primary, display, extra.
+type AggregatedValue = (
+    String,
+    Option<String>,
+    Option<String>,
+    Value,
+    Option<String>,
+    Value,
+);
+
 /// `(attr, value object)` pairs from the `values_json` aggregate.
 fn aggregated_values(json: Option<String>) -> Result<Vec<(String, Value)>, serde_json::Error> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Value,
-        Option<String>,
-        Value,
-    )> = parse_array(json)?;
+    let rows: Vec<AggregatedValue> = parse_array(json)?;
     Ok(rows
         .into_iter()
         .map(|(attr, value, kind, primary, display, extra)| {
