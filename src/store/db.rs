@@ -6,6 +6,7 @@
 //! bound, never spliced into the text.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ use sqlx::sqlite::{
 };
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::StoreError;
 
@@ -32,9 +35,15 @@ pub enum Dialect {
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL scheme.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
+
+/// SQLite allows one writer at a time. Writers of this process queue here, first come first
+/// served, before `BEGIN IMMEDIATE`, instead of polling for the lock through `busy_timeout`
+/// (whose growing sleeps let some writers lose again and again: seconds-long tails under load).
+/// Other processes on the same file still meet `busy_timeout`.
+pub type WriteGate = Arc<Semaphore>;
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
@@ -160,7 +169,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(connect)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, Arc::new(Semaphore::new(1))))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
@@ -178,7 +187,7 @@ impl Db {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -187,7 +196,7 @@ impl Db {
     /// The dialect of this backend.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Sqlite(..) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -197,7 +206,13 @@ impl Db {
     /// under concurrency, which `busy_timeout` does not retry.
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, gate) => {
+                let turn =
+                    gate.clone().acquire_owned().await.map_err(|_| {
+                        StoreError::Corrupt("the SQLite write gate was closed".into())
+                    })?;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -206,7 +221,7 @@ impl Db {
     /// (row, multi-valued attributes, memberships) sees one snapshot.
     pub async fn read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
             Db::Postgres(pool) => Tx::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -222,7 +237,7 @@ impl Db {
     /// which samples a fixed number of rows per table.
     pub async fn optimize(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let mut conn = pool.acquire().await?;
                 sqlx::query("PRAGMA analysis_limit = 1000")
                     .execute(&mut *conn)
@@ -254,7 +269,7 @@ impl Db {
     /// `COMMIT` round trips of [`Db::read`].
     pub fn autocommit(&self) -> Tx {
         match self {
-            Db::Sqlite(pool) => Tx::SqliteAutocommit(pool.clone()),
+            Db::Sqlite(pool, _) => Tx::SqliteAutocommit(pool.clone()),
             Db::Postgres(pool) => Tx::PostgresAutocommit(pool.clone()),
         }
     }
@@ -269,7 +284,7 @@ impl Db {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -278,7 +293,8 @@ impl Db {
 /// An open transaction on either backend, or (from [`Db::autocommit`]) a pool whose
 /// statements each commit on their own.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With the writer's turn at the [`WriteGate`] for a write transaction, held to its end.
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedSemaphorePermit>),
     Postgres(Transaction<'static, Postgres>),
     SqliteAutocommit(SqlitePool),
     PostgresAutocommit(PgPool),
@@ -289,7 +305,7 @@ pub enum Tx {
 macro_rules! on_executor {
     ($tx:expr, $q:expr, $args:expr, $run:ident $(, $then:ident)?) => {
         match $tx {
-            Tx::Sqlite(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
+            Tx::Sqlite(tx, _) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
             Tx::Postgres(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
             Tx::SqliteAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
             Tx::PostgresAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
@@ -311,7 +327,7 @@ impl Tx {
     /// The dialect of this transaction's backend.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(_) | Tx::SqliteAutocommit(_) => Dialect::Sqlite,
+            Tx::Sqlite(..) | Tx::SqliteAutocommit(_) => Dialect::Sqlite,
             Tx::Postgres(_) | Tx::PostgresAutocommit(_) => Dialect::Postgres,
         }
     }
@@ -374,7 +390,7 @@ impl Tx {
     /// Commits the transaction (autocommit statements are committed already).
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
             Tx::SqliteAutocommit(_) | Tx::PostgresAutocommit(_) => {}
         }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::StoreError;
 use super::db::{Tx, args};
+use super::sql::SqlBuilder;
 
 /// Replaces all value rows of one user.
 pub async fn replace(
@@ -19,6 +20,22 @@ pub async fn replace(
         args![tenant, user_id],
     )
     .await?;
+    insert(tx, tenant, user_id, values).await
+}
+
+/// Inserts the value rows of a user that has none, in one statement.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: &str,
+    user_id: &str,
+    values: Vec<(&'static str, Vec<Value>)>,
+) -> Result<(), StoreError> {
+    let mut sql = SqlBuilder::default();
+    sql.push(
+        "INSERT INTO user_values (tenant_id, user_id, attr, position, value, value_norm, type, type_norm, \
+         is_primary, display, display_norm, extra) VALUES ",
+    );
+    let mut rows = 0;
     for (attr, items) in values {
         for (position, item) in items.into_iter().enumerate() {
             let Value::Object(mut item) = item else {
@@ -31,13 +48,30 @@ pub async fn replace(
             let primary = item.remove("primary").and_then(|p| p.as_bool());
             let display = take_string(&mut item, "display");
             let (type_norm, display_norm) = (lower(&kind), lower(&display));
-            tx.execute(
-                "INSERT INTO user_values (tenant_id, user_id, attr, position, value, value_norm, type, type_norm, \
-                 is_primary, display, display_norm, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                args![tenant, user_id, attr, position as i64, value, value_norm, kind, type_norm, primary, display, display_norm, Value::Object(item)],
-            )
-            .await?;
+            let row = args![
+                tenant,
+                user_id,
+                attr,
+                position as i64,
+                value,
+                value_norm,
+                kind,
+                type_norm,
+                primary,
+                display,
+                display_norm,
+                Value::Object(item)
+            ];
+            sql.push(if rows == 0 { "(" } else { ", (" });
+            for (n, arg) in row.into_iter().enumerate() {
+                sql.push(if n == 0 { "" } else { ", " }).bind(arg);
+            }
+            sql.push(")");
+            rows += 1;
         }
+    }
+    if rows > 0 {
+        tx.execute(&sql.sql, sql.args).await?;
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ pub async fn create(
     tx.execute(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
-    user_values::replace(&mut tx, tenant, &id, cols.values).await?;
+    user_values::insert(&mut tx, tenant, &id, cols.values).await?;
     let user = load(&mut tx, tenant, &id)
         .await?
         .ok_or(StoreError::RowMissing)?;
@@ -86,6 +86,7 @@ pub async fn update<E: From<StoreError>>(
         .await?
         .ok_or(StoreError::NotFound)?;
     let version = current.meta.version;
+    let values_before = stored_values(&current);
     let mut attrs = change(current)?;
     let password_hash = take_password(&mut attrs).await?;
     attrs.remove("groups");
@@ -120,7 +121,10 @@ pub async fn update<E: From<StoreError>>(
     if updated != 1 {
         return Err(StoreError::VersionConflict.into());
     }
-    user_values::replace(&mut tx, tenant, id, cols.values).await?;
+    // Most changes (`active`, a name) leave the multi-valued attributes as they were.
+    if cols.values != values_before {
+        user_values::replace(&mut tx, tenant, id, cols.values).await?;
+    }
     let user = load(&mut tx, tenant, id)
         .await?
         .ok_or(StoreError::RowMissing)?;
@@ -190,6 +194,13 @@ fn load_sql(dialect: Dialect) -> String {
 
 fn assemble(row: UserRow) -> Result<Resource, StoreError> {
     user_row::assemble(row).map_err(|e| StoreError::Corrupt(format!("aggregated user rows: {e}")))
+}
+
+/// The multi-valued attributes of a stored user, as `user_row::split` gives them.
+fn stored_values(user: &Resource) -> Vec<(&'static str, Vec<Value>)> {
+    let mut attrs = user.attrs.clone();
+    attrs.remove("groups");
+    user_row::split(attrs).values
 }
 
 /// The values of every attribute column, with the lower-cased copies of case-insensitive ones.

@@ -98,7 +98,7 @@ fn primary_emails(user: &Value) -> Vec<&str> {
 /// The stored password hash of a user, read from the database directly.
 async fn password_hash(app: &TestApp, uid: &str) -> Option<String> {
     match &app.state.db {
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        Db::Sqlite(pool, _) => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
             .bind(uid)
             .fetch_one(pool)
             .await
