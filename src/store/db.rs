@@ -156,11 +156,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                // Pages are read through a memory map instead of a read() system call each
-                // (SQLite's page cache is per connection, so misses were frequent); the map
-                // is address space, not resident memory.
-                .pragma("mmap_size", "1073741824");
+                .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 // A ping before every checkout is one more round trip to the connection's
