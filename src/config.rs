@@ -69,7 +69,7 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
 
     /// Size of the database connection pool.
-    #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
 
     /// Seconds a token found valid is trusted before the database is asked again whether it

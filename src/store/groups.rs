@@ -197,6 +197,7 @@ pub async fn list(
             filter_sql::group_filter
         },
         sort: filter_sql::group_sort,
+        sqlite_json: None,
     };
     let mut tx = db.read().await?;
     let (total, rows, more) = listing::page::<GroupRow>(&mut tx, &listing, tenant, query).await?;

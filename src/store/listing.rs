@@ -16,13 +16,19 @@ pub type FilterCompiler = fn(&Filter, Dialect, &str, &mut SqlBuilder) -> Result<
 pub type SortCompiler = fn(&AttrPath) -> Result<String, StoreError>;
 
 /// What to list: `FROM {table} {alias}`, selecting `select`.
-pub struct Listing<'a> {
+pub struct Listing<'a, R> {
     pub table: &'static str,
     pub alias: &'static str,
     pub select: &'a str,
     pub compile: FilterCompiler,
     pub sort: SortCompiler,
+    /// On SQLite: an expression giving a listed row as one JSON array, and its decoder. The
+    /// page is then fetched as a single row holding all of them (see `SQLITE_USER_JSON`).
+    pub sqlite_json: Option<(&'a str, JsonRowDecoder<R>)>,
 }
+
+/// Decodes a row given as a JSON array.
+pub type JsonRowDecoder<R> = fn(serde_json::Value) -> Result<R, String>;
 
 /// A listed row with the `total` column the page query adds.
 struct Counted<R> {
@@ -50,7 +56,7 @@ where
 /// the database and most of a small read's cost.
 pub async fn page<R: AnyRow>(
     tx: &mut Tx,
-    listing: &Listing<'_>,
+    listing: &Listing<'_, R>,
     tenant: &str,
     query: &ListQuery,
 ) -> Result<(i64, Vec<R>, bool), StoreError> {
@@ -60,6 +66,7 @@ pub async fn page<R: AnyRow>(
         select,
         compile,
         sort,
+        sqlite_json,
     } = listing;
     let dialect = tx.dialect();
     let condition = |sql: &mut SqlBuilder| -> Result<(), StoreError> {
@@ -95,8 +102,15 @@ pub async fn page<R: AnyRow>(
         };
         return Ok((total, Vec::new(), total > 0));
     }
+    let json_rows = sqlite_json.filter(|_| dialect == Dialect::Sqlite);
     let mut sql = SqlBuilder::default();
-    sql.push(&format!("SELECT {select}, "));
+    match json_rows {
+        // The count stays outside the subquery, where SQLite evaluates it once.
+        Some((row_json, _)) => sql.push(&format!(
+            "SELECT json_group_array(json({row_json})) AS page, "
+        )),
+        None => sql.push(&format!("SELECT {select}, ")),
+    };
     match query.known_total {
         Some(total) => {
             sql.push("CAST(").bind(total).push(" AS BIGINT)");
@@ -108,7 +122,15 @@ pub async fn page<R: AnyRow>(
             sql.push(")");
         }
     }
-    sql.push(&format!(" AS total FROM {table} {alias} WHERE "));
+    match json_rows {
+        // The page's keys first, then each row's JSON (with its subqueries) for those rows
+        // only: with the JSON in the same SELECT, SQLite built it for every matching row that
+        // went into its sorter. CROSS JOIN keeps the keys' order (SQLite never reorders it).
+        Some(_) => sql.push(&format!(
+            " AS total FROM (SELECT {alias}.tenant_id AS k_tenant, {alias}.id AS k_id FROM {table} {alias} WHERE "
+        )),
+        None => sql.push(&format!(" AS total FROM {table} {alias} WHERE ")),
+    };
     condition(&mut sql)?;
     let keyset = matches!(
         query.paging,
@@ -140,9 +162,29 @@ pub async fn page<R: AnyRow>(
     sql.push(&format!(" ORDER BY {order} LIMIT "));
     // One row more than asked tells whether another page follows.
     sql.bind(count + 1).push(" OFFSET ").bind(offset);
-    let mut rows: Vec<Counted<R>> = tx.fetch_all(&sql.sql, sql.args).await?;
-    let total = match (rows.first(), query.known_total) {
-        (Some(first), _) => first.total,
+    let (mut rows, first_total) = match json_rows {
+        Some((_, decode)) => {
+            sql.push(&format!(
+                ") k CROSS JOIN {table} {alias} ON {alias}.tenant_id = k.k_tenant AND {alias}.id = k.k_id"
+            ));
+            let (page, total): (String, i64) = tx.fetch_one(&sql.sql, sql.args).await?;
+            let page: Vec<serde_json::Value> = serde_json::from_str(&page)
+                .map_err(|e| StoreError::Corrupt(format!("a page of rows: {e}")))?;
+            let rows = page
+                .into_iter()
+                .map(decode)
+                .collect::<Result<Vec<R>, String>>()
+                .map_err(StoreError::Corrupt)?;
+            (rows, Some(total))
+        }
+        None => {
+            let counted: Vec<Counted<R>> = tx.fetch_all(&sql.sql, sql.args).await?;
+            let total = counted.first().map(|c| c.total);
+            (counted.into_iter().map(|c| c.row).collect(), total)
+        }
+    };
+    let total = match (first_total, query.known_total) {
+        (Some(total), _) => total,
         (None, Some(total)) => total,
         // Nothing before the first row, so nothing at all.
         (None, None) if offset == 0 && !keyset => 0,
@@ -151,5 +193,5 @@ pub async fn page<R: AnyRow>(
     };
     let more = rows.len() as i64 > count;
     rows.truncate(count as usize);
-    Ok((total, rows.into_iter().map(|c| c.row).collect(), more))
+    Ok((total, rows, more))
 }

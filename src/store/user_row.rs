@@ -147,23 +147,26 @@ pub fn user_select(dialect: Dialect) -> &'static str {
 
 /// `[attr, value, type, primary, display, extra]` per value row, in client order.
 const SQLITE_VALUES: &str = "(SELECT json_group_array(json_array(v.attr, v.value, v.type, v.is_primary, v.display, json(v.extra)) \
-     ORDER BY v.attr, v.position) FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id) AS values_json";
+     ORDER BY v.attr, v.position) FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id)";
 const POSTGRES_VALUES: &str = "(SELECT json_agg(json_build_array(v.attr, v.value, v.type, v.is_primary, v.display, v.extra) \
-     ORDER BY v.attr, v.position)::text FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id) AS values_json";
+     ORDER BY v.attr, v.position)::text FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id)";
 /// `[group id, group displayName]` per direct membership, by group name.
 const SQLITE_GROUPS: &str = "(SELECT json_group_array(json_array(g.id, g.display_name) ORDER BY g.display_name, g.id) \
      FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
-     WHERE gm.tenant_id = u.tenant_id AND gm.user_id = u.id) AS groups_json";
+     WHERE gm.tenant_id = u.tenant_id AND gm.user_id = u.id)";
 const POSTGRES_GROUPS: &str = "(SELECT json_agg(json_build_array(g.id, g.display_name) ORDER BY g.display_name, g.id)::text \
      FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
-     WHERE gm.tenant_id = u.tenant_id AND gm.user_id = u.id) AS groups_json";
+     WHERE gm.tenant_id = u.tenant_id AND gm.user_id = u.id)";
+
+const MANAGER_DISPLAY: &str =
+    "(SELECT m.display_name FROM users m WHERE m.tenant_id = u.tenant_id AND m.id = u.manager_id)";
 
 static SQLITE_USER_SELECT: LazyLock<String> =
-    LazyLock::new(|| select_with(&[SQLITE_VALUES, SQLITE_GROUPS]));
+    LazyLock::new(|| select_with(SQLITE_VALUES, SQLITE_GROUPS));
 static POSTGRES_USER_SELECT: LazyLock<String> =
-    LazyLock::new(|| select_with(&[POSTGRES_VALUES, POSTGRES_GROUPS]));
+    LazyLock::new(|| select_with(POSTGRES_VALUES, POSTGRES_GROUPS));
 
-fn select_with(aggregates: &[&str]) -> String {
+fn select_with(values: &str, groups: &str) -> String {
     let mut cols: Vec<String> = USER_TEXT_COLUMNS
         .iter()
         .map(|c| format!("u.{}", c.column))
@@ -177,13 +180,41 @@ fn select_with(aggregates: &[&str]) -> String {
             "u.created",
             "u.last_modified",
             "u.version",
-            "(SELECT m.display_name FROM users m WHERE m.tenant_id = u.tenant_id AND m.id = u.manager_id) AS manager_display",
         ]
         .map(String::from),
     );
-    cols.extend(aggregates.iter().map(|a| a.to_string()));
+    cols.push(format!("{MANAGER_DISPLAY} AS manager_display"));
+    cols.push(format!("{values} AS values_json"));
+    cols.push(format!("{groups} AS groups_json"));
     cols.join(", ")
 }
+
+/// A listed user as one SQLite JSON array, in the order [`UserRow::from_json`] reads: a page of
+/// users is then a single row (the array of these), one hand-off to the connection's worker
+/// thread instead of one per user. (PostgreSQL's driver reads rows off the socket in the
+/// calling task, so it keeps the plain columns.)
+pub static SQLITE_USER_JSON: LazyLock<String> = LazyLock::new(|| {
+    let mut cols: Vec<String> = USER_TEXT_COLUMNS
+        .iter()
+        .map(|c| format!("u.{}", c.column))
+        .collect();
+    cols.extend(
+        [
+            "u.id",
+            "u.active",
+            "u.manager_id",
+            "json(u.extra)",
+            "u.created",
+            "u.last_modified",
+            "u.version",
+            MANAGER_DISPLAY,
+        ]
+        .map(String::from),
+    );
+    cols.push(format!("json({SQLITE_VALUES})"));
+    cols.push(format!("json({SQLITE_GROUPS})"));
+    format!("json_array({})", cols.join(", "))
+});
 
 /// A decoded `users` row.
 #[derive(Debug)]
@@ -195,10 +226,10 @@ pub struct UserRow {
     pub manager_display: Option<String>,
     pub extra: Value,
     pub meta: Meta,
-    /// The JSON array of `[attr, value, type, primary, display, extra]` (see [`user_select`]).
-    pub values_json: Option<String>,
-    /// The JSON array of `[group id, displayName]`.
-    pub groups_json: Option<String>,
+    /// The array of `[attr, value, type, primary, display, extra]` (see [`user_select`]).
+    pub values: Value,
+    /// The array of `[group id, displayName]`.
+    pub groups: Value,
 }
 
 impl<'r, R: Row> FromRow<'r, R> for UserRow
@@ -227,8 +258,8 @@ where
                 row.try_get("last_modified")?,
                 row.try_get("version")?,
             ),
-            values_json: row.try_get("values_json")?,
-            groups_json: row.try_get("groups_json")?,
+            values: aggregate(row.try_get("values_json")?)?,
+            groups: aggregate(row.try_get("groups_json")?)?,
         })
     }
 }
@@ -304,8 +335,8 @@ fn drop_empty_objects(attrs: &mut Map<String, Value>) {
 
 /// Rebuilds the canonical resource from a row with its aggregated value rows and groups.
 pub fn assemble(mut row: UserRow) -> Result<Resource, serde_json::Error> {
-    let values = aggregated_values(row.values_json.take())?;
-    let groups = aggregated_groups(row.groups_json.take())?;
+    let values = aggregated_values(row.values.take())?;
+    let groups = aggregated_groups(row.groups.take())?;
     let mut attrs = match row.extra {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -372,7 +403,7 @@ type AggregatedValue = (
 );
 
 /// `(attr, value object)` pairs from the `values_json` aggregate.
-fn aggregated_values(json: Option<String>) -> Result<Vec<(String, Value)>, serde_json::Error> {
+fn aggregated_values(json: Value) -> Result<Vec<(String, Value)>, serde_json::Error> {
     let rows: Vec<AggregatedValue> = parse_array(json)?;
     Ok(rows
         .into_iter()
@@ -405,7 +436,7 @@ fn aggregated_values(json: Option<String>) -> Result<Vec<(String, Value)>, serde
 }
 
 /// `User.groups` values from the `groups_json` aggregate.
-fn aggregated_groups(json: Option<String>) -> Result<Vec<Value>, serde_json::Error> {
+fn aggregated_groups(json: Value) -> Result<Vec<Value>, serde_json::Error> {
     let rows: Vec<(String, Option<String>)> = parse_array(json)?;
     Ok(rows
         .into_iter()
@@ -423,11 +454,66 @@ fn aggregated_groups(json: Option<String>) -> Result<Vec<Value>, serde_json::Err
 }
 
 /// A JSON array aggregate; PostgreSQL's `json_agg` gives NULL where there are no rows.
-fn parse_array<T: serde::de::DeserializeOwned>(
-    json: Option<String>,
-) -> Result<Vec<T>, serde_json::Error> {
+fn parse_array<T: serde::de::DeserializeOwned>(json: Value) -> Result<Vec<T>, serde_json::Error> {
     match json {
-        Some(text) => serde_json::from_str(&text),
-        None => Ok(Vec::new()),
+        Value::Null => Ok(Vec::new()),
+        array => serde_json::from_value(array),
+    }
+}
+
+/// An aggregate column's text as JSON.
+fn aggregate(text: Option<String>) -> Result<Value, sqlx::Error> {
+    match text {
+        Some(t) => serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        None => Ok(Value::Null),
+    }
+}
+
+impl UserRow {
+    /// Decodes one element of a [`SQLITE_USER_JSON`] page.
+    pub fn from_json(row: Value) -> Result<Self, String> {
+        let Value::Array(cells) = row else {
+            return Err("a listed user is not a JSON array".into());
+        };
+        let n = USER_TEXT_COLUMNS.len();
+        if cells.len() != n + 10 {
+            return Err(format!("a listed user has {} cells", cells.len()));
+        }
+        let mut cells = cells.into_iter();
+        let text_of = |v: Value| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        };
+        let text: Vec<Option<String>> = cells.by_ref().take(n).map(text_of).collect();
+        let mut next = || cells.next().unwrap_or(Value::Null);
+        let id = text_of(next()).ok_or("a listed user without id")?;
+        let active = match next() {
+            Value::Bool(b) => Some(b),
+            Value::Number(n) => Some(n.as_i64() != Some(0)),
+            _ => None,
+        };
+        let manager_id = text_of(next());
+        let extra = next();
+        let time = |v: Value| {
+            text_of(v)
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| "a listed user with a malformed timestamp".to_string())
+        };
+        let created = time(next())?;
+        let last_modified = time(next())?;
+        let version = next().as_i64().ok_or("a listed user without version")?;
+        let manager_display = text_of(next());
+        Ok(UserRow {
+            id,
+            text,
+            active,
+            manager_id,
+            manager_display,
+            extra,
+            meta: Meta::new(created, last_modified, version),
+            values: next(),
+            groups: next(),
+        })
     }
 }

@@ -165,6 +165,7 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
             filter_sql::user_filter
         },
         sort: filter_sql::user_sort,
+        sqlite_json: Some((&user_row::SQLITE_USER_JSON, UserRow::from_json)),
     };
     // A page is one statement (count included) unless it lies past the end.
     let mut tx = db.autocommit();

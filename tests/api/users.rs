@@ -403,3 +403,46 @@ async fn removing_active_leaves_it_unassigned() {
     );
     assert_eq!(app.list("/Users", "active pr").await["totalResults"], 0);
 }
+
+/// A listed user (SQLite fetches a page as one JSON array) is the user a GET returns, with
+/// every kind of stored value: columns, value rows, `extra`, the manager, groups, timestamps.
+#[tokio::test]
+async fn a_listed_user_equals_the_user_read_alone() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let boss = app.create_user("boss@example.com").await;
+    let resp = app
+        .post(
+            "/Users",
+            json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE],
+                "userName": "ann@example.com",
+                "name": {"givenName": "Ann", "familyName": "Ürtük", "honorificPrefix": "Dr."},
+                "active": false,
+                "emails": [
+                    {"value": "ann@work.example", "type": "work", "primary": true},
+                    {"value": "ann@home.example", "type": "home", "display": "Home"},
+                ],
+                "addresses": [{"type": "work", "locality": "Köln", "country": "DE"}],
+                "x509Certificates": [{"value": "MIIC"}],
+                ENTERPRISE: {"department": "R&D", "manager": {"value": id(&boss)}},
+            }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let ann = scim_json(resp).await;
+    app.create_group("Admins", &[&id(&ann)]).await;
+    app.create_group("Zeta", &[&id(&ann)]).await;
+
+    // Act
+    let alone = scim_json(app.get(&format!("/Users/{}", id(&ann))).await).await;
+    let list = app
+        .get_query_ok("/Users", &[("filter", "userName eq \"ann@example.com\"")])
+        .await;
+
+    // Assert
+    assert_eq!(list["Resources"][0], alone);
+    assert_eq!(alone["groups"].as_array().map(Vec::len), Some(2));
+    assert_eq!(alone[ENTERPRISE]["manager"]["value"], boss["id"]);
+    assert_eq!(alone["active"], json!(false));
+}
