@@ -433,12 +433,25 @@ fn text_compare(expr: &str, op: CompareOp, v: String, d: Dialect, out: &mut SqlB
             .push(", ")
             .bind(v)
             .push(") > 0"),
-        // Lengths are cast so PostgreSQL finds substr(text, integer, integer).
+        CompareOp::Sw if v.is_empty() => out.push(expr).push(" IS NOT NULL"),
+        // A range, so an index on the column serves it: in byte order (both backends' text
+        // columns compare bytewise), the strings starting with v are exactly those from v up to
+        // v followed by the highest code point, U+10FFFF.
         CompareOp::Sw => {
-            let n = v.chars().count() as i64;
-            out.push("substr(").push(expr).push(", 1, CAST(").bind(n);
-            out.push(" AS INTEGER)) = ").bind(v)
+            let collate = match d {
+                Dialect::Sqlite => " COLLATE BINARY",
+                Dialect::Postgres => " COLLATE \"C\"",
+            };
+            let upper = format!("{v}\u{10FFFF}");
+            out.push("(").push(expr).push(collate).push(" >= ").bind(v);
+            out.push(" AND ")
+                .push(expr)
+                .push(collate)
+                .push(" < ")
+                .bind(upper)
+                .push(")")
         }
+        // Lengths are cast so PostgreSQL finds substr(text, integer, integer).
         CompareOp::Ew => {
             let n = v.chars().count() as i64;
             out.push("(length(").push(expr).push(") >= ").bind(n);

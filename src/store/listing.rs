@@ -122,15 +122,12 @@ pub async fn page<R: AnyRow>(
             sql.push(")");
         }
     }
-    match json_rows {
-        // The page's keys first, then each row's JSON (with its subqueries) for those rows
-        // only: with the JSON in the same SELECT, SQLite built it for every matching row that
-        // went into its sorter. CROSS JOIN keeps the keys' order (SQLite never reorders it).
-        Some(_) => sql.push(&format!(
-            " AS total FROM (SELECT {alias}.tenant_id AS k_tenant, {alias}.id AS k_id FROM {table} {alias} WHERE "
-        )),
-        None => sql.push(&format!(" AS total FROM {table} {alias} WHERE ")),
-    };
+    // The page's keys first, then the selected columns (with their subqueries) for those rows
+    // only: PostgreSQL computes the select list of every row an OFFSET skips, and SQLite of
+    // every row it sorts.
+    sql.push(&format!(
+        " AS total FROM (SELECT {alias}.tenant_id AS k_tenant, {alias}.id AS k_id FROM {table} {alias} WHERE "
+    ));
     condition(&mut sql)?;
     let keyset = matches!(
         query.paging,
@@ -162,11 +159,17 @@ pub async fn page<R: AnyRow>(
     sql.push(&format!(" ORDER BY {order} LIMIT "));
     // One row more than asked tells whether another page follows.
     sql.bind(count + 1).push(" OFFSET ").bind(offset);
+    // SQLite never reorders a CROSS JOIN, so the JSON is aggregated in the keys' order; the
+    // plain rows are ordered again (only the page's rows).
+    let join = match dialect {
+        Dialect::Sqlite => "CROSS JOIN",
+        Dialect::Postgres => "JOIN",
+    };
+    sql.push(&format!(
+        ") k {join} {table} {alias} ON {alias}.tenant_id = k.k_tenant AND {alias}.id = k.k_id"
+    ));
     let (mut rows, first_total) = match json_rows {
         Some((_, decode)) => {
-            sql.push(&format!(
-                ") k CROSS JOIN {table} {alias} ON {alias}.tenant_id = k.k_tenant AND {alias}.id = k.k_id"
-            ));
             let (page, total): (String, i64) = tx.fetch_one(&sql.sql, sql.args).await?;
             let page: Vec<serde_json::Value> = serde_json::from_str(&page)
                 .map_err(|e| StoreError::Corrupt(format!("a page of rows: {e}")))?;
@@ -178,6 +181,7 @@ pub async fn page<R: AnyRow>(
             (rows, Some(total))
         }
         None => {
+            sql.push(&format!(" ORDER BY {order}"));
             let counted: Vec<Counted<R>> = tx.fetch_all(&sql.sql, sql.args).await?;
             let total = counted.first().map(|c| c.total);
             (counted.into_iter().map(|c| c.row).collect(), total)
