@@ -129,7 +129,7 @@ fn facts(bench: &Bench<'_>) -> BenchResult<Value> {
             "threads": o.threads,
             "duration_seconds": o.duration,
             "warmup_seconds": WARMUP_SECONDS,
-            "server": "scimd serve defaults (16 database connections, log level info: one line per request, to a file)",
+            "server": "scimd serve defaults (8 database connections, token recheck 5 s, log level info: one line per request, to a file)",
             "load_generator": "wrk, one Lua script per scenario in tests/bench/wrk",
         },
     }))
