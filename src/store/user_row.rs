@@ -167,6 +167,15 @@ static POSTGRES_USER_SELECT: LazyLock<String> =
     LazyLock::new(|| select_with(POSTGRES_VALUES, POSTGRES_GROUPS));
 
 fn select_with(values: &str, groups: &str) -> String {
+    let mut cols = row_columns("u.extra");
+    cols.push(format!("{MANAGER_DISPLAY} AS manager_display"));
+    cols.push(format!("{values} AS values_json"));
+    cols.push(format!("{groups} AS groups_json"));
+    cols.join(", ")
+}
+
+/// The `users` columns a read takes, in the order [`UserRow::from_json`] expects them.
+fn row_columns(extra: &str) -> Vec<String> {
     let mut cols: Vec<String> = USER_TEXT_COLUMNS
         .iter()
         .map(|c| format!("u.{}", c.column))
@@ -176,17 +185,14 @@ fn select_with(values: &str, groups: &str) -> String {
             "u.id",
             "u.active",
             "u.manager_id",
-            "u.extra",
+            extra,
             "u.created",
             "u.last_modified",
             "u.version",
         ]
         .map(String::from),
     );
-    cols.push(format!("{MANAGER_DISPLAY} AS manager_display"));
-    cols.push(format!("{values} AS values_json"));
-    cols.push(format!("{groups} AS groups_json"));
-    cols.join(", ")
+    cols
 }
 
 /// A listed user as one SQLite JSON array, in the order [`UserRow::from_json`] reads: a page of
@@ -194,23 +200,8 @@ fn select_with(values: &str, groups: &str) -> String {
 /// thread instead of one per user. (PostgreSQL's driver reads rows off the socket in the
 /// calling task, so it keeps the plain columns.)
 pub static SQLITE_USER_JSON: LazyLock<String> = LazyLock::new(|| {
-    let mut cols: Vec<String> = USER_TEXT_COLUMNS
-        .iter()
-        .map(|c| format!("u.{}", c.column))
-        .collect();
-    cols.extend(
-        [
-            "u.id",
-            "u.active",
-            "u.manager_id",
-            "json(u.extra)",
-            "u.created",
-            "u.last_modified",
-            "u.version",
-            MANAGER_DISPLAY,
-        ]
-        .map(String::from),
-    );
+    let mut cols = row_columns("json(u.extra)");
+    cols.push(MANAGER_DISPLAY.to_owned());
     cols.push(format!("json({SQLITE_VALUES})"));
     cols.push(format!("json({SQLITE_GROUPS})"));
     format!("json_array({})", cols.join(", "))

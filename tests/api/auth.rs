@@ -97,21 +97,26 @@ async fn an_expired_token_is_refused() {
     assert!(err["detail"].as_str().unwrap().contains("expired"), "{err}");
 }
 
-#[tokio::test]
-async fn a_revoked_token_stops_working_at_once_when_rechecked_on_every_request() {
-    let app = TestApp::spawn_with(|a| a.token_recheck_seconds = 0).await;
+/// Issues a token named "okta", checks that it works, revokes it; returns its header value.
+async fn use_then_revoke(app: &TestApp) -> String {
     let token = app.state.auth.issue("okta", None).await.unwrap();
     let bearer = format!("Bearer {token}");
     assert_eq!(
-        get_users_with(&app, Some(&bearer)).await.status(),
+        get_users_with(app, Some(&bearer)).await.status(),
         StatusCode::OK
     );
-
     assert!(
         scimd::store::tokens::revoke(&app.state.db, "default", "okta")
             .await
             .unwrap()
     );
+    bearer
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_at_once_when_rechecked_on_every_request() {
+    let app = TestApp::spawn_with(|a| a.token_recheck_seconds = 0).await;
+    let bearer = use_then_revoke(&app).await;
 
     let resp = get_users_with(&app, Some(&bearer)).await;
     let err = assert_scim_error(resp, 401, None).await;
@@ -128,19 +133,9 @@ async fn a_revoked_token_stops_working_at_once_when_rechecked_on_every_request()
 async fn a_revoked_token_stops_working_once_the_recheck_interval_has_passed() {
     // Arrange
     let app = TestApp::spawn_with(|a| a.token_recheck_seconds = 1).await;
-    let token = app.state.auth.issue("okta", None).await.unwrap();
-    let bearer = format!("Bearer {token}");
-    assert_eq!(
-        get_users_with(&app, Some(&bearer)).await.status(),
-        StatusCode::OK
-    );
 
     // Act
-    assert!(
-        scimd::store::tokens::revoke(&app.state.db, "default", "okta")
-            .await
-            .unwrap()
-    );
+    let bearer = use_then_revoke(&app).await;
     let within_interval = get_users_with(&app, Some(&bearer)).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let after_interval = get_users_with(&app, Some(&bearer)).await;
