@@ -105,7 +105,8 @@ pub enum TokenCommand {
     },
     /// List tokens: name, created, expiry, last use, revocation.
     List,
-    /// Revoke the active token with this name; it stops working at once.
+    /// Revoke the active token with this name; running servers refuse it within
+    /// `--token-recheck-seconds`.
     Revoke {
         /// The token's name.
         name: String,
