@@ -28,7 +28,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::db::{Arg, Db, Dialect, Tx, args};
-use super::{DEFAULT_TENANT, StoreError, user_row, users};
+use super::{DEFAULT_TENANT, StoreError, user_row, user_values, users};
 use crate::scim::resource::now;
 use crate::scim::schema::ENTERPRISE_USER;
 
@@ -358,7 +358,7 @@ fn user_rows(
         ("version", Arg::from(1_i64)),
     ];
     row.extend(users::column_values(&cols));
-    (row, value_rows(id, cols.values))
+    (row, user_values::rows(DEFAULT_TENANT, id, cols.values))
 }
 
 /// The id of user number `number`: a UUID v4 drawn from the seed.
@@ -395,51 +395,6 @@ pub fn user_attributes(seed: u64, number: u64) -> Map<String, Value> {
     );
     attrs.insert(ENTERPRISE_USER.id.into(), json!({"department": department}));
     attrs
-}
-
-/// `user_values` rows built exactly as `user_values::replace` builds them: `value`, `type`,
-/// `primary` and `display` in columns (with Rust-lower-cased `*_norm` copies), the remaining
-/// sub-attributes in `extra`, `position` the index in the client's array.
-fn value_rows(user_id: &str, values: Vec<(&'static str, Vec<Value>)>) -> Vec<Vec<Cell>> {
-    let mut rows = Vec::new();
-    for (attr, items) in values {
-        for (position, item) in items.into_iter().enumerate() {
-            let Value::Object(mut item) = item else {
-                continue;
-            };
-            let value = take_string(&mut item, "value");
-            let kind = take_string(&mut item, "type");
-            // An unassigned `primary` stays NULL, as `user_values::replace` keeps it.
-            let primary = item.remove("primary").and_then(|p| p.as_bool());
-            let display = take_string(&mut item, "display");
-            rows.push(vec![
-                ("tenant_id", Arg::from(DEFAULT_TENANT)),
-                ("user_id", Arg::from(user_id)),
-                ("attr", Arg::from(attr)),
-                ("position", Arg::from(position as i64)),
-                ("value_norm", Arg::from(lower(&value))),
-                ("value", Arg::from(value)),
-                ("type_norm", Arg::from(lower(&kind))),
-                ("type", Arg::from(kind)),
-                ("is_primary", Arg::from(primary)),
-                ("display_norm", Arg::from(lower(&display))),
-                ("display", Arg::from(display)),
-                ("extra", Arg::from(Value::Object(item))),
-            ]);
-        }
-    }
-    rows
-}
-
-fn lower(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::to_lowercase)
-}
-
-fn take_string(item: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match item.remove(key) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::StoreError;
-use super::db::{Tx, args};
+use super::db::{Arg, Tx, args};
 use super::sql::SqlBuilder;
 
 /// Replaces all value rows of one user.
@@ -30,50 +30,63 @@ pub async fn insert(
     user_id: &str,
     values: Vec<(&'static str, Vec<Value>)>,
 ) -> Result<(), StoreError> {
+    let rows = rows(tenant, user_id, values);
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let columns: Vec<&str> = first.iter().map(|(c, _)| *c).collect();
     let mut sql = SqlBuilder::default();
-    sql.push(
-        "INSERT INTO user_values (tenant_id, user_id, attr, position, value, value_norm, type, type_norm, \
-         is_primary, display, display_norm, extra) VALUES ",
-    );
-    let mut rows = 0;
+    sql.push(&format!(
+        "INSERT INTO user_values ({}) VALUES ",
+        columns.join(", ")
+    ));
+    for (r, row) in rows.into_iter().enumerate() {
+        sql.push(if r == 0 { "(" } else { ", (" });
+        for (n, (_, arg)) in row.into_iter().enumerate() {
+            sql.push(if n == 0 { "" } else { ", " }).bind(arg);
+        }
+        sql.push(")");
+    }
+    tx.execute(&sql.sql, sql.args).await?;
+    Ok(())
+}
+
+/// The `user_values` rows of one user as `(column, value)` cells: `value`, `type`, `primary`
+/// and `display` in columns (with Rust-lower-cased `*_norm` copies), the remaining
+/// sub-attributes in `extra`, `position` the index in the client's array. Also used by the seed.
+pub(super) fn rows(
+    tenant: &str,
+    user_id: &str,
+    values: Vec<(&'static str, Vec<Value>)>,
+) -> Vec<Vec<(&'static str, Arg)>> {
+    let mut rows = Vec::new();
     for (attr, items) in values {
         for (position, item) in items.into_iter().enumerate() {
             let Value::Object(mut item) = item else {
                 continue;
             };
             let value = take_string(&mut item, "value");
-            let value_norm = lower(&value);
             let kind = take_string(&mut item, "type");
             // Kept as sent: an unassigned `primary` stays NULL, so `primary pr` and round trips agree.
             let primary = item.remove("primary").and_then(|p| p.as_bool());
             let display = take_string(&mut item, "display");
-            let (type_norm, display_norm) = (lower(&kind), lower(&display));
-            let row = args![
-                tenant,
-                user_id,
-                attr,
-                position as i64,
-                value,
-                value_norm,
-                kind,
-                type_norm,
-                primary,
-                display,
-                display_norm,
-                Value::Object(item)
-            ];
-            sql.push(if rows == 0 { "(" } else { ", (" });
-            for (n, arg) in row.into_iter().enumerate() {
-                sql.push(if n == 0 { "" } else { ", " }).bind(arg);
-            }
-            sql.push(")");
-            rows += 1;
+            rows.push(vec![
+                ("tenant_id", Arg::from(tenant)),
+                ("user_id", Arg::from(user_id)),
+                ("attr", Arg::from(attr)),
+                ("position", Arg::from(position as i64)),
+                ("value_norm", Arg::from(lower(&value))),
+                ("value", Arg::from(value)),
+                ("type_norm", Arg::from(lower(&kind))),
+                ("type", Arg::from(kind)),
+                ("is_primary", Arg::from(primary)),
+                ("display_norm", Arg::from(lower(&display))),
+                ("display", Arg::from(display)),
+                ("extra", Arg::from(Value::Object(item))),
+            ]);
         }
     }
-    if rows > 0 {
-        tx.execute(&sql.sql, sql.args).await?;
-    }
-    Ok(())
+    rows
 }
 
 fn lower(s: &Option<String>) -> Option<String> {

@@ -7,7 +7,7 @@ use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json};
+use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json, sorted_values};
 
 /// How many requests race in each test.
 const N: usize = 20;
@@ -31,22 +31,6 @@ fn version_number(resource: &Value) -> u64 {
         .trim_matches('"')
         .parse()
         .unwrap_or_else(|_| panic!("version {tag} is not W/\"n\""))
-}
-
-/// The `value`s of a multi-valued attribute, sorted.
-fn sorted_values(resource: &Value, attribute: &str) -> Vec<String> {
-    let mut values: Vec<String> = resource
-        .get(attribute)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .map(|v| v["value"].as_str().expect("value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    values.sort();
-    values
 }
 
 /// The status of each response, with the body of any 5xx for the failure message.
