@@ -129,13 +129,7 @@ pub async fn page<R: AnyRow>(
         " AS total FROM (SELECT {alias}.tenant_id AS k_tenant, {alias}.id AS k_id FROM {table} {alias} WHERE "
     ));
     condition(&mut sql)?;
-    let keyset = matches!(
-        query.paging,
-        Paging::Cursor {
-            after: Some(Position::After { .. }),
-            ..
-        }
-    );
+    let mut keyset = false;
     let offset = match &query.paging {
         Paging::Index { start_index, .. } => start_index - 1,
         Paging::Cursor {
@@ -152,6 +146,7 @@ pub async fn page<R: AnyRow>(
                 .push(alias)
                 .push(".id) > (");
             sql.bind(*created).push(", ").bind(id.clone()).push(")");
+            keyset = true;
             0
         }
         Paging::Cursor { after: None, .. } => 0,
