@@ -33,13 +33,49 @@ struct Claims {
     iat: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     exp: Option<i64>,
+    /// What the token may call; tokens issued before scopes existed are SCIM tokens.
+    #[serde(default)]
+    scope: Scope,
+}
+
+/// What a token may call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The SCIM API (`/scim/v2`), for identity providers.
+    #[default]
+    Scim,
+    /// The host application's API (`/api/v1`).
+    Admin,
+}
+
+impl Scope {
+    /// The scope's name, as stored and listed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Scim => "scim",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// The scope stored as `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "scim" => Some(Scope::Scim),
+            "admin" => Some(Scope::Admin),
+            _ => None,
+        }
+    }
 }
 
 /// Who a request acts for, once its token checked out.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub tenant: String,
+    /// The token's `jti`.
+    pub token_id: String,
     pub token_name: String,
+    pub scope: Scope,
 }
 
 /// Why a bearer token was refused.
@@ -92,6 +128,7 @@ pub struct TokenAuthority {
 struct Checked {
     at: Instant,
     name: String,
+    scope: Scope,
 }
 
 impl TokenAuthority {
@@ -122,11 +159,21 @@ impl TokenAuthority {
         self
     }
 
-    /// Creates a token called `name`, valid for `expires_in` (or forever), records its `jti`
-    /// and returns the token text.
+    /// Creates a SCIM token called `name` (see [`TokenAuthority::issue_scoped`]).
     pub async fn issue(
         &self,
         name: &str,
+        expires_in: Option<Duration>,
+    ) -> Result<String, StoreError> {
+        self.issue_scoped(name, Scope::Scim, expires_in).await
+    }
+
+    /// Creates a token called `name` for `scope`, valid for `expires_in` (or forever), records
+    /// its `jti` and returns the token text.
+    pub async fn issue_scoped(
+        &self,
+        name: &str,
+        scope: Scope,
         expires_in: Option<Duration>,
     ) -> Result<String, StoreError> {
         let created = now();
@@ -138,6 +185,7 @@ impl TokenAuthority {
             expires,
             last_used: None,
             revoked: None,
+            scope: scope.as_str().to_owned(),
         };
         let claims = Claims {
             iss: ISSUER.into(),
@@ -147,6 +195,7 @@ impl TokenAuthority {
             jti: record.jti.clone(),
             iat: created.timestamp(),
             exp: expires.map(|e: DateTime<Utc>| e.timestamp()),
+            scope,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| StoreError::Corrupt(format!("cannot sign a token: {e}")))?;
@@ -207,10 +256,12 @@ impl TokenAuthority {
             return Err(AuthError::Invalid);
         }
         // `exp` was checked above; what the database adds is revocation.
-        if let Some(name) = self.recently_checked(&claims.jti) {
+        if let Some((name, scope)) = self.recently_checked(&claims.jti) {
             return Ok(Principal {
                 tenant: claims.tid,
+                token_id: claims.jti,
                 token_name: name,
+                scope,
             });
         }
         let record = tokens::find_and_touch(&self.db, &claims.tid, &claims.jti)
@@ -222,16 +273,19 @@ impl TokenAuthority {
         if record.expires.is_some_and(|e| e <= now()) {
             return Err(AuthError::Expired);
         }
-        self.remember(&claims.jti, &record.name);
+        let scope = Scope::parse(&record.scope).ok_or(AuthError::Invalid)?;
+        self.remember(&claims.jti, &record.name, scope);
         Ok(Principal {
             tenant: claims.tid,
+            token_id: claims.jti,
             token_name: record.name,
+            scope,
         })
     }
 }
 
 impl TokenAuthority {
-    fn recently_checked(&self, jti: &str) -> Option<String> {
+    fn recently_checked(&self, jti: &str) -> Option<(String, Scope)> {
         if self.recheck_after.is_zero() {
             return None;
         }
@@ -239,10 +293,10 @@ impl TokenAuthority {
         checked
             .get(jti)
             .filter(|c| c.at.elapsed() < self.recheck_after)
-            .map(|c| c.name.clone())
+            .map(|c| (c.name.clone(), c.scope))
     }
 
-    fn remember(&self, jti: &str, name: &str) {
+    fn remember(&self, jti: &str, name: &str, scope: Scope) {
         if self.recheck_after.is_zero() {
             return;
         }
@@ -256,6 +310,7 @@ impl TokenAuthority {
             Checked {
                 at: Instant::now(),
                 name: name.to_owned(),
+                scope,
             },
         );
     }

@@ -102,8 +102,12 @@ pub enum TokenCommand {
         /// Days until the token expires; without it the token does not expire.
         #[arg(long, value_parser = clap::value_parser!(i64).range(1..=36500))]
         expires_in: Option<i64>,
+        /// An admin token, for the host application's API (`/api/v1`: events, webhooks)
+        /// instead of SCIM (`/scim/v2`). Each kind is refused (403) on the other API.
+        #[arg(long)]
+        admin: bool,
     },
-    /// List tokens: name, created, expiry, last use, revocation.
+    /// List tokens: name, scope, created, expiry, last use, revocation.
     List,
     /// Revoke the active token with this name; running servers refuse it within
     /// `--token-recheck-seconds`.

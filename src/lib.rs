@@ -2,7 +2,10 @@
 //!
 //! Layers, each in its own directory, depending only downwards:
 //! - `cli` / `config`: the command line (serve, migrate, tokens);
-//! - `http`: poem handlers, authentication, media types, SCIM error responses;
+//! - `http`: poem handlers for `/scim/v2` and `/api/v1`, authentication, request ids, media
+//!   types, each API's error responses;
+//! - `service`: the use cases, transport-free; every write goes through it, in one unit of work
+//!   with its change events;
 //! - `scim`: the pure protocol model — schemas, validation, filters, PATCH, rendering
 //!   (no poem, sqlx or tokio);
 //! - `store`: the only place SQL lives, on SQLite or PostgreSQL.
@@ -18,5 +21,6 @@ pub mod http;
 pub mod password;
 pub mod scim;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -12,6 +12,7 @@ use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
+use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
 
 /// A bound, ready-to-run server.
@@ -43,7 +44,14 @@ impl Application {
         let auth = TokenAuthority::load(&db, DEFAULT_TENANT, secret)
             .await?
             .recheck_after(Duration::from_secs(args.token_recheck_seconds));
+        let service = Service::new(
+            db.clone(),
+            auth.clone(),
+            base_url.clone(),
+            args.max_page_size,
+        );
         let state = Arc::new(AppState {
+            service,
             db,
             auth,
             base_url,

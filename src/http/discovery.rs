@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 use super::auth::BearerAuth;
 use super::docs;
 use super::error::{ErrorResponse, ScimError};
-use super::list_params::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT};
 use super::payload::{Doc, ScimJson};
-use super::resource_ops::LIST_RESPONSE_SCHEMA;
 use super::{ApiTags, AppState};
 use crate::scim::schema::{
     RESOURCE_TYPES, SCHEMAS, resource_type, resource_type_json, schema_by_id, schema_json,
 };
+use crate::service::LIST_RESPONSE_SCHEMA;
+use crate::service::list_params::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT};
 
 type DiscoveryBody = ScimJson<Doc<docs::Discovery>>;
 

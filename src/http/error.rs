@@ -1,7 +1,7 @@
-//! The one error type of the HTTP edge. Every failure — the handlers' own, the inner layers'
-//! (`ProtocolError`, `FilterError`, `StoreError`) and poem's (bad JSON, unknown route, wrong
-//! method, body too large) — is rendered here as an RFC 7644 §3.12 SCIM Error. This is the only
-//! file that knows status codes.
+//! The one error type of the SCIM edge. Every failure — the handlers' own, the inner layers'
+//! (`ServiceError`, `ProtocolError`, `FilterError`, `StoreError`) and poem's (bad JSON, unknown
+//! route, wrong method, body too large) — is rendered here as an RFC 7644 §3.12 SCIM Error. This
+//! file knows the SCIM API's status codes; `api/error.rs` those of the host application's API.
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
@@ -13,6 +13,7 @@ use poem_openapi::{ApiResponse, Object};
 use super::payload::{SCIM_CONTENT_TYPE, ScimJson};
 use crate::scim::error::ProtocolError;
 use crate::scim::filter::FilterError;
+use crate::service::ServiceError;
 use crate::store::StoreError;
 
 /// The SCIM Error message schema.
@@ -43,6 +44,11 @@ impl ScimError {
     /// 401: no valid bearer token.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, None, detail)
+    }
+
+    /// 403: a valid token that may not call this API.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, None, detail)
     }
 
     /// 404 for a resource id that does not exist.
@@ -124,6 +130,12 @@ impl From<ScimError> for ErrorResponse {
     }
 }
 
+impl From<ServiceError> for ErrorResponse {
+    fn from(e: ServiceError) -> Self {
+        ScimError::from(e).into()
+    }
+}
+
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
         ErrorResponse::from(self).into_response()
@@ -153,6 +165,24 @@ impl From<ProtocolError> for ScimError {
 impl From<FilterError> for ScimError {
     fn from(e: FilterError) -> Self {
         ScimError::bad_request("invalidFilter", format!("invalid filter {e}"))
+    }
+}
+
+impl From<ServiceError> for ScimError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Protocol(p) => p.into(),
+            ServiceError::Filter(f) => f.into(),
+            ServiceError::Invalid { scim_type, detail } => {
+                ScimError::bad_request(scim_type, detail)
+            }
+            ServiceError::NotFound { resource, id } => ScimError::not_found(resource, &id),
+            ServiceError::PreconditionFailed { current } => {
+                ScimError::precondition_failed(&current)
+            }
+            ServiceError::Gone(detail) => ScimError::new(StatusCode::GONE, None, detail),
+            ServiceError::Store(s) => s.into(),
+        }
     }
 }
 

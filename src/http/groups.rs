@@ -4,8 +4,8 @@
 
 use super::payload::{Doc, ScimJson};
 use super::resource_api::resource_api;
-use super::resource_ops::{Kind, Rendered};
 use super::{ApiTags, docs};
+use crate::service::{Kind, Rendered};
 
 resource_api! {
     api: GroupsApi,

@@ -1,28 +1,30 @@
-//! The HTTP edge: poem + poem-openapi handlers under `/scim/v2`, bearer authentication, the SCIM
-//! media type and the one place where errors become SCIM Error responses. Handlers stay thin: they
-//! parse parameters and call `resource_ops`, which uses the protocol layer and the store.
+//! The HTTP edge: poem + poem-openapi handlers under `/scim/v2` (for identity providers) and
+//! `/api/v1` (for the host application), bearer authentication, request ids, the SCIM media type
+//! and, per API, the one place where errors become responses. Handlers stay thin: they parse
+//! parameters and call the service layer.
 
+pub mod api;
 mod auth;
 mod discovery;
 mod docs;
 pub mod error;
 mod groups;
 mod health;
-pub mod list_params;
 pub mod payload;
+pub mod request_id;
 mod resource_api;
-mod resource_ops;
 mod search;
 mod users;
 
 use std::sync::Arc;
 
 use poem::http::{Method, StatusCode, header};
-use poem::middleware::{NormalizePath, Tracing, TrailingSlash};
+use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::TokenAuthority;
+use crate::service::Service;
 use crate::store::Db;
 
 /// The SCIM base path (RFC 7644 §3.13 leaves it to the service provider).
@@ -30,6 +32,8 @@ pub const BASE_PATH: &str = "/scim/v2";
 
 /// Shared state of every request.
 pub struct AppState {
+    /// The use cases every handler calls.
+    pub service: Service,
     pub db: Db,
     pub auth: TokenAuthority,
     /// Absolute URL of the SCIM base, e.g. `http://127.0.0.1:8080/scim/v2`, used for `Location`,
@@ -39,6 +43,16 @@ pub struct AppState {
     pub max_page_size: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// The scheme, host and any path prefix in front of the SCIM base path, e.g.
+    /// `http://127.0.0.1:8080`: where `/api/v1` lives.
+    pub fn public_origin(&self) -> &str {
+        self.base_url
+            .strip_suffix(BASE_PATH)
+            .unwrap_or(&self.base_url)
+    }
 }
 
 /// Tags that group the operations in the OpenAPI document.
@@ -56,8 +70,8 @@ enum ApiTags {
     Health,
 }
 
-/// Builds the whole application: SCIM API, `/healthz`, `/docs` and `/openapi.json`. Pure: no
-/// socket, so tests can serve it on any listener.
+/// Builds the whole application: the SCIM API, the host application's API, `/healthz`, `/docs`
+/// and `/openapi.json`. Pure: no socket, so tests can serve it on any listener.
 pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let scim = OpenApiService::new(
         (
@@ -73,15 +87,17 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
     let max_body = state.max_body_bytes;
+    let host_api = api::routes(&state);
     Route::new()
         .at("/openapi.json", scim.spec_endpoint())
         .nest("/docs", scim.swagger_ui())
         .nest(BASE_PATH, scim)
+        .nest(api::API_PATH, host_api)
         .nest("/", health)
         .around(move |ep, req| guard_request(ep, req, max_body))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
-        .with(Tracing)
+        .around(request_id::track)
         .data(state)
         .into_endpoint()
 }

@@ -1,6 +1,6 @@
 //! The endpoint declarations shared by `/Users` and `/Groups`, generated for each resource type
 //! so that both expose the same operations, parameters and documented responses. The work is in
-//! `resource_ops`; each resource module supplies only its names, body schema and PATCH answer.
+//! the service layer (`crate::service`); each resource module supplies only its names, body schema and PATCH answer.
 
 /// Declares a poem-openapi API for one resource type.
 macro_rules! resource_api {
@@ -73,7 +73,7 @@ macro_rules! resource_api {
             NoContent,
         }
 
-        fn found(r: $crate::http::resource_ops::Rendered) -> Found {
+        fn found(r: $crate::service::Rendered) -> Found {
             Found::Ok(
                 $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
                 r.location,
@@ -94,9 +94,7 @@ macro_rules! resource_api {
                 state: poem::web::Data<&std::sync::Arc<$crate::http::AppState>>,
                 body: Body,
             ) -> Result<Created, $crate::http::error::ErrorResponse> {
-                let r =
-                    $crate::http::resource_ops::create(&state, &auth.0.tenant, $kind, &body.0.0)
-                        .await?;
+                let r = state.service.create(&auth.0, $kind, &body.0.0).await?;
                 Ok(Created::Created(
                     $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
                     r.location,
@@ -119,28 +117,21 @@ macro_rules! resource_api {
                     Option<String>,
                 >,
             ) -> Result<Fetched, $crate::http::error::ErrorResponse> {
-                let attrs = $crate::http::resource_ops::Attrs {
+                let attrs = $crate::service::Attrs {
                     attributes: attributes.as_deref(),
                     excluded: excluded_attributes.as_deref(),
                 };
-                let read = $crate::http::resource_ops::get(
-                    &state,
-                    &auth.0.tenant,
-                    $kind,
-                    &id,
-                    attrs,
-                    if_none_match.as_deref(),
-                )
-                .await?;
+                let read = state
+                    .service
+                    .get(&auth.0, $kind, &id, attrs, if_none_match.as_deref())
+                    .await?;
                 Ok(match read {
-                    $crate::http::resource_ops::Read::Found(r) => Fetched::Ok(
+                    $crate::service::Read::Found(r) => Fetched::Ok(
                         $crate::http::payload::ScimJson($crate::http::payload::Doc::new(r.body)),
                         r.location,
                         r.etag,
                     ),
-                    $crate::http::resource_ops::Read::NotModified(etag) => {
-                        Fetched::NotModified(etag)
-                    }
+                    $crate::service::Read::NotModified(etag) => Fetched::NotModified(etag),
                 })
             }
 
@@ -168,8 +159,8 @@ macro_rules! resource_api {
                 >,
                 $crate::http::error::ErrorResponse,
             > {
-                let params = $crate::http::resource_ops::ListParams {
-                    input: $crate::http::list_params::ListInput {
+                let params = $crate::service::ListParams {
+                    input: $crate::service::list_params::ListInput {
                         filter: filter.as_deref(),
                         sort_by: sort_by.as_deref(),
                         sort_order: sort_order.as_deref(),
@@ -177,13 +168,12 @@ macro_rules! resource_api {
                         count: count.0,
                         cursor: cursor.as_deref(),
                     },
-                    attrs: $crate::http::resource_ops::Attrs {
+                    attrs: $crate::service::Attrs {
                         attributes: attributes.as_deref(),
                         excluded: excluded_attributes.as_deref(),
                     },
                 };
-                let body =
-                    $crate::http::resource_ops::list(&state, &auth.0.tenant, $kind, params).await?;
+                let body = state.service.list(&auth.0, $kind, params).await?;
                 Ok($crate::http::payload::ScimJson(
                     $crate::http::payload::Doc::new(body),
                 ))
@@ -205,13 +195,7 @@ macro_rules! resource_api {
                 $crate::http::error::ErrorResponse,
             > {
                 let request = $crate::http::search::SearchRequest::parse(&body.0.0)?;
-                let found = $crate::http::resource_ops::list(
-                    &state,
-                    &auth.0.tenant,
-                    $kind,
-                    request.params(),
-                )
-                .await?;
+                let found = state.service.list(&auth.0, $kind, request.params()).await?;
                 Ok($crate::http::payload::ScimJson(
                     $crate::http::payload::Doc::new(found),
                 ))
@@ -231,18 +215,19 @@ macro_rules! resource_api {
                 >,
                 body: Body,
             ) -> Result<Found, $crate::http::error::ErrorResponse> {
-                let r = $crate::http::resource_ops::replace(
-                    &state,
-                    &auth.0.tenant,
-                    $kind,
-                    &id,
-                    &body.0.0,
-                    $crate::http::resource_ops::Conditions {
-                        if_match: if_match.as_deref(),
-                        if_none_match: if_none_match.as_deref(),
-                    },
-                )
-                .await?;
+                let r = state
+                    .service
+                    .replace(
+                        &auth.0,
+                        $kind,
+                        &id,
+                        &body.0.0,
+                        $crate::service::Conditions {
+                            if_match: if_match.as_deref(),
+                            if_none_match: if_none_match.as_deref(),
+                        },
+                    )
+                    .await?;
                 Ok(found(r))
             }
 
@@ -266,24 +251,25 @@ macro_rules! resource_api {
                     $crate::http::payload::Doc<$crate::http::docs::PatchOp>,
                 >,
             ) -> Result<$patched, $crate::http::error::ErrorResponse> {
-                let attrs = $crate::http::resource_ops::Attrs {
+                let attrs = $crate::service::Attrs {
                     attributes: attributes.as_deref(),
                     excluded: excluded_attributes.as_deref(),
                 };
                 let asked = attrs.given();
-                let r = $crate::http::resource_ops::patch(
-                    &state,
-                    &auth.0.tenant,
-                    $kind,
-                    &id,
-                    &body.0.0,
-                    attrs,
-                    $crate::http::resource_ops::Conditions {
-                        if_match: if_match.as_deref(),
-                        if_none_match: if_none_match.as_deref(),
-                    },
-                )
-                .await?;
+                let r = state
+                    .service
+                    .patch(
+                        &auth.0,
+                        $kind,
+                        &id,
+                        &body.0.0,
+                        attrs,
+                        $crate::service::Conditions {
+                            if_match: if_match.as_deref(),
+                            if_none_match: if_none_match.as_deref(),
+                        },
+                    )
+                    .await?;
                 Ok($patch_answer(r, asked))
             }
 
@@ -299,17 +285,18 @@ macro_rules! resource_api {
                     Option<String>,
                 >,
             ) -> Result<Deleted, $crate::http::error::ErrorResponse> {
-                $crate::http::resource_ops::delete(
-                    &state,
-                    &auth.0.tenant,
-                    $kind,
-                    &id,
-                    $crate::http::resource_ops::Conditions {
-                        if_match: if_match.as_deref(),
-                        if_none_match: if_none_match.as_deref(),
-                    },
-                )
-                .await?;
+                state
+                    .service
+                    .delete(
+                        &auth.0,
+                        $kind,
+                        &id,
+                        $crate::service::Conditions {
+                            if_match: if_match.as_deref(),
+                            if_none_match: if_none_match.as_deref(),
+                        },
+                    )
+                    .await?;
                 Ok(Deleted::NoContent)
             }
         }

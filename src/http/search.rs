@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::auth::BearerAuth;
 use super::error::{ErrorResponse, ScimError};
-use super::list_params::ListInput;
 use super::payload::{Doc, ScimJson};
-use super::resource_ops::{self, Attrs, ListParams};
 use super::{ApiTags, AppState, docs};
+use crate::service::list_params::ListInput;
+use crate::service::{Attrs, ListParams};
 
 /// The SearchRequest message schema.
 pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -138,7 +138,7 @@ impl SearchApi {
         body: ScimJson<Doc<docs::SearchRequest>>,
     ) -> Result<ScimJson<Doc<docs::ListResponse>>, ErrorResponse> {
         let request = SearchRequest::parse(&body.0.0)?;
-        let found = resource_ops::search_all(&state, &auth.0.tenant, request.params()).await?;
+        let found = state.service.search_all(&auth.0, request.params()).await?;
         Ok(ScimJson(Doc::new(found)))
     }
 }

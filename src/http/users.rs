@@ -1,8 +1,8 @@
 //! `/Users` (RFC 7643 §4.1, RFC 7644 §3). A User PATCH answers 200 with the resource.
 
 use super::resource_api::resource_api;
-use super::resource_ops::{Kind, Rendered};
 use super::{ApiTags, docs};
+use crate::service::{Kind, Rendered};
 
 resource_api! {
     api: UsersApi,

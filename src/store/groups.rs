@@ -1,4 +1,4 @@
-//! Groups: create, read, list, update and delete, each in one transaction. Members live in
+//! Groups: insert, read, list, save and delete; writes run inside a unit of work (`Write`). Members live in
 //! `group_members` (see `memberships`) and are read only when the caller wants them.
 
 use chrono::{DateTime, Utc};
@@ -9,9 +9,11 @@ use sqlx::types::Json;
 use super::db::{Db, Tx, args};
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
+use super::memberships::MemberDelta;
+use super::write::Write;
 use super::{ListQuery, Page, StoreError, filter_sql, memberships};
 use crate::scim::member_patch::{MemberChange, member_ids};
-use crate::scim::resource::{Meta, Resource, now};
+use crate::scim::resource::{Meta, Resource};
 
 const GROUP_SELECT: &str =
     "g.id, g.display_name, g.external_id, g.extra, g.created, g.last_modified, g.version";
@@ -76,29 +78,27 @@ fn split(mut attrs: Map<String, Value>) -> Result<GroupColumns, StoreError> {
     })
 }
 
-/// Inserts a new group with its members.
-pub async fn create(
-    db: &Db,
+/// Inserts a new group with its members at `at`; returns it (with members) and who joined.
+pub async fn insert(
+    w: &mut Write,
     tenant: &str,
-    attrs: Map<String, Value>,
-) -> Result<Resource, StoreError> {
-    let change = GroupChange::replace_all(attrs)?;
+    change: GroupChange,
+    at: DateTime<Utc>,
+) -> Result<(Resource, MemberDelta), StoreError> {
     let cols = split(change.attrs)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let at = now();
-    let mut tx = db.write().await?;
+    let tx = w.tx();
     tx.execute(
         "INSERT INTO groups (tenant_id, id, display_name, display_name_norm, external_id, extra, created, last_modified, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
         args![tenant, id.as_str(), cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), at],
     )
     .await?;
-    memberships::apply(&mut tx, tenant, &id, &change.members).await?;
-    let group = load(&mut tx, tenant, &id, true)
+    let delta = memberships::apply(tx, tenant, &id, &change.members).await?;
+    let group = load(tx, tenant, &id, true)
         .await?
         .ok_or(StoreError::RowMissing)?;
-    tx.commit().await?;
-    Ok(group)
+    Ok((group, delta))
 }
 
 /// Reads one group; its members only if `with_members`.
@@ -114,70 +114,60 @@ pub async fn get(
     Ok(group)
 }
 
-/// Options of [`update`].
-#[derive(Debug, Clone, Copy)]
-pub struct UpdateOptions {
-    /// Whether `change` needs the current members (a generic PATCH of `members`).
-    pub load_members: bool,
-    /// Whether the returned resource carries its members.
-    pub return_members: bool,
-}
-
-/// Reads, changes and writes one group in a single write transaction (see `users::update`).
-/// Membership changes are applied as row inserts and deletes, so adding one member to a large
-/// group touches one row.
-pub async fn update<E: From<StoreError>>(
-    db: &Db,
+/// Locks one group's row for the rest of the unit of work and reads it (its members only if
+/// `with_members`: a generic PATCH of `members` needs them, a member delta does not).
+pub async fn load_locked(
+    w: &mut Write,
     tenant: &str,
     id: &str,
-    options: UpdateOptions,
-    change: impl FnOnce(Resource) -> Result<GroupChange, E>,
-) -> Result<Resource, E> {
-    let mut tx = db.write().await?;
-    locking::lock_row(&mut tx, "groups", tenant, id, Intent::Update).await?;
-    let current = load(&mut tx, tenant, id, options.load_members)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let version = current.meta.version;
-    let change = change(current)?;
+    intent: Intent,
+    with_members: bool,
+) -> Result<Option<Resource>, StoreError> {
+    let tx = w.tx();
+    locking::lock_row(tx, "groups", tenant, id, intent).await?;
+    load(tx, tenant, id, with_members).await
+}
+
+/// Writes a locked group's new attributes at `at`, checking that its version is still
+/// `current`'s, then applies the membership changes as row inserts and deletes (adding one
+/// member to a large group touches one row); returns who joined and who left.
+pub async fn save(
+    w: &mut Write,
+    tenant: &str,
+    current: &Resource,
+    change: GroupChange,
+    at: DateTime<Utc>,
+) -> Result<MemberDelta, StoreError> {
     let cols = split(change.attrs)?;
+    let tx = w.tx();
     let updated = tx
         .execute(
             "UPDATE groups SET display_name = $3, display_name_norm = $4, external_id = $5, extra = $6, last_modified = $7, \
              version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $8",
-            args![tenant, id, cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), now(), version],
+            args![tenant, current.id.as_str(), cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), at, current.meta.version],
         )
         .await?;
     if updated != 1 {
-        return Err(StoreError::VersionConflict.into());
+        return Err(StoreError::VersionConflict);
     }
-    memberships::apply(&mut tx, tenant, id, &change.members).await?;
-    let group = load(&mut tx, tenant, id, options.return_members)
-        .await?
-        .ok_or(StoreError::RowMissing)?;
-    tx.commit().await?;
-    Ok(group)
+    memberships::apply(tx, tenant, &current.id, &change.members).await
 }
 
-/// Deletes a group and its memberships after `check` accepted its current version; `false` if
-/// it did not exist.
-pub async fn delete<E: From<StoreError>>(
-    db: &Db,
+/// Reads a group again inside the unit of work (after [`save`]).
+pub async fn reload(
+    w: &mut Write,
     tenant: &str,
     id: &str,
-    check: impl FnOnce(&Meta) -> Result<(), E>,
-) -> Result<bool, E> {
-    let mut tx = db.write().await?;
-    // Parent groups first, then this row: the order every writer uses, so none deadlock.
-    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
-    locking::lock_row(&mut tx, "groups", tenant, id, Intent::Delete).await?;
-    let Some(current) = load(&mut tx, tenant, id, false).await? else {
-        return Ok(false);
-    };
-    check(&current.meta)?;
-    locking::delete_version(&mut tx, "groups", tenant, id, current.meta.version).await?;
-    tx.commit().await?;
-    Ok(true)
+    with_members: bool,
+) -> Result<Resource, StoreError> {
+    load(w.tx(), tenant, id, with_members)
+        .await?
+        .ok_or(StoreError::RowMissing)
+}
+
+/// Deletes a locked group and its memberships, if it still has `version`.
+pub async fn delete(w: &mut Write, tenant: &str, id: &str, version: i64) -> Result<(), StoreError> {
+    locking::delete_version(w.tx(), "groups", tenant, id, version).await
 }
 
 /// Lists groups matching the query; their members only if `with_members`.

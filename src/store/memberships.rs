@@ -1,7 +1,9 @@
 //! Group membership (`group_members`): the single source of both `Group.members` and the
 //! read-only `User.groups` (RFC 7643 §4.1.2), so the two can never disagree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 
 use serde_json::{Map, Value};
 use sqlx::FromRow;
@@ -9,95 +11,181 @@ use sqlx::FromRow;
 use super::StoreError;
 use super::db::{Tx, args};
 use super::sql::{SqlBuilder, placeholders};
+use super::write::Write;
 use crate::scim::member_patch::MemberChange;
-use crate::scim::resource::now;
 
 /// How many ids go into one statement: well below both backends' parameter limits.
 const CHUNK: usize = 500;
 
-/// Applies membership changes, in order, to one group. Added members must be existing users or
-/// groups of the tenant (`invalidValue` otherwise); adding a present member or removing an absent
-/// one changes nothing.
+/// A member of a group, as change events name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRef {
+    pub id: String,
+    pub is_group: bool,
+    /// The user's `displayName` (else `userName`) or the group's `displayName`.
+    pub display: Option<String>,
+}
+
+/// The net effect of membership changes on one group: who joined and who left, each once.
+#[derive(Debug, Default)]
+pub struct MemberDelta {
+    pub added: Vec<MemberRef>,
+    pub removed: Vec<MemberRef>,
+}
+
+/// Collects additions and removals in order, cancelling a removal by a later addition of the
+/// same member and vice versa, so a request that adds and removes one member reports nothing.
+#[derive(Default)]
+struct Net {
+    order: Vec<String>,
+    seen: HashSet<String>,
+    state: HashMap<String, (bool, MemberRef)>,
+}
+
+impl Net {
+    fn joined(&mut self, m: MemberRef) {
+        self.change(m, true);
+    }
+    fn left(&mut self, m: MemberRef) {
+        self.change(m, false);
+    }
+    fn change(&mut self, m: MemberRef, joined: bool) {
+        match self.state.remove(&m.id) {
+            Some((was_joined, _)) if was_joined != joined => {}
+            _ => {
+                if self.seen.insert(m.id.clone()) {
+                    self.order.push(m.id.clone());
+                }
+                self.state.insert(m.id.clone(), (joined, m));
+            }
+        }
+    }
+    fn into_delta(mut self) -> MemberDelta {
+        let mut delta = MemberDelta::default();
+        for id in self.order {
+            match self.state.remove(&id) {
+                Some((true, m)) => delta.added.push(m),
+                Some((false, m)) => delta.removed.push(m),
+                None => {}
+            }
+        }
+        delta
+    }
+}
+
+/// Applies membership changes, in order, to one group and returns their net effect. Added
+/// members must be existing users or groups of the tenant (`invalidValue` otherwise); adding a
+/// present member or removing an absent one changes nothing and reports nothing.
 pub async fn apply(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
     changes: &[MemberChange],
-) -> Result<(), StoreError> {
+) -> Result<MemberDelta, StoreError> {
+    let mut net = Net::default();
     for change in changes {
         match change {
-            MemberChange::Add(ids) => insert(tx, tenant, group_id, ids).await?,
+            MemberChange::Add(ids) => {
+                for m in insert(tx, tenant, group_id, ids).await? {
+                    net.joined(m);
+                }
+            }
             MemberChange::Remove(ids) => {
                 let ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
                 for chunk in ids.chunks(CHUNK) {
                     let sql = format!(
-                        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id IN ({})",
+                        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id IN ({}) \
+                         RETURNING member_id, member_group_id IS NOT NULL",
                         placeholders(3, chunk.len())
                     );
                     let mut params = args![tenant, group_id];
                     params.extend(chunk.iter().map(|id| id.clone().into()));
-                    tx.execute(&sql, params).await?;
+                    for m in removed_rows(tx.fetch_all(&sql, params).await?) {
+                        net.left(m);
+                    }
                 }
             }
             MemberChange::RemoveAll | MemberChange::Replace(_) => {
-                tx.execute(
-                    "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2",
-                    args![tenant, group_id],
-                )
-                .await?;
+                let rows = tx
+                    .fetch_all(
+                        "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 \
+                         RETURNING member_id, member_group_id IS NOT NULL",
+                        args![tenant, group_id],
+                    )
+                    .await?;
+                for m in removed_rows(rows) {
+                    net.left(m);
+                }
                 if let MemberChange::Replace(ids) = change {
-                    insert(tx, tenant, group_id, ids).await?;
+                    for m in insert(tx, tenant, group_id, ids).await? {
+                        net.joined(m);
+                    }
                 }
             }
         }
     }
-    Ok(())
+    let mut delta = net.into_delta();
+    name_members(tx, tenant, &mut delta.removed).await?;
+    Ok(delta)
 }
 
-/// Inserts members, skipping ones already present.
+fn removed_rows(rows: Vec<(String, bool)>) -> impl Iterator<Item = MemberRef> {
+    rows.into_iter().map(|(id, is_group)| MemberRef {
+        id,
+        is_group,
+        display: None,
+    })
+}
+
+/// Inserts members, skipping ones already present; returns those that were not.
 async fn insert(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
     ids: &[String],
-) -> Result<(), StoreError> {
+) -> Result<Vec<MemberRef>, StoreError> {
     let members = resolve(tx, tenant, group_id, ids).await?;
+    let mut added = Vec::new();
     for chunk in members.chunks(CHUNK) {
         let mut sql = SqlBuilder::default();
         sql.push("INSERT INTO group_members (tenant_id, group_id, member_id, user_id, member_group_id) VALUES ");
-        for (n, (member_id, is_group)) in chunk.iter().enumerate() {
-            let (user_id, member_group_id) = if *is_group {
-                (None, Some(member_id.clone()))
+        for (n, m) in chunk.iter().enumerate() {
+            let (user_id, member_group_id) = if m.is_group {
+                (None, Some(m.id.clone()))
             } else {
-                (Some(member_id.clone()), None)
+                (Some(m.id.clone()), None)
             };
             sql.push(if n == 0 { "(" } else { ", (" });
             sql.bind(tenant)
                 .push(", ")
                 .bind(group_id)
                 .push(", ")
-                .bind(member_id.clone());
+                .bind(m.id.clone());
             sql.push(", ")
                 .bind(user_id)
                 .push(", ")
                 .bind(member_group_id)
                 .push(")");
         }
-        sql.push(" ON CONFLICT DO NOTHING");
-        tx.execute(&sql.sql, sql.args)
+        sql.push(" ON CONFLICT DO NOTHING RETURNING member_id");
+        let inserted: Vec<(String,)> = tx
+            .fetch_all(&sql.sql, sql.args)
             .await
             .map_err(|e| e.on_foreign_key(|| "a member was deleted while being added".into()))?;
+        let inserted: HashSet<String> = inserted.into_iter().map(|(id,)| id).collect();
+        added.extend(chunk.iter().filter(|m| inserted.contains(&m.id)).cloned());
     }
-    Ok(())
+    Ok(added)
 }
 
-/// Resolves member ids to `(id, is_group)`, refusing unknown ids (`invalidValue`).
+/// Resolves member ids to members with their type and display, refusing unknown ids
+/// (`invalidValue`).
 async fn resolve(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
     ids: &[String],
-) -> Result<Vec<(String, bool)>, StoreError> {
+) -> Result<Vec<MemberRef>, StoreError> {
     // Ids are lower-case UUIDs; member values are caseExact false (RFC 7643 §4.2).
     let mut ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
     ids.sort();
@@ -107,58 +195,94 @@ async fn resolve(
             "a group cannot be a member of itself".into(),
         ));
     }
-    let user_ids = existing(tx, "users", tenant, &ids).await?;
-    let group_ids = existing(tx, "groups", tenant, &ids).await?;
+    let mut found = existing(tx, tenant, &ids).await?;
     ids.into_iter()
         .map(|id| {
-            if user_ids.binary_search(&id).is_ok() {
-                Ok((id, false))
-            } else if group_ids.binary_search(&id).is_ok() {
-                Ok((id, true))
-            } else {
-                Err(StoreError::InvalidReference(format!(
+            found.remove(&id).ok_or_else(|| {
+                StoreError::InvalidReference(format!(
                     "member \"{id}\" is not an existing User or Group"
-                )))
-            }
+                ))
+            })
         })
         .collect()
 }
 
-/// Which of `ids` exist in `table` (`users` or `groups`), sorted.
+/// Fills in the display of members that have none yet.
+async fn name_members(
+    tx: &mut Tx,
+    tenant: &str,
+    members: &mut [MemberRef],
+) -> Result<(), StoreError> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+    let mut found = existing(tx, tenant, &ids).await?;
+    for m in members.iter_mut() {
+        if let Some(f) = found.remove(&m.id) {
+            m.display = f.display;
+        }
+    }
+    Ok(())
+}
+
+/// Which of `ids` exist as users or groups, with their type and display.
 async fn existing(
     tx: &mut Tx,
-    table: &'static str,
     tenant: &str,
     ids: &[String],
-) -> Result<Vec<String>, StoreError> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT id FROM {table} WHERE tenant_id = $1 AND id IN ({})",
-            placeholders(2, chunk.len())
-        );
-        let mut params = args![tenant];
-        params.extend(chunk.iter().map(|id| id.clone().into()));
-        let rows: Vec<(String,)> = tx.fetch_all(&sql, params).await?;
-        found.extend(rows.into_iter().map(|(id,)| id));
+) -> Result<HashMap<String, MemberRef>, StoreError> {
+    let mut found = HashMap::new();
+    for (table, display, is_group) in [
+        ("users", "COALESCE(display_name, user_name)", false),
+        ("groups", "display_name", true),
+    ] {
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT id, {display} FROM {table} WHERE tenant_id = $1 AND id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut params = args![tenant];
+            params.extend(chunk.iter().map(|id| id.clone().into()));
+            let rows: Vec<(String, Option<String>)> = tx.fetch_all(&sql, params).await?;
+            for (id, display) in rows {
+                found.insert(
+                    id.clone(),
+                    MemberRef {
+                        id,
+                        is_group,
+                        display,
+                    },
+                );
+            }
+        }
     }
-    found.sort();
     Ok(found)
 }
 
-/// Marks every group that has `member_id` as a member as modified, before that member is removed.
+/// A group a removed member belonged to.
+#[derive(Debug, Clone, FromRow)]
+pub struct GroupRef {
+    pub id: String,
+    pub display_name: String,
+}
+
+/// Marks every group that has `member_id` as a member as modified at `at`, before that member is
+/// removed, and returns them. Called first by a delete, so every writer locks groups before the
+/// member's own row and none deadlock.
 pub async fn touch_groups_of_member(
-    tx: &mut Tx,
+    w: &mut Write,
     tenant: &str,
     member_id: &str,
-) -> Result<(), StoreError> {
-    tx.execute(
+    at: DateTime<Utc>,
+) -> Result<Vec<GroupRef>, StoreError> {
+    w.tx().fetch_all(
         "UPDATE groups SET version = version + 1, last_modified = $3 \
-         WHERE tenant_id = $1 AND id IN (SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2)",
-        args![tenant, member_id, now()],
+         WHERE tenant_id = $1 AND id IN (SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2) \
+         RETURNING id, display_name",
+        args![tenant, member_id, at],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 #[derive(FromRow)]

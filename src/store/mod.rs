@@ -1,15 +1,16 @@
 //! The storage layer, and the only place SQL lives. One module per table family; `db` hides
 //! which backend (SQLite or PostgreSQL) runs a statement. Every write runs in one transaction,
-//! so a request either fully applies or changes nothing, and later additions (change events,
-//! audit rows) can join the same transaction.
+//! so a request either fully applies or changes nothing: resource writes take a unit of work
+//! (`Write`) that commits the change together with its change events.
 
 pub mod db;
 mod error;
+pub mod events;
 mod filter_sql;
 pub mod groups;
 mod listing;
 mod locking;
-mod memberships;
+pub mod memberships;
 pub mod seed;
 pub mod signing_keys;
 mod sql;
@@ -17,9 +18,12 @@ pub mod tokens;
 mod user_row;
 mod user_values;
 pub mod users;
+mod write;
 
 pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
+pub use locking::Intent;
+pub use write::Write;
 
 use chrono::{DateTime, Utc};
 

@@ -909,6 +909,16 @@ mod tests {
         (out, odd)
     }
 
+    /// A user written the way the service writes one.
+    async fn insert_user(db: &Db, attrs: Map<String, Value>) -> crate::scim::resource::Resource {
+        let mut w = db.begin_write().await.unwrap();
+        let user = users::insert(&mut w, DEFAULT_TENANT, attrs, None, now())
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        user
+    }
+
     #[tokio::test]
     async fn seeded_rows_equal_rows_written_by_users_create() {
         let options = SeedOptions {
@@ -933,9 +943,7 @@ mod tests {
         let mut members = Vec::new();
         for i in [6, 7, 10] {
             let attrs = user_attributes(5, i);
-            let user = users::create(&created, DEFAULT_TENANT, attrs)
-                .await
-                .unwrap();
+            let user = insert_user(&created, attrs).await;
             members.push(json!({"value": user.id}));
             let user_name = format!("user{i}@example.com");
             assert_eq!(
@@ -953,9 +961,12 @@ mod tests {
         let Value::Object(group) = group else {
             unreachable!()
         };
-        groups::create(&created, DEFAULT_TENANT, group)
+        let mut w = created.begin_write().await.unwrap();
+        let change = groups::GroupChange::replace_all(group).unwrap();
+        groups::insert(&mut w, DEFAULT_TENANT, change, now())
             .await
             .unwrap();
+        w.commit().await.unwrap();
         assert_eq!(
             stored_group(&seeded, LARGE_GROUP).await,
             stored_group(&created, LARGE_GROUP).await
@@ -993,9 +1004,7 @@ mod tests {
         writer.insert("users", vec![user]).await.unwrap();
         writer.insert("user_values", values).await.unwrap();
         writer.finish().await.unwrap();
-        users::create(&created, DEFAULT_TENANT, attrs)
-            .await
-            .unwrap();
+        insert_user(&created, attrs).await;
 
         let user_name = "ünal@example.com";
         assert_eq!(

@@ -17,6 +17,8 @@ pub struct TokenRecord {
     pub expires: Option<DateTime<Utc>>,
     pub last_used: Option<DateTime<Utc>>,
     pub revoked: Option<DateTime<Utc>>,
+    /// `scim` or `admin` (see `auth::Scope`).
+    pub scope: String,
 }
 
 /// How often `last_used` is written at most, so a busy client does not turn every read into a
@@ -27,8 +29,8 @@ const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
 pub async fn insert(db: &Db, tenant: &str, record: &TokenRecord) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     tx.execute(
-        "INSERT INTO api_tokens (tenant_id, jti, name, created, expires) VALUES ($1, $2, $3, $4, $5)",
-        args![tenant, record.jti.as_str(), record.name.as_str(), record.created, record.expires],
+        "INSERT INTO api_tokens (tenant_id, jti, name, created, expires, scope) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![tenant, record.jti.as_str(), record.name.as_str(), record.created, record.expires, record.scope.as_str()],
     )
     .await
     .map_err(|e| e.on_unique(|| format!("an active token named \"{}\" already exists", record.name)))?;
@@ -40,7 +42,7 @@ pub async fn list(db: &Db, tenant: &str) -> Result<Vec<TokenRecord>, StoreError>
     let mut tx = db.read().await?;
     let rows = tx
         .fetch_all(
-            "SELECT jti, name, created, expires, last_used, revoked FROM api_tokens WHERE tenant_id = $1 ORDER BY created DESC, name",
+            "SELECT jti, name, created, expires, last_used, revoked, scope FROM api_tokens WHERE tenant_id = $1 ORDER BY created DESC, name",
             args![tenant],
         )
         .await?;
@@ -84,7 +86,7 @@ pub async fn find_and_touch(
     let record: Option<TokenRecord> = db
         .autocommit()
         .fetch_optional(
-            "SELECT jti, name, created, expires, last_used, revoked FROM api_tokens WHERE tenant_id = $1 AND jti = $2",
+            "SELECT jti, name, created, expires, last_used, revoked, scope FROM api_tokens WHERE tenant_id = $1 AND jti = $2",
             args![tenant, jti],
         )
         .await?;

@@ -1,36 +1,39 @@
-//! Users: create, read, list, update and delete, each in one transaction.
+//! Users: insert, read, list, save and delete. Writes run inside a unit of work (`Write`), which
+//! the service layer opens, so a change commits together with its change events.
 
 use serde_json::{Map, Value};
+
+use chrono::{DateTime, Utc};
 
 use super::db::{Arg, Db, Dialect, Tx, args};
 use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
-use super::memberships;
 use super::sql::SqlBuilder;
 use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_select};
 use super::user_values;
+use super::write::Write;
 use super::{ListQuery, Page, StoreError};
-use crate::password;
-use crate::scim::resource::{Meta, Resource, now};
+use crate::scim::resource::Resource;
 
 fn taken(user_name: &str) -> impl FnOnce() -> String + '_ {
     move || format!("userName \"{user_name}\" is already taken")
 }
 
-/// Inserts a new user from canonical attributes (may include a plain `password`).
-pub async fn create(
-    db: &Db,
+/// Inserts a new user from canonical attributes (without `password`; its hash, computed before
+/// the unit of work opened, comes apart) at time `at`.
+pub async fn insert(
+    w: &mut Write,
     tenant: &str,
     mut attrs: Map<String, Value>,
+    password_hash: Option<String>,
+    at: DateTime<Utc>,
 ) -> Result<Resource, StoreError> {
-    let password_hash = take_password(&mut attrs).await?;
     attrs.remove("groups");
+    attrs.remove("password");
     let cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let at = now();
-    let mut tx = db.write().await?;
     let mut values = vec![
         ("tenant_id", Arg::from(tenant)),
         ("id", Arg::from(id.as_str())),
@@ -54,15 +57,12 @@ pub async fn create(
         sql.push(if n == 0 { "" } else { ", " }).bind(v);
     }
     sql.push(")");
+    let tx = w.tx();
     tx.execute(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
-    user_values::insert(&mut tx, tenant, &id, cols.values).await?;
-    let user = load(&mut tx, tenant, &id)
-        .await?
-        .ok_or(StoreError::RowMissing)?;
-    tx.commit().await?;
-    Ok(user)
+    user_values::insert(tx, tenant, &id, cols.values).await?;
+    load(tx, tenant, &id).await?.ok_or(StoreError::RowMissing)
 }
 
 /// Reads one user.
@@ -71,29 +71,37 @@ pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, St
     load(&mut db.autocommit(), tenant, id).await
 }
 
-/// Reads, changes and writes one user in a single write transaction, so concurrent updates
-/// serialize instead of losing each other's changes. `change` receives the current resource and
-/// returns the new canonical attributes (`password` in plain text if it is to be set).
-pub async fn update<E: From<StoreError>>(
-    db: &Db,
+/// Locks one user's row for the rest of the unit of work and reads it, so a precondition
+/// checked on it stays true until commit and concurrent writers serialize.
+pub async fn load_locked(
+    w: &mut Write,
     tenant: &str,
     id: &str,
-    change: impl FnOnce(Resource) -> Result<Map<String, Value>, E>,
-) -> Result<Resource, E> {
-    let mut tx = db.write().await?;
-    locking::lock_row(&mut tx, "users", tenant, id, Intent::Update).await?;
-    let current = load(&mut tx, tenant, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    intent: Intent,
+) -> Result<Option<Resource>, StoreError> {
+    let tx = w.tx();
+    locking::lock_row(tx, "users", tenant, id, intent).await?;
+    load(tx, tenant, id).await
+}
+
+/// Writes a locked user's new canonical attributes (without `password`; a new hash comes
+/// apart) at time `at`, checking that its version is still `current`'s.
+pub async fn save(
+    w: &mut Write,
+    tenant: &str,
+    current: &Resource,
+    mut attrs: Map<String, Value>,
+    password_hash: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<Resource, StoreError> {
+    let id = current.id.as_str();
     let version = current.meta.version;
-    let values_before = stored_values(&current);
-    let mut attrs = change(current)?;
-    let password_hash = take_password(&mut attrs).await?;
     attrs.remove("groups");
+    attrs.remove("password");
     let cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
     let mut values = vec![
-        ("last_modified", Arg::from(now())),
+        ("last_modified", Arg::from(at)),
         ("version", Arg::from(version + 1)),
     ];
     if let Some(hash) = password_hash {
@@ -114,43 +122,24 @@ pub async fn update<E: From<StoreError>>(
         .bind(tenant)
         .push(" AND id = ")
         .bind(id);
+    let tx = w.tx();
     let updated = tx
         .execute(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
     if updated != 1 {
-        return Err(StoreError::VersionConflict.into());
+        return Err(StoreError::VersionConflict);
     }
     // Most changes (`active`, a name) leave the multi-valued attributes as they were.
-    if cols.values != values_before {
-        user_values::replace(&mut tx, tenant, id, cols.values).await?;
+    if cols.values != stored_values(current) {
+        user_values::replace(tx, tenant, id, cols.values).await?;
     }
-    let user = load(&mut tx, tenant, id)
-        .await?
-        .ok_or(StoreError::RowMissing)?;
-    tx.commit().await?;
-    Ok(user)
+    load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
 }
 
-/// Deletes a user with its values and memberships after `check` accepted its current version
-/// (ETag included); `false` if it did not exist.
-pub async fn delete<E: From<StoreError>>(
-    db: &Db,
-    tenant: &str,
-    id: &str,
-    check: impl FnOnce(&Meta) -> Result<(), E>,
-) -> Result<bool, E> {
-    let mut tx = db.write().await?;
-    // Its groups first, then the user's row: the order every writer uses, so none deadlock.
-    memberships::touch_groups_of_member(&mut tx, tenant, id).await?;
-    locking::lock_row(&mut tx, "users", tenant, id, Intent::Delete).await?;
-    let Some(current) = load(&mut tx, tenant, id).await? else {
-        return Ok(false);
-    };
-    check(&current.meta)?;
-    locking::delete_version(&mut tx, "users", tenant, id, current.meta.version).await?;
-    tx.commit().await?;
-    Ok(true)
+/// Deletes a locked user, with its values and memberships, if it still has `version`.
+pub async fn delete(w: &mut Write, tenant: &str, id: &str, version: i64) -> Result<(), StoreError> {
+    locking::delete_version(w.tx(), "users", tenant, id, version).await
 }
 
 /// Lists users matching the query, in a stable order (creation time, then id).
@@ -224,11 +213,4 @@ fn user_name(cols: &user_row::UserColumns) -> Result<String, StoreError> {
     cols.text[user_row::USER_NAME]
         .clone()
         .ok_or_else(|| StoreError::Corrupt("a user without userName reached the store".into()))
-}
-
-async fn take_password(attrs: &mut Map<String, Value>) -> Result<Option<String>, StoreError> {
-    match attrs.remove("password") {
-        Some(Value::String(plain)) => Ok(Some(password::hash(plain).await?)),
-        _ => Ok(None),
-    }
 }

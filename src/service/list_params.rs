@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::error::ScimError;
+use super::ServiceError;
 use crate::auth::{TokenAuthority, UnsealError};
 use crate::scim::filter::{AttrPath, PatchPath, parse_attr_path, parse_filter, parse_patch_path};
 use crate::scim::render::Projection;
@@ -47,7 +47,7 @@ pub fn list_query(
     resource: &str,
     max_count: i64,
     auth: &TokenAuthority,
-) -> Result<ListQuery, ScimError> {
+) -> Result<ListQuery, ServiceError> {
     let filter = match input.filter.map(str::trim) {
         None | Some("") => None,
         Some(f) => Some(parse_filter(f)?),
@@ -69,7 +69,7 @@ pub fn list_query(
     };
     if let Some(cursor) = input.cursor {
         if input.start_index.is_some() {
-            return Err(ScimError::bad_request(
+            return Err(ServiceError::invalid(
                 "invalidValue",
                 "use either startIndex or cursor, not both",
             ));
@@ -87,13 +87,13 @@ pub fn list_query(
     Ok(query)
 }
 
-fn sort(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<Option<Sort>, ScimError> {
+fn sort(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<Option<Sort>, ServiceError> {
     let descending = match sort_order.map(str::trim) {
         None | Some("") => false,
         Some(o) if o.eq_ignore_ascii_case("ascending") => false,
         Some(o) if o.eq_ignore_ascii_case("descending") => true,
         Some(o) => {
-            return Err(ScimError::bad_request(
+            return Err(ServiceError::invalid(
                 "invalidValue",
                 format!("sortOrder \"{o}\" must be ascending or descending"),
             ));
@@ -103,7 +103,7 @@ fn sort(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<Option<Sort>,
         None | Some("") => None,
         Some(s) => Some(Sort {
             path: parse_attr_path(s).map_err(|e| {
-                ScimError::bad_request("invalidValue", format!("sortBy \"{s}\": {e}"))
+                ServiceError::invalid("invalidValue", format!("sortBy \"{s}\": {e}"))
             })?,
             descending,
         }),
@@ -129,19 +129,19 @@ fn open_cursor(
     sealed: &str,
     expected_query: &str,
     auth: &TokenAuthority,
-) -> Result<CursorState, ScimError> {
+) -> Result<CursorState, ServiceError> {
     let state: CursorState = auth.unseal(sealed).map_err(|e| match e {
         // RFC 9865 §2.4 error types.
-        UnsealError::Expired => ScimError::bad_request(
+        UnsealError::Expired => ServiceError::invalid(
             "expiredCursor",
             "the cursor has expired; start the walk again",
         ),
         UnsealError::Invalid => {
-            ScimError::bad_request("invalidCursor", "the cursor is not one this server issued")
+            ServiceError::invalid("invalidCursor", "the cursor is not one this server issued")
         }
     })?;
     if state.query != expected_query {
-        return Err(ScimError::bad_request(
+        return Err(ServiceError::invalid(
             "invalidCursor",
             "the cursor belongs to a different query",
         ));
@@ -156,7 +156,7 @@ pub fn next_cursor(
     position: Position,
     total: i64,
     auth: &TokenAuthority,
-) -> Result<String, ScimError> {
+) -> Result<String, ServiceError> {
     let state = CursorState {
         query: fingerprint(resource, query),
         position,
@@ -169,7 +169,7 @@ pub fn next_cursor(
 pub fn projection(
     attributes: Option<&str>,
     excluded: Option<&str>,
-) -> Result<Projection, ScimError> {
+) -> Result<Projection, ServiceError> {
     let mut projection = Projection {
         attributes: Vec::new(),
         excluded: paths(excluded)?,
@@ -190,7 +190,7 @@ pub fn projection(
                     projection.value_filters.push((attr, filter));
                 }
                 _ => {
-                    return Err(ScimError::bad_request(
+                    return Err(ServiceError::invalid(
                         "invalidValue",
                         format!("attribute \"{item}\": {e}"),
                     ));
@@ -208,11 +208,11 @@ fn items(list: Option<&str>) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-fn paths(list: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
+fn paths(list: Option<&str>) -> Result<Vec<AttrPath>, ServiceError> {
     items(list)
         .map(|s| {
             parse_attr_path(s).map_err(|e| {
-                ScimError::bad_request("invalidValue", format!("attribute \"{s}\": {e}"))
+                ServiceError::invalid("invalidValue", format!("attribute \"{s}\": {e}"))
             })
         })
         .collect()

@@ -1,0 +1,41 @@
+//! The host application's API at `/api/v1` (admin tokens only): the event feed, and webhooks.
+//! Plain JSON, its own error shape (`error.rs`), its own OpenAPI document at
+//! `/api/v1/openapi.json` with Swagger UI at `/api/v1/docs`.
+
+pub mod error;
+mod events;
+
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
+use poem_openapi::{OpenApiService, Tags};
+
+use super::AppState;
+
+/// The host application's API base path.
+pub const API_PATH: &str = "/api/v1";
+
+/// Tags that group the operations in the API's OpenAPI document.
+#[derive(Tags)]
+enum ApiTags {
+    /// The ordered feed of changes.
+    Events,
+}
+
+/// The `/api/v1` routes with their documentation, every error in the API's own shape.
+pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
+    let server = format!("{}{API_PATH}", state.public_origin());
+    let api = OpenApiService::new(
+        events::EventsApi,
+        "scimd host application API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("Changes provisioned through SCIM, for the application scimd serves")
+    .server(server);
+    Route::new()
+        .at("/openapi.json", api.spec_endpoint())
+        .nest("/docs", api.swagger_ui())
+        .nest("/", api)
+        .catch_all_error(|e| async move { error::poem_error_to_api(e) })
+        .into_endpoint()
+}

@@ -1,0 +1,59 @@
+//! Who makes a call, for which directory, under which request id, and when. Every use case
+//! takes one; change events carry it, so the host application can tell who changed what.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::scim::resource::now;
+
+/// The caller of a use case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A request authenticated by an API token (its `jti` and name).
+    Token { id: String, name: String },
+    /// The operator, through the command line.
+    Cli,
+}
+
+impl Actor {
+    /// The actor as change events show it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Actor::Token { id, name } => json!({"type": "token", "id": id, "name": name}),
+            Actor::Cli => json!({"type": "cli"}),
+        }
+    }
+}
+
+/// The context of one call.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The directory (tenant) every read and write is scoped to.
+    pub directory: String,
+    pub actor: Actor,
+    /// The request's `X-Request-Id`, or one generated for it.
+    pub request_id: String,
+    /// The time of the call: `meta.lastModified` and events' `occurred_at`.
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    /// A context at the current time.
+    pub fn new(directory: impl Into<String>, actor: Actor, request_id: impl Into<String>) -> Self {
+        Self {
+            directory: directory.into(),
+            actor,
+            request_id: request_id.into(),
+            now: now(),
+        }
+    }
+
+    /// A context for a command run by the operator.
+    pub fn cli(directory: impl Into<String>) -> Self {
+        Self::new(
+            directory,
+            Actor::Cli,
+            format!("cli-{}", uuid::Uuid::new_v4()),
+        )
+    }
+}

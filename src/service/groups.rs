@@ -1,0 +1,193 @@
+//! Group writes (RFC 7644 §3.3, §3.5, §3.6). Member operations become row inserts and deletes
+//! (`scim::member_patch`), and each member that joins or leaves records one event, so a change
+//! to a large group costs what the change costs, not what the group costs.
+
+use serde_json::Value;
+
+use super::resources::{Conditions, Kind, apply_ops};
+use super::{Context, Service, ServiceError, changes};
+use crate::scim::member_patch::{self, GroupPatch};
+use crate::scim::patch::Operation;
+use crate::scim::resource::Resource;
+use crate::scim::schema::GROUP_RESOURCE;
+use crate::scim::validate::{self, Mode};
+use crate::store::Intent;
+use crate::store::groups::{self, GroupChange};
+use crate::store::memberships::{self, GroupRef, MemberRef};
+
+/// Creates a group with its members.
+pub(super) async fn create(
+    service: &Service,
+    ctx: &Context,
+    body: &Value,
+) -> Result<Resource, ServiceError> {
+    let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
+    let change = GroupChange::replace_all(attrs)?;
+    let mut w = service.db.begin_write().await?;
+    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now).await?;
+    let doc = service.document(Kind::Group, &group);
+    let group_ref = group_ref(&group);
+    w.record(changes::created(ctx, Kind::Group, &group.id, doc));
+    w.record_all(changes::membership(
+        ctx,
+        &group_ref,
+        &delta.added,
+        &delta.removed,
+    ));
+    service.announce(w.commit().await?);
+    Ok(group)
+}
+
+/// Replaces a group (PUT), its members included.
+pub(super) async fn replace(
+    service: &Service,
+    ctx: &Context,
+    id: &str,
+    body: &Value,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
+    let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
+    let load = Loading {
+        members: false,
+        return_members: true,
+    };
+    save(service, ctx, id, conditions, load, move |current| {
+        validate::check_immutable(&GROUP_RESOURCE, &current.attrs, &attrs)?;
+        Ok(GroupChange::replace_all(attrs)?)
+    })
+    .await
+}
+
+/// Applies PATCH operations: member operations as row-level deltas when they can be (see
+/// `member_patch`); otherwise the member list is loaded and patched as a whole.
+pub(super) async fn patch(
+    service: &Service,
+    ctx: &Context,
+    id: &str,
+    ops: &[Operation],
+    return_members: bool,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
+    match member_patch::split(ops)? {
+        Some(GroupPatch {
+            attribute_ops,
+            member_changes,
+        }) => {
+            let load = Loading {
+                members: false,
+                return_members,
+            };
+            save(service, ctx, id, conditions, load, move |current| {
+                let attrs = if attribute_ops.is_empty() {
+                    current.attrs.clone()
+                } else {
+                    apply_ops(&GROUP_RESOURCE, current, &attribute_ops)?
+                };
+                Ok(GroupChange {
+                    attrs,
+                    members: member_changes,
+                })
+            })
+            .await
+        }
+        None => {
+            let load = Loading {
+                members: true,
+                return_members,
+            };
+            save(service, ctx, id, conditions, load, |current| {
+                Ok(GroupChange::replace_all(apply_ops(
+                    &GROUP_RESOURCE,
+                    current,
+                    ops,
+                )?)?)
+            })
+            .await
+        }
+    }
+}
+
+/// Deletes a group. Groups it was a member of each record a `group.member_removed`; its own
+/// members record nothing (the `group.deleted` event says they all left).
+pub(super) async fn delete(
+    service: &Service,
+    ctx: &Context,
+    id: &str,
+    conditions: Conditions<'_>,
+) -> Result<(), ServiceError> {
+    let dir = ctx.directory.as_str();
+    let mut w = service.db.begin_write().await?;
+    // Parent groups first, then this row: the order every writer uses, so none deadlock.
+    let parents = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
+    let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
+        .await?
+        .ok_or_else(|| Kind::Group.not_found(id))?;
+    conditions.check(&current.meta)?;
+    groups::delete(&mut w, dir, id, current.meta.version).await?;
+    let as_member = MemberRef {
+        id: current.id.clone(),
+        is_group: true,
+        display: Some(group_ref(&current).display_name),
+    };
+    w.record_all(changes::departures(ctx, &parents, &as_member));
+    let doc = service.document(Kind::Group, &current);
+    w.record(changes::deleted(ctx, Kind::Group, id, doc));
+    service.announce(w.commit().await?);
+    Ok(())
+}
+
+/// Which members a group write reads.
+#[derive(Clone, Copy)]
+struct Loading {
+    /// Whether `change` needs the current members (a generic PATCH of `members`).
+    members: bool,
+    /// Whether the returned group carries its members.
+    return_members: bool,
+}
+
+/// Locks and loads the group, checks the preconditions, lets `change` compute the new
+/// attributes and membership changes, saves, records the events and commits.
+async fn save(
+    service: &Service,
+    ctx: &Context,
+    id: &str,
+    conditions: Conditions<'_>,
+    load: Loading,
+    change: impl FnOnce(&Resource) -> Result<GroupChange, ServiceError>,
+) -> Result<Resource, ServiceError> {
+    let dir = ctx.directory.as_str();
+    let mut w = service.db.begin_write().await?;
+    let current = groups::load_locked(&mut w, dir, id, Intent::Update, load.members)
+        .await?
+        .ok_or_else(|| Kind::Group.not_found(id))?;
+    conditions.check(&current.meta)?;
+    let change = change(&current)?;
+    let delta = groups::save(&mut w, dir, &current, change, ctx.now).await?;
+    let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
+    let before = service.document(Kind::Group, &current);
+    let after = service.document(Kind::Group, &saved);
+    if let Some(e) = changes::updated(ctx, Kind::Group, id, before, after) {
+        w.record(e);
+    }
+    let group = group_ref(&saved);
+    w.record_all(changes::membership(
+        ctx,
+        &group,
+        &delta.added,
+        &delta.removed,
+    ));
+    service.announce(w.commit().await?);
+    Ok(saved)
+}
+
+fn group_ref(group: &Resource) -> GroupRef {
+    GroupRef {
+        id: group.id.clone(),
+        display_name: group
+            .attrs
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}

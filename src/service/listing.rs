@@ -1,0 +1,134 @@
+//! Lists and searches (RFC 7644 §3.4.2, §3.4.3; cursors per RFC 9865): parameters to a store
+//! query, the page to a ListResponse.
+
+use serde_json::{Value, json};
+
+use super::list_params::{ListInput, list_query, next_cursor, projection};
+use super::resources::{Attrs, Kind};
+use super::{Context, Service, ServiceError};
+use crate::scim::render::Projection;
+use crate::store::{ListQuery, Page, Paging, Position, groups, users};
+
+/// The ListResponse message schema (RFC 7644 §3.4.2).
+pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// The parameters of a list or search request.
+pub struct ListParams<'a> {
+    pub input: ListInput<'a>,
+    pub attrs: Attrs<'a>,
+}
+
+impl Service {
+    /// RFC 7644 §3.4.2 (and §3.4.3 for `.search`): lists resources as a ListResponse.
+    pub async fn list(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        params: ListParams<'_>,
+    ) -> Result<Value, ServiceError> {
+        let tenant = ctx.directory.as_str();
+        let name = kind.rt().name;
+        let query = list_query(&params.input, name, self.max_page_size, &self.auth)?;
+        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let page = self.fetch(tenant, kind, &query, &projection).await?;
+        let next = match (&query.paging, page.more, page.resources.last()) {
+            (Paging::Cursor { after, .. }, true, Some(last)) => {
+                let position = match (&query.sort, after) {
+                    (None, _) => Position::After {
+                        created: last.meta.created,
+                        id: last.id.clone(),
+                    },
+                    (Some(_), Some(Position::Offset(n))) => {
+                        Position::Offset(n + page.resources.len() as i64)
+                    }
+                    (Some(_), _) => Position::Offset(page.resources.len() as i64),
+                };
+                Some(next_cursor(name, &query, position, page.total, &self.auth)?)
+            }
+            _ => None,
+        };
+        let resources: Vec<Value> = page
+            .resources
+            .iter()
+            .map(|r| self.render(kind, r, &projection).body)
+            .collect();
+        let mut body = json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": page.total,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        });
+        match (&query.paging, next) {
+            (Paging::Index { start_index, .. }, _) => body["startIndex"] = json!(start_index),
+            (Paging::Cursor { .. }, Some(cursor)) => body["nextCursor"] = json!(cursor),
+            (Paging::Cursor { .. }, None) => {}
+        }
+        Ok(body)
+    }
+
+    async fn fetch(
+        &self,
+        tenant: &str,
+        kind: Kind,
+        query: &ListQuery,
+        projection: &Projection,
+    ) -> Result<Page, ServiceError> {
+        Ok(match kind {
+            Kind::User => users::list(&self.db, tenant, query).await?,
+            Kind::Group => {
+                groups::list(&self.db, tenant, query, projection.wants("members")).await?
+            }
+        })
+    }
+
+    /// RFC 7644 §3.4.3: a search at the root, over Users then Groups. The filter is applied to each
+    /// type, an attribute a type lacks matching nothing there. Paging is by index over the
+    /// concatenated results.
+    pub async fn search_all(
+        &self,
+        ctx: &Context,
+        params: ListParams<'_>,
+    ) -> Result<Value, ServiceError> {
+        let tenant = ctx.directory.as_str();
+        if params.input.cursor.is_some() {
+            return Err(ServiceError::invalid(
+                "invalidValue",
+                "cursor paging is offered per resource type: use /Users/.search or /Groups/.search",
+            ));
+        }
+        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let (mut start, mut count) = (params.input.start_index.unwrap_or(1).max(1), None);
+        let mut total = 0;
+        let mut resources = Vec::new();
+        for kind in [Kind::User, Kind::Group] {
+            let mut query = list_query(
+                &params.input,
+                kind.rt().name,
+                self.max_page_size,
+                &self.auth,
+            )?;
+            let wanted = *count.get_or_insert(query.count());
+            query.paging = Paging::Index {
+                start_index: start,
+                count: wanted - resources.len() as i64,
+            };
+            query.across_types = true;
+            let page = self.fetch(tenant, kind, &query, &projection).await?;
+            total += page.total;
+            resources.extend(
+                page.resources
+                    .iter()
+                    .map(|r| self.render(kind, r, &projection).body),
+            );
+            // The next type's window starts where this type's results ended.
+            start = (start - page.total).max(1);
+        }
+        Ok(json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": total,
+            "itemsPerPage": resources.len(),
+            "startIndex": params.input.start_index.unwrap_or(1).max(1),
+            "Resources": resources,
+        }))
+    }
+}

@@ -1,0 +1,63 @@
+//! The use cases, transport-free: every edge (the SCIM API, the host application's API, the
+//! CLI) calls these and nothing else writes resources. A call carries a [`Context`] (directory,
+//! actor, request id, time); a write opens a unit of work in the store, loads and locks,
+//! applies the protocol rules (`scim`), saves, records its change events and commits them
+//! together. Depends on `scim`, `store` and `auth`, never on `http` or poem.
+
+mod changes;
+mod context;
+mod error;
+pub mod feed;
+mod groups;
+pub mod list_params;
+mod listing;
+mod resources;
+mod users;
+
+use tokio::sync::watch;
+
+pub use context::{Actor, Context};
+pub use error::ServiceError;
+pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
+pub use resources::{Attrs, Conditions, Kind, Read, Rendered};
+
+use crate::auth::TokenAuthority;
+use crate::store::Db;
+
+/// The use cases and what they need: the database, the signing authority (for cursors), the
+/// public base URL (for `Location` and `meta.location`) and the page size limit.
+#[derive(Clone)]
+pub struct Service {
+    pub db: Db,
+    pub auth: TokenAuthority,
+    pub base_url: String,
+    pub max_page_size: i64,
+    /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
+    /// at once instead of at their next poll.
+    committed: watch::Sender<u64>,
+}
+
+impl Service {
+    /// The use cases over `db`.
+    pub fn new(db: Db, auth: TokenAuthority, base_url: String, max_page_size: i64) -> Self {
+        Self {
+            db,
+            auth,
+            base_url,
+            max_page_size,
+            committed: watch::Sender::new(0),
+        }
+    }
+
+    /// A receiver that sees a change after every commit that recorded events in this process.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.committed.subscribe()
+    }
+
+    /// Tells subscribers that events were committed.
+    fn announce(&self, events: usize) {
+        if events > 0 {
+            self.committed.send_modify(|n| *n += 1);
+        }
+    }
+}

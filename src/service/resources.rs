@@ -1,0 +1,235 @@
+//! The operations common to Users and Groups (RFC 7644 §3.3–§3.6): reads, preconditions
+//! (RFC 7644 §3.14), rendering, and the dispatch of writes to `users` and `groups`.
+
+use serde_json::{Map, Value};
+
+use super::list_params::projection;
+use super::{Context, Service, ServiceError, groups, users};
+use crate::scim::etag::{if_match_allows, if_none_match_hits};
+use crate::scim::render::{Projection, resource_json};
+use crate::scim::resource::{Meta, Resource};
+use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
+use crate::scim::validate::{self, Mode};
+use crate::store;
+
+/// Which resource type a call is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Group,
+}
+
+impl Kind {
+    /// The resource type's definition.
+    pub fn rt(self) -> &'static ResourceTypeDef {
+        match self {
+            Kind::User => &USER_RESOURCE,
+            Kind::Group => &GROUP_RESOURCE,
+        }
+    }
+
+    pub(super) fn not_found(self, id: &str) -> ServiceError {
+        ServiceError::NotFound {
+            resource: self.rt().name,
+            id: id.to_owned(),
+        }
+    }
+}
+
+/// A rendered resource with the headers that go with it.
+pub struct Rendered {
+    pub body: Value,
+    pub location: String,
+    pub etag: String,
+}
+
+/// The answer to a conditional read.
+pub enum Read {
+    Found(Rendered),
+    /// `If-None-Match` named the current version (RFC 9110 §13.1.2): 304 with this ETag.
+    NotModified(String),
+}
+
+/// Optional `attributes` / `excludedAttributes` parameters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attrs<'a> {
+    pub attributes: Option<&'a str>,
+    pub excluded: Option<&'a str>,
+}
+
+impl Attrs<'_> {
+    /// Whether the client asked for a projection at all.
+    pub fn given(&self) -> bool {
+        self.attributes.is_some() || self.excluded.is_some()
+    }
+}
+
+/// The conditional headers of a write (RFC 7644 §3.14, RFC 9110 §13.1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Conditions<'a> {
+    pub if_match: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+}
+
+impl Conditions<'_> {
+    /// Refuses the write with 412 unless `If-Match` allows the current version and
+    /// `If-None-Match` names none (RFC 9110 §13.1.2: on a write, `*` or the current tag fails).
+    /// Called inside the unit of work after the row is locked, so the version cannot change
+    /// before commit.
+    pub(super) fn check(&self, meta: &Meta) -> Result<(), ServiceError> {
+        if if_match_allows(self.if_match, meta) && !if_none_match_hits(self.if_none_match, meta) {
+            Ok(())
+        } else {
+            Err(ServiceError::PreconditionFailed {
+                current: meta.etag(),
+            })
+        }
+    }
+}
+
+impl Service {
+    /// The SCIM representation of a resource, projected.
+    pub(super) fn render(
+        &self,
+        kind: Kind,
+        resource: &Resource,
+        projection: &Projection,
+    ) -> Rendered {
+        let rt = kind.rt();
+        let doc = projection.apply(rt, self.document(kind, resource));
+        Rendered {
+            body: Value::Object(doc),
+            location: format!("{}{}/{}", self.base_url, rt.endpoint, resource.id),
+            etag: resource.meta.etag(),
+        }
+    }
+
+    /// The whole SCIM representation of a resource, as change events carry it.
+    pub(super) fn document(&self, kind: Kind, resource: &Resource) -> Map<String, Value> {
+        resource_json(kind.rt(), resource, &self.base_url)
+    }
+
+    /// RFC 7644 §3.3: creates a resource.
+    pub async fn create(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        body: &Value,
+    ) -> Result<Rendered, ServiceError> {
+        let resource = match kind {
+            Kind::User => users::create(self, ctx, body).await?,
+            Kind::Group => groups::create(self, ctx, body).await?,
+        };
+        Ok(self.render(kind, &resource, &Projection::default()))
+    }
+
+    /// RFC 7644 §3.4.1: reads one resource, or 304 when `If-None-Match` names its version.
+    pub async fn get(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        id: &str,
+        attrs: Attrs<'_>,
+        if_none_match: Option<&str>,
+    ) -> Result<Read, ServiceError> {
+        known_id(kind, id)?;
+        let projection = projection(attrs.attributes, attrs.excluded)?;
+        let dir = ctx.directory.as_str();
+        let resource = match kind {
+            Kind::User => store::users::get(&self.db, dir, id).await?,
+            Kind::Group => {
+                store::groups::get(&self.db, dir, id, projection.wants("members")).await?
+            }
+        }
+        .ok_or_else(|| kind.not_found(id))?;
+        if if_none_match_hits(if_none_match, &resource.meta) {
+            return Ok(Read::NotModified(resource.meta.etag()));
+        }
+        Ok(Read::Found(self.render(kind, &resource, &projection)))
+    }
+
+    /// RFC 7644 §3.5.1: replaces a resource; attributes absent from the body are cleared, the
+    /// password is kept unless the body sets one.
+    pub async fn replace(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        conditions: Conditions<'_>,
+    ) -> Result<Rendered, ServiceError> {
+        known_id(kind, id)?;
+        if let Some(body_id) = body.get("id").and_then(Value::as_str)
+            && body_id != id
+        {
+            return Err(ServiceError::invalid(
+                "mutability",
+                format!("the body's id \"{body_id}\" does not match the URL"),
+            ));
+        }
+        let resource = match kind {
+            Kind::User => users::replace(self, ctx, id, body, conditions).await?,
+            Kind::Group => groups::replace(self, ctx, id, body, conditions).await?,
+        };
+        Ok(self.render(kind, &resource, &Projection::default()))
+    }
+
+    /// RFC 7644 §3.5.2: applies a PatchOp to a resource, atomically.
+    pub async fn patch(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        attrs: Attrs<'_>,
+        conditions: Conditions<'_>,
+    ) -> Result<Rendered, ServiceError> {
+        known_id(kind, id)?;
+        let projection = projection(attrs.attributes, attrs.excluded)?;
+        let ops = crate::scim::patch::parse(body)?;
+        let resource = match kind {
+            Kind::User => users::patch(self, ctx, id, &ops, conditions).await?,
+            Kind::Group => {
+                let return_members = attrs.given() && projection.wants("members");
+                groups::patch(self, ctx, id, &ops, return_members, conditions).await?
+            }
+        };
+        Ok(self.render(kind, &resource, &projection))
+    }
+
+    /// RFC 7644 §3.6: deletes a resource.
+    pub async fn delete(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        id: &str,
+        conditions: Conditions<'_>,
+    ) -> Result<(), ServiceError> {
+        known_id(kind, id)?;
+        match kind {
+            Kind::User => users::delete(self, ctx, id, conditions).await,
+            Kind::Group => groups::delete(self, ctx, id, conditions).await,
+        }
+    }
+}
+
+/// Resource ids are UUIDs the server assigned; anything else cannot exist, and is answered
+/// without a database round trip.
+fn known_id(kind: Kind, id: &str) -> Result<(), ServiceError> {
+    match uuid::Uuid::try_parse(id) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(kind.not_found(id)),
+    }
+}
+
+/// Applies PATCH operations to a resource and validates the result as a whole.
+pub(super) fn apply_ops(
+    rt: &ResourceTypeDef,
+    current: &Resource,
+    ops: &[crate::scim::patch::Operation],
+) -> Result<Map<String, Value>, ServiceError> {
+    let patched = crate::scim::patch::apply(rt, current.attrs.clone(), ops)?;
+    let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
+    validate::check_immutable(rt, &current.attrs, &attrs)?;
+    Ok(attrs)
+}
