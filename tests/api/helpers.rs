@@ -10,7 +10,7 @@ use scimd::config::{ServeArgs, SqliteSync};
 use scimd::http::AppState;
 use scimd::store::{Db, DbOptions};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio::sync::{OnceCell, oneshot};
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -25,6 +25,8 @@ pub struct TestApp {
     pub token: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
+    /// The admin token, once [`TestApp::admin_token`] issued it.
+    admin: OnceCell<String>,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -108,6 +110,7 @@ impl TestApp {
             token,
             client: reqwest::Client::new(),
             state,
+            admin: OnceCell::new(),
             _shutdown: tx,
         }
     }
@@ -272,4 +275,147 @@ pub fn sorted_values(body: &Value, attr: &str) -> Vec<String> {
         .unwrap_or_default();
     values.sort();
     values
+}
+
+/// A PatchOp request body with `operations`.
+pub fn patch_body(operations: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": operations})
+}
+
+/// The name of the admin token [`TestApp::admin_token`] issues.
+pub const ADMIN_TOKEN_NAME: &str = "app";
+
+/// `GET {origin}/api/v1/events` with `query`, authenticated by `token`.
+pub async fn get_events(
+    client: &reqwest::Client,
+    origin: &str,
+    token: &str,
+    query: &[(&str, &str)],
+) -> Response {
+    client
+        .get(format!("{origin}/api/v1/events"))
+        .query(query)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("events request failed")
+}
+
+/// Asserts a `200` page of the feed and returns it (`{"data": [...], "after": ...}`).
+pub async fn feed_page(resp: Response, query: &[(&str, &str)]) -> Value {
+    let status = resp.status();
+    let body = resp.text().await.expect("body");
+    assert_eq!(status, StatusCode::OK, "events {query:?}: {body}");
+    let page: Value = serde_json::from_str(&body).expect("json page");
+    assert!(page["data"].is_array(), "{page}");
+    page
+}
+
+/// Asserts an error of the host application's API: `status`, `code`, a message and nothing
+/// else (`{"status", "code", "message"}`).
+pub async fn assert_api_error(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let body: Value = resp.json().await.expect("json error");
+    assert_eq!(body["status"], json!(status), "{body}");
+    assert_eq!(body["code"], json!(code), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
+    body
+}
+
+/// The `data` of a feed page.
+pub fn page_events(page: &Value) -> Vec<Value> {
+    page["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// The types of `events`, in order.
+pub fn event_types(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["type"].as_str().expect("type").to_owned())
+        .collect()
+}
+
+impl TestApp {
+    /// An admin token (named [`ADMIN_TOKEN_NAME`]) for the host application's API at
+    /// `/api/v1`; issued on first use.
+    pub async fn admin_token(&self) -> String {
+        self.admin
+            .get_or_init(|| async {
+                self.state
+                    .auth
+                    .issue_scoped(ADMIN_TOKEN_NAME, scimd::auth::Scope::Admin, None)
+                    .await
+                    .expect("issue admin token")
+            })
+            .await
+            .clone()
+    }
+
+    /// The id (`jti`) of the active token called `name`, as events name their actor.
+    pub async fn token_id(&self, name: &str) -> String {
+        scimd::store::tokens::list(&self.state.db, scimd::store::DEFAULT_TENANT)
+            .await
+            .expect("list tokens")
+            .into_iter()
+            .find(|t| t.name == name && t.revoked.is_none())
+            .unwrap_or_else(|| panic!("no token named {name}"))
+            .jti
+    }
+
+    /// `GET /api/v1/events` with `query` and the admin token.
+    pub async fn events_response(&self, query: &[(&str, &str)]) -> Response {
+        get_events(
+            &self.client,
+            &self.address,
+            &self.admin_token().await,
+            query,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/events` with `query`; asserts `200` and returns the page.
+    pub async fn events(&self, query: &[(&str, &str)]) -> Value {
+        feed_page(self.events_response(query).await, query).await
+    }
+
+    /// The cursor after every event recorded so far (`None` while the feed is empty): pass it
+    /// to [`TestApp::events_since`] to see what an action records.
+    pub async fn feed_end(&self) -> Option<String> {
+        self.walk_feed(None, &[]).await.1
+    }
+
+    /// Every event recorded after `cursor` (from the start when `None`).
+    pub async fn events_since(&self, cursor: &Option<String>) -> Vec<Value> {
+        self.walk_feed(cursor.as_deref(), &[]).await.0
+    }
+
+    /// Walks the feed from `after` page by page (`extra` adds `limit`, `types`, `resource`)
+    /// until a page comes back empty; returns the events in feed order and the last cursor.
+    pub async fn walk_feed(
+        &self,
+        after: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> (Vec<Value>, Option<String>) {
+        let mut cursor = after.map(str::to_owned);
+        let mut events = Vec::new();
+        loop {
+            let mut query: Vec<(&str, &str)> = extra.to_vec();
+            if let Some(c) = &cursor {
+                query.push(("after", c));
+            }
+            let page = self.events(&query).await;
+            let data = page_events(&page);
+            if let Some(next) = page["after"].as_str() {
+                cursor = Some(next.to_owned());
+            }
+            if data.is_empty() {
+                return (events, cursor);
+            }
+            events.extend(data);
+        }
+    }
 }
