@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, DELETE_ATTEMPTS, Kind, apply_ops};
 use super::{Context, Service, ServiceError, changes};
 use crate::scim::member_patch::{self, GroupPatch};
 use crate::scim::patch::Operation;
@@ -116,24 +116,31 @@ pub(super) async fn delete(
     conditions: Conditions<'_>,
 ) -> Result<(), ServiceError> {
     let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await?;
-    // Parent groups first, then this row: the order every writer uses, so none deadlock.
-    let parents = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
-    let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
-        .await?
-        .ok_or_else(|| Kind::Group.not_found(id))?;
-    conditions.check(&current.meta)?;
-    groups::delete(&mut w, dir, id, current.meta.version).await?;
-    let as_member = MemberRef {
-        id: current.id.clone(),
-        is_group: true,
-        display: Some(group_ref(&current).display_name),
-    };
-    w.record_all(changes::departures(ctx, &parents, &as_member));
-    let doc = service.document(Kind::Group, &current);
-    w.record(changes::deleted(ctx, Kind::Group, id, doc));
-    service.announce(w.commit().await?);
-    Ok(())
+    for _ in 0..DELETE_ATTEMPTS {
+        let mut w = service.db.begin_write().await?;
+        // Parent groups first, then this row: the order every writer uses, so none deadlock.
+        let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
+        let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
+            .await?
+            .ok_or_else(|| Kind::Group.not_found(id))?;
+        conditions.check(&current.meta)?;
+        // It joined a group the touch missed: start again, touching that one first too.
+        let Some(parents) = memberships::settle_departures(&mut w, dir, id, touched).await? else {
+            continue;
+        };
+        groups::delete(&mut w, dir, id, current.meta.version).await?;
+        let as_member = MemberRef {
+            id: current.id.clone(),
+            is_group: true,
+            display: Some(group_ref(&current).display_name),
+        };
+        w.record_all(changes::departures(ctx, &parents, &as_member));
+        let doc = service.document(Kind::Group, &current);
+        w.record(changes::deleted(ctx, Kind::Group, id, doc));
+        service.announce(w.commit().await?);
+        return Ok(());
+    }
+    Err(crate::store::StoreError::VersionConflict.into())
 }
 
 /// Which members a group write reads.

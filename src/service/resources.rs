@@ -213,6 +213,11 @@ impl Service {
     }
 }
 
+/// How many times a delete starts its unit of work again because the resource joined a group
+/// while it was being locked (`store::memberships::settle_departures`) before it gives up with
+/// `412`: each retry needs another such join within the same few milliseconds.
+pub(super) const DELETE_ATTEMPTS: usize = 5;
+
 /// Resource ids are UUIDs the server assigned; anything else cannot exist, and is answered
 /// without a database round trip.
 fn known_id(kind: Kind, id: &str) -> Result<(), ServiceError> {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::changes;
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, DELETE_ATTEMPTS, Kind, apply_ops};
 use super::{Context, Service, ServiceError};
 use crate::password;
 use crate::scim::patch::Operation;
@@ -96,19 +96,26 @@ pub(super) async fn delete(
     conditions: Conditions<'_>,
 ) -> Result<(), ServiceError> {
     let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await?;
-    // Its groups first, then the user's row: the order every writer uses, so none deadlock.
-    let groups = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
-    let current = users::load_locked(&mut w, dir, id, Intent::Delete)
-        .await?
-        .ok_or_else(|| Kind::User.not_found(id))?;
-    conditions.check(&current.meta)?;
-    users::delete(&mut w, dir, id, current.meta.version).await?;
-    let doc = service.document(Kind::User, &current);
-    w.record_all(changes::departures(ctx, &groups, &member(&current, &doc)));
-    w.record(changes::deleted(ctx, Kind::User, id, doc));
-    service.announce(w.commit().await?);
-    Ok(())
+    for _ in 0..DELETE_ATTEMPTS {
+        let mut w = service.db.begin_write().await?;
+        // Its groups first, then the user's row: the order every writer uses, so none deadlock.
+        let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
+        let current = users::load_locked(&mut w, dir, id, Intent::Delete)
+            .await?
+            .ok_or_else(|| Kind::User.not_found(id))?;
+        conditions.check(&current.meta)?;
+        // It joined a group the touch missed: start again, touching that one first too.
+        let Some(groups) = memberships::settle_departures(&mut w, dir, id, touched).await? else {
+            continue;
+        };
+        users::delete(&mut w, dir, id, current.meta.version).await?;
+        let doc = service.document(Kind::User, &current);
+        w.record_all(changes::departures(ctx, &groups, &member(&current, &doc)));
+        w.record(changes::deleted(ctx, Kind::User, id, doc));
+        service.announce(w.commit().await?);
+        return Ok(());
+    }
+    Err(crate::store::StoreError::VersionConflict.into())
 }
 
 /// A user as a member, for membership events.

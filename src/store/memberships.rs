@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sqlx::FromRow;
 
 use super::StoreError;
-use super::db::{Tx, args};
+use super::db::{Dialect, Tx, args};
 use super::sql::{SqlBuilder, placeholders};
 use super::write::Write;
 use crate::scim::member_patch::MemberChange;
@@ -283,6 +283,49 @@ pub async fn touch_groups_of_member(
         args![tenant, member_id, at],
     )
     .await
+}
+
+/// Of the groups [`touch_groups_of_member`] touched, those `member_id` still belongs to, read once
+/// its own row is locked; `None` if it also belongs to a group that was not touched (the caller
+/// then starts its unit of work again).
+///
+/// On PostgreSQL, memberships can change between the touch and the member's row lock: a
+/// transaction adding the member to another group holds `FOR KEY SHARE` on the member's row (its
+/// foreign-key check), so the delete's `FOR UPDATE` waits for it and the membership commits in a
+/// group the touch neither saw nor locked; and a removal that committed while the touch waited for
+/// a group's row still has that group touched. Once the member's row is locked, its memberships
+/// cannot change (adding one needs the key-share lock, removing one the group's row, which the
+/// touch holds), so this read is what the delete removes. SQLite runs writers one at a time, so
+/// there the touch is already exact.
+pub async fn settle_departures(
+    w: &mut Write,
+    tenant: &str,
+    member_id: &str,
+    touched: Vec<GroupRef>,
+) -> Result<Option<Vec<GroupRef>>, StoreError> {
+    if w.tx().dialect() == Dialect::Sqlite {
+        return Ok(Some(touched));
+    }
+    let member_of: Vec<(String,)> = w
+        .tx()
+        .fetch_all(
+            "SELECT group_id FROM group_members WHERE tenant_id = $1 AND member_id = $2",
+            args![tenant, member_id],
+        )
+        .await?;
+    let member_of: HashSet<String> = member_of.into_iter().map(|(g,)| g).collect();
+    if member_of
+        .iter()
+        .any(|g| !touched.iter().any(|t| &t.id == g))
+    {
+        return Ok(None);
+    }
+    Ok(Some(
+        touched
+            .into_iter()
+            .filter(|t| member_of.contains(&t.id))
+            .collect(),
+    ))
 }
 
 #[derive(FromRow)]
