@@ -7,7 +7,9 @@ use reqwest::{Method, StatusCode};
 use scimd::store::seed::{SeedOptions, user_attributes, user_id};
 use serde_json::{Value, json};
 
-use crate::helpers::{GROUP_SCHEMA, TestApp, USER_SCHEMA, event_types, id, patch_body, scim_json};
+use crate::helpers::{
+    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, event_types, id, patch_body, scim_json,
+};
 
 /// The SCIM token `TestApp::spawn` issues.
 const SCIM_TOKEN_NAME: &str = "test";
@@ -173,6 +175,23 @@ async fn updating_a_user_records_user_updated_with_the_old_values_of_changed_att
             replace_all,
             &["displayName", "title"],
         ),
+        (
+            "PATCH of an extension attribute lists the extension",
+            Method::PATCH,
+            patch_body(
+                json!([{"op": "add", "path": format!("{ENTERPRISE}:department"), "value": "Sales"}]),
+            ),
+            &[ENTERPRISE],
+        ),
+        (
+            "PATCH setting a password and a title: the password is never shown",
+            Method::PATCH,
+            patch_body(json!([
+                {"op": "replace", "path": "password", "value": "n3w-Secret!"},
+                {"op": "replace", "path": "title", "value": "Manager"},
+            ])),
+            &["title"],
+        ),
     ];
     let app = TestApp::spawn().await;
     for (n, (reason, method, body, changed)) in cases.into_iter().enumerate() {
@@ -221,6 +240,7 @@ async fn updating_a_user_records_user_updated_with_the_old_values_of_changed_att
             event["occurred_at"], after["meta"]["lastModified"],
             "{reason}"
         );
+        assert!(!event.to_string().contains("n3w-Secret!"), "{reason}");
         assert_envelope(&app, &event, "req-update").await;
     }
 }
@@ -512,6 +532,63 @@ async fn renaming_a_group_records_group_updated_with_the_old_display_name() {
             "{reason}"
         );
         assert_envelope(&app, &event, "req-rename").await;
+    }
+}
+
+#[tokio::test]
+async fn putting_a_group_records_group_updated_and_its_member_changes() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let ann = id(&app.create_user("ann").await);
+    let bob = id(&app.create_user("bob").await);
+    let cid = id(&app.create_user("cid").await);
+    let gid = id(&app.create_group("Team", &[&ann, &bob]).await);
+    let mark = app.feed_end().await;
+    let body = json!({
+        "schemas": [GROUP_SCHEMA], "displayName": "Renamed",
+        "members": [{"value": bob}, {"value": cid}],
+    });
+
+    // Act
+    let path = format!("/Groups/{gid}");
+    send(
+        &app,
+        Method::PUT,
+        &path,
+        Some(body),
+        "req-put",
+        StatusCode::OK,
+    )
+    .await;
+
+    // Assert: bob stays and records nothing.
+    let after = group_without_members(&app, &gid).await;
+    let events = app.events_since(&mark).await;
+    assert_eq!(
+        event_types(&events),
+        [
+            "group.updated",
+            "group.member_added",
+            "group.member_removed"
+        ],
+        "{events:?}"
+    );
+    assert_eq!(events[0]["data"], after);
+    assert_eq!(
+        events[0]["previous_attributes"],
+        json!({"displayName": "Team"})
+    );
+    assert_eq!(
+        events[1]["data"],
+        membership(&gid, "Renamed", &cid, "User", "cid")
+    );
+    assert_eq!(
+        events[2]["data"],
+        membership(&gid, "Renamed", &ann, "User", "ann")
+    );
+    for event in &events {
+        assert_eq!(event["occurred_at"], after["meta"]["lastModified"]);
+        assert_envelope(&app, event, "req-put").await;
     }
 }
 
