@@ -9,8 +9,6 @@ mod discovery;
 mod errors;
 mod etag;
 mod events;
-mod events_feed;
-mod events_order;
 mod filter;
 mod filter_oracle;
 mod groups;
