@@ -2,12 +2,14 @@
 //! every event type with its `data` and `previous_attributes` and the envelope (`actor`,
 //! `request_id`, `directory`, `occurred_at`) in `users.rs` and `groups.rs`; the writes that must
 //! record nothing in `unrecorded.rs`; the feed API in `feed.rs`; the feed's order under
-//! concurrent writers, also across two `scimd` processes, in `order.rs`. The fixtures the files
+//! concurrent writers, also across two `scimd` processes, in `order.rs`, and against the stored
+//! members when membership changes race deletes in `races.rs`. The fixtures the files
 //! share are here.
 
 mod feed;
 mod groups;
 mod order;
+mod races;
 mod unrecorded;
 mod users;
 
