@@ -54,16 +54,12 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
         .trim()
         .to_owned();
     let db = scimd::cli::open(&url, &Default::default()).await.unwrap();
-    let args = scimd::config::ServeArgs {
-        listen: "127.0.0.1:0".into(),
-        base_url: None,
-        max_page_size: 100,
-        max_body_bytes: 65536,
-        db_max_connections: 4,
-        // Ask the database on every request, so the revocation shows at once.
-        token_recheck_seconds: 0,
-        sqlite_synchronous: scimd::config::SqliteSync::Normal,
-    };
+    let mut args = crate::helpers::serve_args();
+    args.max_page_size = 100;
+    args.max_body_bytes = 65536;
+    args.db_max_connections = 4;
+    // Ask the database on every request, so the revocation shows at once.
+    args.token_recheck_seconds = 0;
     let app = scimd::cli::serve::Application::build(db, &args, None)
         .await
         .unwrap();
