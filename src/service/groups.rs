@@ -24,7 +24,8 @@ pub(super) async fn create(
     let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
     let change = GroupChange::replace_all(attrs)?;
     let mut w = service.db.begin_write().await?;
-    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now).await?;
+    let ctx = &ctx.pinned();
+    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now()).await?;
     let doc = service.document(Kind::Group, &group);
     let group_ref = group_ref(&group);
     w.record(changes::created(ctx, Kind::Group, &group.id, doc));
@@ -117,8 +118,9 @@ pub(super) async fn delete(
 ) -> Result<(), ServiceError> {
     let dir = ctx.directory.as_str();
     let mut w = service.db.begin_write().await?;
+    let ctx = &ctx.pinned();
     // Parent groups first, then this row: the order every writer uses, so none deadlock.
-    let parents = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
+    let parents = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
     let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
         .await?
         .ok_or_else(|| Kind::Group.not_found(id))?;
@@ -161,8 +163,9 @@ async fn save(
         .await?
         .ok_or_else(|| Kind::Group.not_found(id))?;
     conditions.check(&current.meta)?;
+    let ctx = &ctx.pinned();
     let change = change(&current)?;
-    let delta = groups::save(&mut w, dir, &current, change, ctx.now).await?;
+    let delta = groups::save(&mut w, dir, &current, change, ctx.now()).await?;
     let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
     let before = service.document(Kind::Group, &current);
     let after = service.document(Kind::Group, &saved);

@@ -23,7 +23,8 @@ pub(super) async fn create(
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
-    let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now).await?;
+    let ctx = &ctx.pinned();
+    let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now()).await?;
     let doc = service.document(Kind::User, &user);
     w.record(changes::created(ctx, Kind::User, &user.id, doc));
     service.announce(w.commit().await?);
@@ -97,8 +98,9 @@ pub(super) async fn delete(
 ) -> Result<(), ServiceError> {
     let dir = ctx.directory.as_str();
     let mut w = service.db.begin_write().await?;
+    let ctx = &ctx.pinned();
     // Its groups first, then the user's row: the order every writer uses, so none deadlock.
-    let groups = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
+    let groups = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
     let current = users::load_locked(&mut w, dir, id, Intent::Delete)
         .await?
         .ok_or_else(|| Kind::User.not_found(id))?;
@@ -156,8 +158,9 @@ where
         .map_err(lift)?
         .ok_or_else(|| E::from(Kind::User.not_found(id)))?;
     conditions.check(&current.meta)?;
+    let ctx = &ctx.pinned();
     let (attrs, hash) = change(&current)?;
-    let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now)
+    let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now())
         .await
         .map_err(lift)?;
     let before = service.document(Kind::User, &current);
