@@ -13,7 +13,7 @@ use crate::scim::schema::GROUP_RESOURCE;
 use crate::scim::validate::{self, Mode};
 use crate::store::Intent;
 use crate::store::groups::{self, GroupChange};
-use crate::store::memberships::{self, GroupRef, MemberRef};
+use crate::store::memberships::GroupRef;
 
 /// Creates a group with its members.
 pub(super) async fn create(
@@ -106,36 +106,6 @@ pub(super) async fn patch(
             .await
         }
     }
-}
-
-/// Deletes a group. Groups it was a member of each record a `group.member_removed`; its own
-/// members record nothing (the `group.deleted` event says they all left).
-pub(super) async fn delete(
-    service: &Service,
-    ctx: &Context,
-    id: &str,
-    conditions: Conditions<'_>,
-) -> Result<(), ServiceError> {
-    let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await?;
-    let ctx = &ctx.pinned();
-    // Parent groups first, then this row: the order every writer uses, so none deadlock.
-    let parents = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
-    let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
-        .await?
-        .ok_or_else(|| Kind::Group.not_found(id))?;
-    conditions.check(&current.meta)?;
-    groups::delete(&mut w, dir, id, current.meta.version).await?;
-    let as_member = MemberRef {
-        id: current.id.clone(),
-        is_group: true,
-        display: Some(group_ref(&current).display_name),
-    };
-    w.record_all(changes::departures(ctx, &parents, &as_member));
-    let doc = service.document(Kind::Group, &current);
-    w.record(changes::deleted(ctx, Kind::Group, id, doc));
-    service.announce(w.commit().await?);
-    Ok(())
 }
 
 /// Which members a group write reads.

@@ -11,7 +11,6 @@ use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
-use crate::store::memberships::{self, MemberRef};
 use crate::store::{Intent, users};
 
 /// Creates a user from a request body.
@@ -86,43 +85,6 @@ pub(super) async fn patch(
             Err(Pass::Failed(e)) => return Err(e),
             Ok(user) => return Ok(user),
         }
-    }
-}
-
-/// Deletes a user; it leaves every group it was in (one `group.member_removed` each).
-pub(super) async fn delete(
-    service: &Service,
-    ctx: &Context,
-    id: &str,
-    conditions: Conditions<'_>,
-) -> Result<(), ServiceError> {
-    let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await?;
-    let ctx = &ctx.pinned();
-    // Its groups first, then the user's row: the order every writer uses, so none deadlock.
-    let groups = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
-    let current = users::load_locked(&mut w, dir, id, Intent::Delete)
-        .await?
-        .ok_or_else(|| Kind::User.not_found(id))?;
-    conditions.check(&current.meta)?;
-    users::delete(&mut w, dir, id, current.meta.version).await?;
-    let doc = service.document(Kind::User, &current);
-    w.record_all(changes::departures(ctx, &groups, &member(&current, &doc)));
-    w.record(changes::deleted(ctx, Kind::User, id, doc));
-    service.announce(w.commit().await?);
-    Ok(())
-}
-
-/// A user as a member, for membership events.
-fn member(user: &Resource, doc: &Map<String, Value>) -> MemberRef {
-    let display = ["displayName", "userName"]
-        .iter()
-        .find_map(|k| doc.get(*k).and_then(Value::as_str))
-        .map(str::to_owned);
-    MemberRef {
-        id: user.id.clone(),
-        is_group: false,
-        display,
     }
 }
 
