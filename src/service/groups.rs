@@ -1,6 +1,6 @@
-//! Group writes (RFC 7644 §3.3, §3.5; deletes are in `resources`). Member operations become row inserts and deletes
-//! (`scim::member_patch`), and each member that joins or leaves records one event, so a change
-//! to a large group costs what the change costs, not what the group costs.
+//! Group writes (RFC 7644 §3.3, §3.5; deletes are in `resources`). Member operations become row
+//! inserts and deletes (`scim::member_patch`), and each member that joins or leaves records one
+//! event, so a change to a large group costs what the change costs, not what the group costs.
 
 use serde_json::Value;
 

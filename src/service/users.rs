@@ -1,5 +1,6 @@
-//! User writes (RFC 7644 §3.3, §3.5; deletes are in `resources`): validate, hash a new password before the unit of
-//! work opens, then lock, check preconditions, save, record the change events and commit.
+//! User writes (RFC 7644 §3.3, §3.5; deletes are in `resources`): validate, hash a new password
+//! before the unit of work opens, then lock, check preconditions, save, record the change events
+//! and commit.
 
 use serde_json::{Map, Value};
 
