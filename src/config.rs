@@ -78,6 +78,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_TOKEN_RECHECK_SECONDS", default_value_t = 5)]
     pub token_recheck_seconds: u64,
 
+    /// Days change events are kept in the feed (`GET /api/v1/events`); older ones are pruned
+    /// hourly, and a reader whose `after` points before the kept events gets `410`.
+    #[arg(long, env = "SCIMD_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub event_retention_days: u32,
+
     /// SQLite durability: `normal` survives a crash of scimd but may lose the last
     /// transactions on power loss; `full` syncs every commit.
     #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]

@@ -29,13 +29,14 @@ CREATE INDEX events_by_type ON events (type, position);
 CREATE INDEX events_by_resource ON events (resource_id, position);
 CREATE INDEX events_by_member ON events (member_id, position) WHERE member_id IS NOT NULL;
 
--- The feed's single row: the last position handed out, and the last one pruned by retention.
+-- The feed's single row: the last position removed by retention (only a prefix of the feed is
+-- ever removed, so positions continue after MAX(position), or after this when none is left).
+-- Its row lock makes sequencers and pruners take turns.
 CREATE TABLE event_feed (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
-    last_position   BIGINT NOT NULL,
     pruned_through  BIGINT NOT NULL
 );
-INSERT INTO event_feed (id, last_position, pruned_through) VALUES (1, 0, 0);
+INSERT INTO event_feed (id, pruned_through) VALUES (1, 0);
 
 -- Webhook endpoints. Each receives the feed's events in order, one at a time, starting after
 -- `delivered_through`; `lease_*` name the instance delivering to it right now.

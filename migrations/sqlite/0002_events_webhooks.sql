@@ -4,12 +4,11 @@
 -- `scim` tokens call /scim/v2; `admin` tokens call the host application's API (/api/v1).
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'scim';
 
--- One row per committed change. `seq` is the insertion order; `position` is the feed order,
--- assigned after commit by the sequencer (`store::events::sequence`) so that a reader walking
--- `position` upwards never skips a row that commits late. On SQLite, whose writers commit one at a
--- time, the writer sequences its own rows just before it commits.
+-- One row per committed change. `position` is the feed order. On SQLite, whose writers commit one
+-- at a time, a writer gives its events their positions as it inserts them; on PostgreSQL the
+-- sequencer (`store::events::sequence`) numbers them after commit (see migrations/postgres).
 CREATE TABLE events (
-    seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq                 INTEGER PRIMARY KEY,
     position            INTEGER UNIQUE,
     tenant_id           TEXT NOT NULL,
     type                TEXT NOT NULL,
@@ -23,18 +22,18 @@ CREATE TABLE events (
     data                TEXT NOT NULL CHECK (json_valid(data)),
     previous_attributes TEXT CHECK (previous_attributes IS NULL OR json_valid(previous_attributes))
 );
-CREATE INDEX events_unsequenced ON events (seq) WHERE position IS NULL;
 CREATE INDEX events_by_type ON events (type, position);
 CREATE INDEX events_by_resource ON events (resource_id, position);
 CREATE INDEX events_by_member ON events (member_id, position) WHERE member_id IS NOT NULL;
 
--- The feed's single row: the last position handed out, and the last one pruned by retention.
+-- The feed's single row: the last position removed by retention (only a prefix of the feed is
+-- ever removed, so positions continue after MAX(position), or after this when none is left).
+-- Its row lock makes sequencers and pruners take turns.
 CREATE TABLE event_feed (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
-    last_position   INTEGER NOT NULL,
     pruned_through  INTEGER NOT NULL
 );
-INSERT INTO event_feed (id, last_position, pruned_through) VALUES (1, 0, 0);
+INSERT INTO event_feed (id, pruned_through) VALUES (1, 0);
 
 -- Webhook endpoints. Each receives the feed's events in order, one at a time, starting after
 -- `delivered_through`; `lease_*` name the instance delivering to it right now.

@@ -20,6 +20,7 @@ pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
     state: Arc<AppState>,
+    event_retention_days: u32,
 }
 
 impl Application {
@@ -62,6 +63,7 @@ impl Application {
             acceptor,
             addr,
             state,
+            event_retention_days: args.event_retention_days,
         })
     }
 
@@ -103,15 +105,22 @@ impl Application {
     ) -> Result<(), CliError> {
         tracing::info!(address = %self.addr, base_url = %self.state.base_url, "scimd listening");
         let db = self.state.db.clone();
-        // Planner statistics at start and hourly (see `Db::optimize`).
+        // Planner statistics (see `Db::optimize`) and event retention, at start and hourly.
         let maintenance = tokio::spawn({
             let db = db.clone();
+            let service = self.state.service.clone();
+            let retention = chrono::Duration::days(i64::from(self.event_retention_days));
             async move {
                 let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
                 loop {
                     every_hour.tick().await;
                     if let Err(e) = db.optimize().await {
                         tracing::warn!(error = %e, "refreshing planner statistics failed");
+                    }
+                    match service.prune_events(retention).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(events = n, "pruned events past retention"),
+                        Err(e) => tracing::warn!(error = %e, "pruning events failed"),
                     }
                 }
             }

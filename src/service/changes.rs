@@ -47,7 +47,7 @@ fn event(
         resource_type: resource.rt().name,
         resource_id: id.to_owned(),
         member_id: None,
-        occurred_at: ctx.now,
+        occurred_at: ctx.now(),
         actor: ctx.actor.to_json(),
         request_id: ctx.request_id.clone(),
         data,

@@ -25,6 +25,15 @@ impl Actor {
     }
 }
 
+/// Where a call's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock.
+    System,
+    /// One fixed instant.
+    Fixed(DateTime<Utc>),
+}
+
 /// The context of one call.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -33,18 +42,36 @@ pub struct Context {
     pub actor: Actor,
     /// The request's `X-Request-Id`, or one generated for it.
     pub request_id: String,
-    /// The time of the call: `meta.lastModified` and events' `occurred_at`.
-    pub now: DateTime<Utc>,
+    pub clock: Clock,
 }
 
 impl Context {
-    /// A context at the current time.
+    /// A context on the system clock.
     pub fn new(directory: impl Into<String>, actor: Actor, request_id: impl Into<String>) -> Self {
         Self {
             directory: directory.into(),
             actor,
             request_id: request_id.into(),
-            now: now(),
+            clock: Clock::System,
+        }
+    }
+
+    /// The current time, at millisecond precision (see `scim::resource::now`).
+    pub fn now(&self) -> DateTime<Utc> {
+        match self.clock {
+            Clock::System => now(),
+            Clock::Fixed(at) => at,
+        }
+    }
+
+    /// This context with its clock stopped at the current time. A write pins its context once it
+    /// holds its locks, so `meta.lastModified` and the events' `occurred_at` are one instant, and
+    /// a resource's `lastModified` never goes back: a writer that waited for a lock stamps the
+    /// time it got it, after the writer that held it.
+    pub fn pinned(&self) -> Self {
+        Self {
+            clock: Clock::Fixed(self.now()),
+            ..self.clone()
         }
     }
 

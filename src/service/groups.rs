@@ -1,10 +1,10 @@
-//! Group writes (RFC 7644 §3.3, §3.5, §3.6). Member operations become row inserts and deletes
-//! (`scim::member_patch`), and each member that joins or leaves records one event, so a change
-//! to a large group costs what the change costs, not what the group costs.
+//! Group writes (RFC 7644 §3.3, §3.5; deletes are in `resources`). Member operations become row
+//! inserts and deletes (`scim::member_patch`), and each member that joins or leaves records one
+//! event, so a change to a large group costs what the change costs, not what the group costs.
 
 use serde_json::Value;
 
-use super::resources::{Conditions, DELETE_ATTEMPTS, Kind, apply_ops};
+use super::resources::{Conditions, Kind, apply_ops};
 use super::{Context, Service, ServiceError, changes};
 use crate::scim::member_patch::{self, GroupPatch};
 use crate::scim::patch::Operation;
@@ -13,7 +13,7 @@ use crate::scim::schema::GROUP_RESOURCE;
 use crate::scim::validate::{self, Mode};
 use crate::store::Intent;
 use crate::store::groups::{self, GroupChange};
-use crate::store::memberships::{self, GroupRef, MemberRef};
+use crate::store::memberships::GroupRef;
 
 /// Creates a group with its members.
 pub(super) async fn create(
@@ -24,7 +24,8 @@ pub(super) async fn create(
     let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
     let change = GroupChange::replace_all(attrs)?;
     let mut w = service.db.begin_write().await?;
-    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now).await?;
+    let ctx = &ctx.pinned();
+    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now()).await?;
     let doc = service.document(Kind::Group, &group);
     let group_ref = group_ref(&group);
     w.record(changes::created(ctx, Kind::Group, &group.id, doc));
@@ -107,42 +108,6 @@ pub(super) async fn patch(
     }
 }
 
-/// Deletes a group. Groups it was a member of each record a `group.member_removed`; its own
-/// members record nothing (the `group.deleted` event says they all left).
-pub(super) async fn delete(
-    service: &Service,
-    ctx: &Context,
-    id: &str,
-    conditions: Conditions<'_>,
-) -> Result<(), ServiceError> {
-    let dir = ctx.directory.as_str();
-    for _ in 0..DELETE_ATTEMPTS {
-        let mut w = service.db.begin_write().await?;
-        // Parent groups first, then this row: the order every writer uses, so none deadlock.
-        let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
-        let current = groups::load_locked(&mut w, dir, id, Intent::Delete, false)
-            .await?
-            .ok_or_else(|| Kind::Group.not_found(id))?;
-        conditions.check(&current.meta)?;
-        // It joined a group the touch missed: start again, touching that one first too.
-        let Some(parents) = memberships::settle_departures(&mut w, dir, id, touched).await? else {
-            continue;
-        };
-        groups::delete(&mut w, dir, id, current.meta.version).await?;
-        let as_member = MemberRef {
-            id: current.id.clone(),
-            is_group: true,
-            display: Some(group_ref(&current).display_name),
-        };
-        w.record_all(changes::departures(ctx, &parents, &as_member));
-        let doc = service.document(Kind::Group, &current);
-        w.record(changes::deleted(ctx, Kind::Group, id, doc));
-        service.announce(w.commit().await?);
-        return Ok(());
-    }
-    Err(crate::store::StoreError::VersionConflict.into())
-}
-
 /// Which members a group write reads.
 #[derive(Clone, Copy)]
 struct Loading {
@@ -168,8 +133,9 @@ async fn save(
         .await?
         .ok_or_else(|| Kind::Group.not_found(id))?;
     conditions.check(&current.meta)?;
+    let ctx = &ctx.pinned();
     let change = change(&current)?;
-    let delta = groups::save(&mut w, dir, &current, change, ctx.now).await?;
+    let delta = groups::save(&mut w, dir, &current, change, ctx.now()).await?;
     let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
     let before = service.document(Kind::Group, &current);
     let after = service.document(Kind::Group, &saved);

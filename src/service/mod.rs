@@ -16,7 +16,7 @@ mod users;
 
 use tokio::sync::watch;
 
-pub use context::{Actor, Context};
+pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
 pub use resources::{Attrs, Conditions, Kind, Read, Rendered};

@@ -4,13 +4,14 @@
 use serde_json::{Map, Value};
 
 use super::list_params::projection;
-use super::{Context, Service, ServiceError, groups, users};
+use super::{Context, Service, ServiceError, changes, groups, users};
 use crate::scim::etag::{if_match_allows, if_none_match_hits};
 use crate::scim::render::{Projection, resource_json};
 use crate::scim::resource::{Meta, Resource};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
 use crate::scim::validate::{self, Mode};
-use crate::store;
+use crate::store::memberships::{self, MemberRef};
+use crate::store::{self, Intent};
 
 /// Which resource type a call is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +198,9 @@ impl Service {
         Ok(self.render(kind, &resource, &projection))
     }
 
-    /// RFC 7644 §3.6: deletes a resource.
+    /// RFC 7644 §3.6: deletes a resource. Groups it was a member of each record a
+    /// `group.member_removed`; a deleted group's own members record nothing (its
+    /// `group.deleted` says they all left).
     pub async fn delete(
         &self,
         ctx: &Context,
@@ -206,10 +209,46 @@ impl Service {
         conditions: Conditions<'_>,
     ) -> Result<(), ServiceError> {
         known_id(kind, id)?;
-        match kind {
-            Kind::User => users::delete(self, ctx, id, conditions).await,
-            Kind::Group => groups::delete(self, ctx, id, conditions).await,
+        let dir = ctx.directory.as_str();
+        for _ in 0..DELETE_ATTEMPTS {
+            let mut w = self.db.begin_write().await?;
+            let ctx = &ctx.pinned();
+            // The groups it is in first, then its own row: the order every writer uses, so none
+            // deadlock.
+            let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
+            let current = match kind {
+                Kind::User => store::users::load_locked(&mut w, dir, id, Intent::Delete).await?,
+                Kind::Group => {
+                    store::groups::load_locked(&mut w, dir, id, Intent::Delete, false).await?
+                }
+            }
+            .ok_or_else(|| kind.not_found(id))?;
+            conditions.check(&current.meta)?;
+            // It joined a group the touch missed: start again, touching that one first too.
+            let Some(groups) = memberships::settle_departures(&mut w, dir, id, touched).await?
+            else {
+                continue;
+            };
+            let version = current.meta.version;
+            match kind {
+                Kind::User => store::users::delete(&mut w, dir, id, version).await?,
+                Kind::Group => store::groups::delete(&mut w, dir, id, version).await?,
+            }
+            let doc = self.document(kind, &current);
+            let member = MemberRef {
+                id: current.id.clone(),
+                is_group: kind == Kind::Group,
+                display: ["displayName", "userName"]
+                    .iter()
+                    .find_map(|k| doc.get(*k).and_then(Value::as_str))
+                    .map(str::to_owned),
+            };
+            w.record_all(changes::departures(ctx, &groups, &member));
+            w.record(changes::deleted(ctx, kind, id, doc));
+            self.announce(w.commit().await?);
+            return Ok(());
         }
+        Err(store::StoreError::VersionConflict.into())
     }
 }
 

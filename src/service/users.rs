@@ -1,17 +1,17 @@
-//! User writes (RFC 7644 §3.3, §3.5, §3.6): validate, hash a new password before the unit of
-//! work opens, then lock, check preconditions, save, record the change events and commit.
+//! User writes (RFC 7644 §3.3, §3.5; deletes are in `resources`): validate, hash a new password
+//! before the unit of work opens, then lock, check preconditions, save, record the change events
+//! and commit.
 
 use serde_json::{Map, Value};
 
 use super::changes;
-use super::resources::{Conditions, DELETE_ATTEMPTS, Kind, apply_ops};
+use super::resources::{Conditions, Kind, apply_ops};
 use super::{Context, Service, ServiceError};
 use crate::password;
 use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
-use crate::store::memberships::{self, MemberRef};
 use crate::store::{Intent, users};
 
 /// Creates a user from a request body.
@@ -23,7 +23,8 @@ pub(super) async fn create(
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
-    let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now).await?;
+    let ctx = &ctx.pinned();
+    let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now()).await?;
     let doc = service.document(Kind::User, &user);
     w.record(changes::created(ctx, Kind::User, &user.id, doc));
     service.announce(w.commit().await?);
@@ -88,49 +89,6 @@ pub(super) async fn patch(
     }
 }
 
-/// Deletes a user; it leaves every group it was in (one `group.member_removed` each).
-pub(super) async fn delete(
-    service: &Service,
-    ctx: &Context,
-    id: &str,
-    conditions: Conditions<'_>,
-) -> Result<(), ServiceError> {
-    let dir = ctx.directory.as_str();
-    for _ in 0..DELETE_ATTEMPTS {
-        let mut w = service.db.begin_write().await?;
-        // Its groups first, then the user's row: the order every writer uses, so none deadlock.
-        let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now).await?;
-        let current = users::load_locked(&mut w, dir, id, Intent::Delete)
-            .await?
-            .ok_or_else(|| Kind::User.not_found(id))?;
-        conditions.check(&current.meta)?;
-        // It joined a group the touch missed: start again, touching that one first too.
-        let Some(groups) = memberships::settle_departures(&mut w, dir, id, touched).await? else {
-            continue;
-        };
-        users::delete(&mut w, dir, id, current.meta.version).await?;
-        let doc = service.document(Kind::User, &current);
-        w.record_all(changes::departures(ctx, &groups, &member(&current, &doc)));
-        w.record(changes::deleted(ctx, Kind::User, id, doc));
-        service.announce(w.commit().await?);
-        return Ok(());
-    }
-    Err(crate::store::StoreError::VersionConflict.into())
-}
-
-/// A user as a member, for membership events.
-fn member(user: &Resource, doc: &Map<String, Value>) -> MemberRef {
-    let display = ["displayName", "userName"]
-        .iter()
-        .find_map(|k| doc.get(*k).and_then(Value::as_str))
-        .map(str::to_owned);
-    MemberRef {
-        id: user.id.clone(),
-        is_group: false,
-        display,
-    }
-}
-
 /// Why one pass of a PATCH stopped.
 enum Pass {
     /// The operations set this password; hash it and run again.
@@ -163,8 +121,9 @@ where
         .map_err(lift)?
         .ok_or_else(|| E::from(Kind::User.not_found(id)))?;
     conditions.check(&current.meta)?;
+    let ctx = &ctx.pinned();
     let (attrs, hash) = change(&current)?;
-    let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now)
+    let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now())
         .await
         .map_err(lift)?;
     let before = service.document(Kind::User, &current);

@@ -1,13 +1,19 @@
 //! Change events and the feed order. Writers insert events inside their own transaction (see
-//! `write`); the sequencer gives committed events their `position`, the order readers walk.
+//! `write`); every event gets a `position`, the order readers walk, contiguous from 1.
 //!
-//! Why not the insertion order: on PostgreSQL, transactions commit out of order, so a row with a
-//! lower `seq` can become visible after a higher one was already read, and a reader asking for
-//! "after the last one I saw" would skip it. The sequencer numbers only rows that are already
-//! committed, under the row lock of `event_feed`, continuing from the last position handed out:
-//! positions are contiguous and never assigned to a row a reader could have passed. Two writes of
-//! one resource serialize on its row lock, so the second one's events commit (and are numbered)
-//! after the first one's: per resource, feed order is commit order.
+//! On SQLite one writer commits at a time, so a writer numbers its events as it inserts them,
+//! after the highest position (one statement: every statement is a thread hand-off there).
+//!
+//! On PostgreSQL transactions commit out of order, so a row inserted earlier (lower `seq`) can
+//! become visible after a later one was already read, and a reader asking for "after the last one
+//! I saw" would skip it. So writers insert without a position, and the sequencer numbers only rows
+//! that are already committed, under the row lock of `event_feed`, continuing after the highest
+//! position: positions are never assigned to a row a reader could have passed. Two writes of one
+//! resource serialize on its row lock, so the second one's events commit (and are numbered) after
+//! the first one's: per resource, feed order is commit order.
+//!
+//! Retention removes only a prefix of the feed and records the last position it removed in
+//! `event_feed.pruned_through`, which is also where numbering continues when no event is left.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -56,14 +62,33 @@ pub struct EventRow {
 
 const EVENT_COLUMNS: &str = "position, tenant_id, type, resource_type, resource_id, member_id, occurred_at, actor, request_id, data, previous_attributes";
 
-/// Inserts events, unsequenced, in the caller's transaction.
+/// The position after which the next events are numbered: the highest position, or where
+/// retention stopped when no event is left.
+const NEXT_BASE: &str = "COALESCE((SELECT MAX(position) FROM events), (SELECT pruned_through FROM event_feed WHERE id = 1))";
+
+/// Inserts events in the caller's transaction: numbered on SQLite (whose writers commit one at a
+/// time), unnumbered on PostgreSQL (the sequencer numbers them once committed).
 pub(super) async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<(), StoreError> {
+    let numbered = tx.dialect() == Dialect::Sqlite;
     for chunk in events.chunks(INSERT_CHUNK) {
         let mut sql = SqlBuilder::default();
-        sql.push("INSERT INTO events (tenant_id, type, resource_type, resource_id, member_id, occurred_at, actor, request_id, data, previous_attributes) VALUES ");
+        sql.push("INSERT INTO events (position, tenant_id, type, resource_type, resource_id, member_id, occurred_at, actor, request_id, data, previous_attributes) ");
+        if numbered {
+            // SQLite reads a SELECT from the table it inserts into before inserting, so the base
+            // is the highest position before this statement.
+            sql.push(&format!("SELECT ({NEXT_BASE}) + v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, v.column11 FROM (VALUES "));
+        } else {
+            sql.push("VALUES ");
+        }
         for (n, e) in chunk.iter().enumerate() {
             sql.push(if n == 0 { "(" } else { ", (" });
-            sql.bind(e.tenant.as_str())
+            if numbered {
+                sql.bind(n as i64 + 1);
+            } else {
+                sql.push("NULL");
+            }
+            sql.push(", ")
+                .bind(e.tenant.as_str())
                 .push(", ")
                 .bind(e.kind)
                 .push(", ")
@@ -87,37 +112,32 @@ pub(super) async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<(), Store
             };
             sql.push(")");
         }
+        if numbered {
+            sql.push(") AS v");
+        }
         tx.execute(&sql.sql, sql.args).await?;
     }
     Ok(())
 }
 
-/// Numbers the committed, unsequenced events in the caller's transaction, continuing after the
-/// last position handed out; returns how many were numbered.
-pub(super) async fn sequence_in(tx: &mut Tx) -> Result<u64, StoreError> {
-    // The row lock serializes sequencers (SQLite's write lock already does), and in PostgreSQL's
-    // READ COMMITTED the UPDATE below then sees every event committed before the lock was taken.
-    let lock = match tx.dialect() {
-        Dialect::Postgres => "SELECT last_position FROM event_feed WHERE id = 1 FOR UPDATE",
-        Dialect::Sqlite => "SELECT last_position FROM event_feed WHERE id = 1",
-    };
-    let (last,): (i64,) = tx.fetch_one(lock, Vec::new()).await?;
-    let numbered = tx
-        .execute(
-            "UPDATE events SET position = $1 + n.rn \
-             FROM (SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS rn FROM events WHERE position IS NULL) AS n \
-             WHERE events.seq = n.seq",
-            args![last],
-        )
-        .await?;
-    if numbered > 0 {
-        tx.execute(
-            "UPDATE event_feed SET last_position = $1 WHERE id = 1",
-            args![last + numbered as i64],
-        )
-        .await?;
-    }
-    Ok(numbered)
+/// Numbers the committed, unnumbered events (PostgreSQL), continuing after the highest
+/// position; returns how many were numbered.
+async fn sequence_in(tx: &mut Tx) -> Result<u64, StoreError> {
+    // The row lock makes sequencers take turns, and in READ COMMITTED the UPDATE below, a new
+    // statement, then sees every event committed before the lock was taken, numbered ones
+    // included.
+    tx.execute(
+        "SELECT 1 FROM event_feed WHERE id = 1 FOR UPDATE",
+        Vec::new(),
+    )
+    .await?;
+    let sql = format!(
+        "UPDATE events SET position = n.base + n.rn \
+         FROM (SELECT seq, ({NEXT_BASE}) AS base, ROW_NUMBER() OVER (ORDER BY seq) AS rn \
+               FROM events WHERE position IS NULL) AS n \
+         WHERE events.seq = n.seq"
+    );
+    tx.execute(&sql, Vec::new()).await
 }
 
 /// Numbers every committed event that has no position yet (a no-op on SQLite, whose writers
@@ -154,12 +174,15 @@ pub struct FeedQuery {
     pub resource: Option<String>,
 }
 
-/// The feed's bounds: the last position handed out and the last one removed by retention.
+/// The feed's bounds: the highest position handed out and the last one removed by retention.
 #[derive(Debug, Clone, Copy, FromRow)]
 pub struct Horizon {
     pub last_position: i64,
     pub pruned_through: i64,
 }
+
+const HORIZON: &str = "SELECT COALESCE((SELECT MAX(position) FROM events), f.pruned_through) AS last_position, \
+     f.pruned_through AS pruned_through FROM event_feed f WHERE f.id = 1";
 
 /// A page of the feed with the horizon seen by the same snapshot.
 #[derive(Debug)]
@@ -193,24 +216,14 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
     sql.push(" ORDER BY position LIMIT ").bind(query.limit);
     let mut tx = db.read().await?;
     let events = tx.fetch_all(&sql.sql, sql.args).await?;
-    let horizon = tx
-        .fetch_one(
-            "SELECT last_position, pruned_through FROM event_feed WHERE id = 1",
-            Vec::new(),
-        )
-        .await?;
+    let horizon = tx.fetch_one(HORIZON, Vec::new()).await?;
     tx.commit().await?;
     Ok(FeedPage { events, horizon })
 }
 
 /// The feed's horizon.
 pub async fn horizon(db: &Db) -> Result<Horizon, StoreError> {
-    db.autocommit()
-        .fetch_one(
-            "SELECT last_position, pruned_through FROM event_feed WHERE id = 1",
-            Vec::new(),
-        )
-        .await
+    db.autocommit().fetch_one(HORIZON, Vec::new()).await
 }
 
 /// Deletes the oldest events that occurred before `cutoff`, `batch` per transaction, and moves
@@ -257,5 +270,88 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>, batch: i64) -> Result<u64, St
         if !more {
             return Ok(deleted);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::resource::now;
+
+    async fn temp_db() -> Db {
+        let path =
+            std::env::temp_dir().join(format!("scimd-events-{}.db", uuid::Uuid::new_v4().simple()));
+        crate::cli::open(&format!("sqlite://{}", path.display()), &Default::default())
+            .await
+            .unwrap()
+    }
+
+    fn event(n: usize, at: DateTime<Utc>) -> NewEvent {
+        NewEvent {
+            tenant: "default".into(),
+            kind: "user.updated",
+            resource_type: "User",
+            resource_id: format!("u{n}"),
+            member_id: None,
+            occurred_at: at,
+            actor: json!({"type": "cli"}),
+            request_id: "r".into(),
+            data: json!({"n": n}),
+            previous_attributes: Some(json!({"title": null})),
+        }
+    }
+
+    async fn commit(db: &Db, events: impl Iterator<Item = NewEvent>) {
+        let mut w = db.begin_write().await.unwrap();
+        w.record_all(events);
+        w.commit().await.unwrap();
+    }
+
+    async fn positions(db: &Db) -> Vec<i64> {
+        let query = FeedQuery {
+            after: 0,
+            limit: 1000,
+            ..FeedQuery::default()
+        };
+        let page = read(db, &query).await.unwrap();
+        page.events.iter().map(|e| e.position).collect()
+    }
+
+    #[tokio::test]
+    async fn positions_are_contiguous_across_commits_and_continue_after_pruning_everything() {
+        let db = temp_db().await;
+        let old = now() - chrono::Duration::days(2);
+
+        commit(&db, (0..450).map(|n| event(n, old))).await;
+        commit(&db, (0..2).map(|n| event(n, old))).await;
+        assert_eq!(positions(&db).await, (1..=452).collect::<Vec<_>>());
+
+        let pruned = prune(&db, now() - chrono::Duration::days(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(pruned, 452);
+        assert_eq!(horizon(&db).await.unwrap().pruned_through, 452);
+        commit(&db, std::iter::once(event(0, now()))).await;
+        assert_eq!(positions(&db).await, vec![453]);
+    }
+
+    #[tokio::test]
+    async fn pruning_stops_at_the_first_event_inside_retention() {
+        let db = temp_db().await;
+        let (old, recent) = (now() - chrono::Duration::days(2), now());
+        commit(
+            &db,
+            [event(1, old), event(2, recent), event(3, old)].into_iter(),
+        )
+        .await;
+
+        prune(&db, now() - chrono::Duration::days(1), 10)
+            .await
+            .unwrap();
+
+        assert_eq!(positions(&db).await, vec![2, 3]);
+        assert_eq!(horizon(&db).await.unwrap().pruned_through, 1);
     }
 }

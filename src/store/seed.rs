@@ -1,13 +1,14 @@
 //! Test and benchmark data (`scimd dev seed`): inserts many users and groups straight through the
 //! storage layer, in multi-row statements inside large transactions, which is orders of magnitude
-//! faster than provisioning them over HTTP.
+//! faster than provisioning them over HTTP. It is the one writer that bypasses the service layer
+//! and its unit of work, on purpose: seeded users and groups record no change events.
 //!
 //! Seeded rows must be indistinguishable from rows the server wrote itself. So each user starts
-//! as the canonical attributes the HTTP edge would hand to [`super::users::create`], and goes
-//! through the same column mapping (`user_row::split`, `users::column_values`). What `create`
+//! as the canonical attributes the service would hand to [`super::users::insert`], and goes
+//! through the same column mapping (`user_row::split`, `users::column_values`). What `insert`
 //! does around that mapping (ids, timestamps, `version`, the `user_values` rows, the group and
 //! membership rows) is reproduced here; the unit tests compare seeded rows with rows written by
-//! `users::create` and `groups::create` column by column, so the two cannot silently drift apart.
+//! `users::insert` and `groups::insert` column by column, so the two cannot silently drift apart.
 //!
 //! The data is a pure function of the seed and the resource numbers, so the same command on two
 //! fresh databases yields the same ids and attributes (only the timestamps differ). The rules:

@@ -4,7 +4,7 @@
 //! transaction: a rolled-back write leaves no event, a committed one always has its events.
 
 use super::StoreError;
-use super::db::{Db, Dialect, Tx};
+use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
 
 /// An open write transaction with the events recorded so far.
@@ -39,17 +39,12 @@ impl Write {
         &mut self.tx
     }
 
-    /// Inserts the recorded events and commits; returns how many events were committed. On
-    /// SQLite, where writers commit one at a time, the events are also given their feed
-    /// positions here; on PostgreSQL the sequencer numbers them once committed
-    /// (`events::sequence`).
+    /// Inserts the recorded events and commits; returns how many events were committed (see
+    /// `events` for how they get their feed positions).
     pub async fn commit(mut self) -> Result<usize, StoreError> {
         let n = self.events.len();
         if n > 0 {
             events::insert(&mut self.tx, &self.events).await?;
-            if self.tx.dialect() == Dialect::Sqlite {
-                events::sequence_in(&mut self.tx).await?;
-            }
         }
         self.tx.commit().await?;
         Ok(n)

@@ -46,7 +46,9 @@ async fn token_create_prints_only_the_token_and_works_before_the_server_ever_ran
     assert!(!listed.contains(token), "the list never shows the token");
 }
 
-#[tokio::test]
+// Two worker threads: the CLI runs as a blocking child process while the server, on this
+// runtime, may be inside a write transaction (its start-up maintenance) that must go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
     // Arrange: a token made by the CLI, then a server on the same database.
     let url = fresh_database_url().await;
@@ -54,16 +56,12 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
         .trim()
         .to_owned();
     let db = scimd::cli::open(&url, &Default::default()).await.unwrap();
-    let args = scimd::config::ServeArgs {
-        listen: "127.0.0.1:0".into(),
-        base_url: None,
-        max_page_size: 100,
-        max_body_bytes: 65536,
-        db_max_connections: 4,
-        // Ask the database on every request, so the revocation shows at once.
-        token_recheck_seconds: 0,
-        sqlite_synchronous: scimd::config::SqliteSync::Normal,
-    };
+    let mut args = crate::helpers::serve_args();
+    args.max_page_size = 100;
+    args.max_body_bytes = 65536;
+    args.db_max_connections = 4;
+    // Ask the database on every request, so the revocation shows at once.
+    args.token_recheck_seconds = 0;
     let app = scimd::cli::serve::Application::build(db, &args, None)
         .await
         .unwrap();
@@ -80,7 +78,11 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
     let revoked = scimd(&url, &["token", "revoke", "entra"]);
 
     // Assert
-    assert!(revoked.status.success());
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
     assert_eq!(call().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     let again = scimd(&url, &["token", "revoke", "entra"]);
     assert!(!again.status.success(), "revoking twice fails");

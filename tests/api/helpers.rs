@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use clap::Parser;
 use reqwest::{Method, Response, StatusCode};
 use scimd::cli::serve::Application;
-use scimd::config::{ServeArgs, SqliteSync};
+use scimd::config::{Cli, Command, ServeArgs};
 use scimd::http::AppState;
 use scimd::store::{Db, DbOptions};
 use serde_json::{Value, json};
@@ -28,6 +29,17 @@ pub struct TestApp {
     /// The admin token, once [`TestApp::admin_token`] issued it.
     admin: OnceCell<String>,
     _shutdown: oneshot::Sender<()>,
+}
+
+/// The options `scimd serve` runs with by default, on an ephemeral port.
+pub fn serve_args() -> ServeArgs {
+    match Cli::try_parse_from(["scimd", "serve", "--listen", "127.0.0.1:0"]) {
+        Ok(Cli {
+            command: Command::Serve(args),
+            ..
+        }) => args,
+        other => panic!("serve arguments: {other:?}"),
+    }
 }
 
 /// A fresh, empty database URL for one test.
@@ -77,15 +89,7 @@ impl TestApp {
             scimd::telemetry::init();
         }
         let database_url = fresh_database_url().await;
-        let mut args = ServeArgs {
-            listen: "127.0.0.1:0".into(),
-            base_url: None,
-            max_page_size: 1000,
-            max_body_bytes: 1_048_576,
-            db_max_connections: 8,
-            token_recheck_seconds: 5,
-            sqlite_synchronous: SqliteSync::Normal,
-        };
+        let mut args = serve_args();
         adjust(&mut args);
         let options = DbOptions {
             max_connections: args.db_max_connections,

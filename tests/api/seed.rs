@@ -42,15 +42,8 @@ impl Server {
         let db = scimd::cli::open(database_url, &Default::default())
             .await
             .expect("open database");
-        let args = scimd::config::ServeArgs {
-            listen: "127.0.0.1:0".into(),
-            base_url: None,
-            max_page_size: 1000,
-            max_body_bytes: 1_048_576,
-            db_max_connections: 4,
-            token_recheck_seconds: 5,
-            sqlite_synchronous: scimd::config::SqliteSync::Normal,
-        };
+        let mut args = crate::helpers::serve_args();
+        args.db_max_connections = 4;
         let app = scimd::cli::serve::Application::build(db, &args, None)
             .await
             .expect("build application");
