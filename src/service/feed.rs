@@ -129,7 +129,13 @@ impl Service {
             after: after.unwrap_or(0),
             limit,
             types: parse_types(request.types.as_deref())?,
-            resource: request.resource.clone().filter(|r| !r.trim().is_empty()),
+            // Ids are lower-case UUIDs, matched without regard to case (RFC 7643 §3.1 `id`
+            // values are compared as the server issued them; member values are caseExact false).
+            resource: request
+                .resource
+                .as_deref()
+                .map(|r| r.trim().to_lowercase())
+                .filter(|r| !r.is_empty()),
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
         let mut committed = self.subscribe();
@@ -145,6 +151,20 @@ impl Service {
                      continue from a recent event",
                     event_id(page.horizon.pruned_through)
                 )));
+            }
+            if let Some(after) = after
+                && after > page.horizon.last_position
+            {
+                // A cursor from another database, or from before a restore: following it would
+                // silently skip every event until the feed caught up with it.
+                return Err(ServiceError::invalid(
+                    "invalidValue",
+                    format!(
+                        "after \"{}\" is past the newest event ({}); this feed never issued it",
+                        event_id(after),
+                        event_id(page.horizon.last_position)
+                    ),
+                ));
             }
             let now = tokio::time::Instant::now();
             if !page.events.is_empty() || now >= deadline {

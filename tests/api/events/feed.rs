@@ -66,6 +66,11 @@ async fn invalid_feed_parameters_are_refused_with_400_in_the_api_error_shape() {
         ("after", "evt_00000000000000000001", "too long"),
         ("wait", "31", "longer than 30 seconds"),
         ("wait", "-1", "negative"),
+        (
+            "after",
+            "evt_00000000000f4240",
+            "past the newest event: a cursor from another database",
+        ),
     ];
     for (name, value, reason) in cases {
         // Act
@@ -231,6 +236,17 @@ async fn the_resource_filter_returns_a_resources_events_and_its_memberships() {
         ),
         ("00000000-0000-4000-8000-000000000000", &[], "an unknown id"),
     ];
+    let upper = ann.to_uppercase();
+    let cases = cases.into_iter().chain([(
+        upper.as_str(),
+        &[
+            "user.created",
+            "user.updated",
+            "group.member_added",
+            "group.member_removed",
+        ][..],
+        "an id in upper case: ids match without regard to case",
+    )]);
     for (resource, expected, reason) in cases {
         // Act
         let (events, _) = app.walk_feed(None, &[("resource", resource)]).await;
