@@ -121,7 +121,8 @@ pub enum TokenCommand {
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
     /// Insert generated users, groups and change events straight through the storage layer
-    /// (far faster than HTTP), for tests and benchmarks. Prints one summary line on stdout, progress on stderr.
+    /// (far faster than HTTP), for tests and benchmarks. Prints one summary line on stdout,
+    /// progress on stderr.
     Seed(SeedArgs),
 }
 

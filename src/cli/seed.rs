@@ -1,6 +1,7 @@
 //! `scimd dev seed`: fills a database with generated users, groups and change events for tests
-//! and benchmarks (the rules are in `store::seed` and `store::seed_events`). Progress and the final counts go to stderr; stdout gets only
-//! one `key=value` summary line, so scripts can capture it.
+//! and benchmarks (the rules are in `store::seed` and `store::seed_events`). Progress and the
+//! final counts go to stderr; stdout gets only one `key=value` summary line, so scripts can
+//! capture it.
 
 use super::CliError;
 use crate::config::SeedArgs;

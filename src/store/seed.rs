@@ -176,7 +176,7 @@ pub struct SeedReport {
 /// the rows committed before it in place.
 ///
 /// This bypasses the service layer on purpose: the rows are built here and written with
-/// multi-row statements, which is what makes a million of them take seconds.
+/// multi-row statements, so a million of them take about a minute instead of hours.
 pub async fn seed(
     db: &Db,
     options: &SeedOptions,
