@@ -125,8 +125,9 @@ pub enum TokenCommand {
 /// `scimd dev …`
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
-    /// Insert generated users and groups straight through the storage layer (far faster than
-    /// HTTP), for tests and benchmarks. Prints one summary line on stdout, progress on stderr.
+    /// Insert generated users, groups and change events straight through the storage layer
+    /// (far faster than HTTP), for tests and benchmarks. Prints one summary line on stdout,
+    /// progress on stderr.
     Seed(SeedArgs),
 }
 
@@ -152,4 +153,10 @@ pub struct SeedArgs {
     /// existing `user{i}@example.com` and `group-{j}`.
     #[arg(long)]
     pub append: bool,
+    /// Also insert this many synthetic change events, already sequenced: the feed
+    /// (`GET /api/v1/events`) serves them after any it held. Written straight through the
+    /// storage layer like the users, bypassing the service layer on purpose; works with any
+    /// `--users`, including 0.
+    #[arg(long, default_value_t = 0)]
+    pub events: u64,
 }

@@ -1,6 +1,7 @@
-//! `scimd dev seed`: fills a database with generated users and groups for tests and benchmarks
-//! (the rules are in `store::seed`). Progress and the final counts go to stderr; stdout gets only
-//! one `key=value` summary line, so scripts can capture it.
+//! `scimd dev seed`: fills a database with generated users, groups and change events for tests
+//! and benchmarks (the rules are in `store::seed` and `store::seed_events`). Progress and the
+//! final counts go to stderr; stdout gets only one `key=value` summary line, so scripts can
+//! capture it.
 
 use super::CliError;
 use crate::config::SeedArgs;
@@ -17,6 +18,7 @@ pub async fn run(db: &Db, args: &SeedArgs) -> Result<(), CliError> {
         large_group_size: args.large_group_size,
         seed: args.seed,
         append: args.append,
+        events: args.events,
     };
     let planned = planned_rows(&options);
     let report = seed::seed(db, &options, &mut |p| {
@@ -41,12 +43,14 @@ pub async fn run(db: &Db, args: &SeedArgs) -> Result<(), CliError> {
         t.rows_per_second()
     );
     println!(
-        "users={} first_user={} groups={} first_group={} memberships={} rows={} seconds={:.3} rows_per_second={:.0}",
+        "users={} first_user={} groups={} first_group={} memberships={} events={} first_event={} rows={} seconds={:.3} rows_per_second={:.0}",
         t.users,
         report.first_user,
         t.groups,
         report.first_group,
         t.members,
+        t.events,
+        report.first_event,
         t.rows(),
         t.elapsed.as_secs_f64(),
         t.rows_per_second()
@@ -56,18 +60,19 @@ pub async fn run(db: &Db, args: &SeedArgs) -> Result<(), CliError> {
 
 fn counts(p: &Progress) -> String {
     format!(
-        "{} users, {} groups, {} memberships ({} rows)",
+        "{} users, {} groups, {} memberships, {} events ({} rows)",
         p.users,
         p.groups,
         p.members,
+        p.events,
         p.rows()
     )
 }
 
-/// Rows the run will insert: a user and its email, each group, each membership.
+/// Rows the run will insert: a user and its email, each group, each membership, each event.
 fn planned_rows(o: &SeedOptions) -> u64 {
     let large = o.large_group_size.map_or(0, |size| 1 + size);
-    2 * o.users + o.groups * (1 + o.group_size) + large
+    2 * o.users + o.groups * (1 + o.group_size) + large + o.events
 }
 
 fn percent(done: u64, planned: u64) -> f64 {

@@ -12,6 +12,7 @@ mod listing;
 mod locking;
 pub mod memberships;
 pub mod seed;
+pub mod seed_events;
 pub mod signing_keys;
 mod sql;
 pub mod tokens;

@@ -20,7 +20,8 @@
 //!   starts with "M"), so `name.familyName sw "M"` matches ⌊N/6⌋ of N fresh users;
 //! - `active` is `false` exactly when `i` is a multiple of 10;
 //! - group number `j` is named `group-{j}` and has `group_size` distinct members drawn from the
-//!   users seeded by the same run; the optional group named `large` likewise.
+//!   users seeded by the same run; the optional group named `large` likewise;
+//! - with `events`, synthetic change events follow (see [`super::seed_events`]).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -29,6 +30,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::db::{Arg, Db, Dialect, Tx, args};
+use super::seed_events::{self, EventPlan};
 use super::{DEFAULT_TENANT, StoreError, user_row, user_values, users};
 use crate::scim::resource::now;
 use crate::scim::schema::ENTERPRISE_USER;
@@ -36,7 +38,7 @@ use crate::scim::schema::ENTERPRISE_USER;
 /// Rows per `INSERT` statement. The widest row bound here (a user) has 20 values, so a statement
 /// carries at most 10,000 parameters: well below SQLite's (32,766) and PostgreSQL's (65,535)
 /// limits.
-const ROWS_PER_STATEMENT: usize = 500;
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
 
 /// Rows per transaction. Ids are random, so each batch of users lands on pages all over the
 /// primary-key indexes of `users` and `user_values`, and every commit writes each page it
@@ -74,7 +76,7 @@ const FAMILY_NAMES_OTHER: &[&str] = &[
 ];
 
 /// Departments with the titles found in each.
-const DEPARTMENTS: &[(&str, &[&str])] = &[
+pub(super) const DEPARTMENTS: &[(&str, &[&str])] = &[
     (
         "Engineering",
         &[
@@ -107,6 +109,8 @@ pub struct SeedOptions {
     /// Allow a database that already holds users; numbering then continues after the highest
     /// existing `user{i}@example.com` and `group-{j}`.
     pub append: bool,
+    /// Synthetic, already-sequenced change events to insert after the users and groups.
+    pub events: u64,
 }
 
 /// Why seeding did not start or did not finish.
@@ -118,6 +122,11 @@ pub enum SeedError {
     LargeGroupExists,
     #[error("a group of {size} members needs at least {size} seeded users, not {users}")]
     TooFewUsers { size: u64, users: u64 },
+    #[error(
+        "the event feed moved while seeding (last position {found}, expected {expected}): \
+         seed events into a database no server is writing to"
+    )]
+    FeedMoved { expected: i64, found: i64 },
     #[error("the data generator failed: {0}")]
     Generator(#[from] tokio::task::JoinError),
     #[error(transparent)]
@@ -133,6 +142,8 @@ pub struct Progress {
     pub groups: u64,
     /// `group_members` rows.
     pub members: u64,
+    /// `events` rows.
+    pub events: u64,
     /// Time since seeding started (after migrations).
     pub elapsed: Duration,
 }
@@ -140,7 +151,7 @@ pub struct Progress {
 impl Progress {
     /// Every row inserted, in all tables.
     pub fn rows(&self) -> u64 {
-        self.users + self.values + self.groups + self.members
+        self.users + self.values + self.groups + self.members + self.events
     }
 
     /// Rows inserted per second so far.
@@ -156,19 +167,24 @@ pub struct SeedReport {
     pub first_user: u64,
     /// Number of the first seeded `group-{j}`.
     pub first_group: u64,
+    /// Feed position of the first seeded event.
+    pub first_event: i64,
     pub totals: Progress,
 }
 
-/// Inserts the users and groups `options` asks for into the default tenant, calling
+/// Inserts the users, groups and events `options` asks for into the default tenant, calling
 /// `on_progress` about once a second. Rows are committed every ~100,000, so a failure leaves
 /// the rows committed before it in place.
+///
+/// This bypasses the service layer on purpose: the rows are built here and written with
+/// multi-row statements, so a million of them take about a minute instead of hours.
 pub async fn seed(
     db: &Db,
     options: &SeedOptions,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<SeedReport, SeedError> {
     check_sizes(options)?;
-    let (first_user, first_group) = numbering(db, options).await?;
+    let (first_user, first_group, last_position) = numbering(db, options).await?;
     let plan = Plan {
         seed: options.seed,
         first_user,
@@ -183,10 +199,18 @@ pub async fn seed(
     for group in &groups {
         insert_members(&mut writer, &plan, group).await?;
     }
+    let events = EventPlan::new(
+        options.seed,
+        last_position + 1,
+        options.events,
+        first_user - 1 + options.users,
+    );
+    seed_events::insert(&mut writer, &events).await?;
     let totals = writer.finish().await?;
     Ok(SeedReport {
         first_user,
         first_group,
+        first_event: last_position + 1,
         totals,
     })
 }
@@ -205,9 +229,9 @@ fn check_sizes(options: &SeedOptions) -> Result<(), SeedError> {
     }
 }
 
-/// The numbers of the first user and first group to seed, refusing a database that already
-/// holds users unless appending, and a second large group.
-async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64), SeedError> {
+/// The numbers of the first user and first group to seed and the feed's last position,
+/// refusing a database that already holds users unless appending, and a second large group.
+async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), SeedError> {
     let mut tx = db.read().await?;
     let any_user: Option<(String,)> = tx
         .fetch_optional(
@@ -231,8 +255,14 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64), SeedErr
     }
     let users = highest_number(&mut tx, "users", "user_name_norm", "user", "@example.com").await?;
     let groups = highest_number(&mut tx, "groups", "display_name_norm", "group-", "").await?;
+    let (last_position,): (i64,) = tx
+        .fetch_one(
+            "SELECT last_position FROM event_feed WHERE id = 1",
+            Vec::new(),
+        )
+        .await?;
     tx.commit().await?;
-    Ok((users + 1, groups + 1))
+    Ok((users + 1, groups + 1, last_position))
 }
 
 /// The highest `n` among values `{prefix}{n}{suffix}` of a lower-cased column, 0 if none.
@@ -335,7 +365,7 @@ fn user_batch(plan: &Plan, offsets: std::ops::Range<u64>) -> UserBatch {
 }
 
 /// One column of a row to insert.
-type Cell = (&'static str, Arg);
+pub(super) type Cell = (&'static str, Arg);
 
 /// The `users` row and `user_values` rows of user number `number`, as `users::create` and
 /// `user_values::replace` would write them.
@@ -410,10 +440,15 @@ struct GroupSpec {
     members: Rng,
 }
 
+/// The id of `group-{j}`.
+pub(super) fn group_id(seed: u64, j: u64) -> String {
+    uuid_from(&mut stream(seed, Domain::GroupId, j))
+}
+
 fn group_specs(plan: &Plan, options: &SeedOptions) -> Vec<GroupSpec> {
     let mut specs: Vec<GroupSpec> = (plan.first_group..plan.first_group + options.groups)
         .map(|j| GroupSpec {
-            id: uuid_from(&mut stream(plan.seed, Domain::GroupId, j)),
+            id: group_id(plan.seed, j),
             display_name: format!("group-{j}"),
             size: options.group_size,
             members: stream(plan.seed, Domain::GroupMembers, j),
@@ -515,13 +550,13 @@ fn sample(rng: &mut Rng, n: u64, k: u64) -> Vec<u64> {
 
 /// Batched inserts with a commit every [`ROWS_PER_TRANSACTION`] rows, counting and reporting
 /// progress.
-struct Writer<'a> {
+pub(super) struct Writer<'a> {
     db: &'a Db,
     tx: Option<Tx>,
     uncommitted: u64,
     /// Tables already analyzed (PostgreSQL).
     analyzed: Vec<&'static str>,
-    counts: Progress,
+    pub(super) counts: Progress,
     started: Instant,
     last_report: Instant,
     on_progress: &'a mut (dyn FnMut(&Progress) + Send),
@@ -545,7 +580,7 @@ impl<'a> Writer<'a> {
     /// Inserts `rows` (all with the same columns, in the same order) in one statement. Columns
     /// that are NULL in every row are left out: no seeded table has a column default, so the
     /// database stores NULL all the same, and statements stay small.
-    async fn insert(
+    pub(super) async fn insert(
         &mut self,
         table: &'static str,
         rows: Vec<Vec<Cell>>,
@@ -573,8 +608,13 @@ impl<'a> Writer<'a> {
         self.analyze_once(table).await
     }
 
+    /// Whether a transaction is open: the next statement otherwise starts one.
+    pub(super) fn in_transaction(&self) -> bool {
+        self.tx.is_some()
+    }
+
     /// The open transaction, or a new one.
-    async fn transaction(&mut self) -> Result<&mut Tx, StoreError> {
+    pub(super) async fn transaction(&mut self) -> Result<&mut Tx, StoreError> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
             None => begin(self.db).await?,
@@ -599,7 +639,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Marks the end of rows that belong together; commits once enough rows are pending.
-    async fn unit_done(&mut self) -> Result<(), StoreError> {
+    pub(super) async fn unit_done(&mut self) -> Result<(), StoreError> {
         if self.uncommitted >= ROWS_PER_TRANSACTION {
             self.commit().await?;
         }
@@ -625,13 +665,12 @@ impl<'a> Writer<'a> {
     /// (PostgreSQL), and a benchmark started right after seeding would measure that.
     async fn finish(mut self) -> Result<Progress, StoreError> {
         if self.db.dialect() == Dialect::Postgres && self.counts.rows() > 0 {
-            self.transaction()
-                .await?
-                .execute(
-                    "ANALYZE users, user_values, groups, group_members",
-                    Vec::new(),
-                )
-                .await?;
+            let sql = if self.counts.events > 0 {
+                "ANALYZE users, user_values, groups, group_members, events"
+            } else {
+                "ANALYZE users, user_values, groups, group_members"
+            };
+            self.transaction().await?.execute(sql, Vec::new()).await?;
         }
         self.commit().await?;
         self.db.optimize().await?;
@@ -685,33 +724,37 @@ fn is_null(arg: &Arg) -> bool {
 /// Independent streams of the generator, so that e.g. a user's id can be computed without
 /// drawing its attributes.
 #[derive(Debug, Clone, Copy)]
-enum Domain {
+pub(super) enum Domain {
     UserId = 1,
     UserAttributes = 2,
     GroupId = 3,
     GroupMembers = 4,
     LargeGroupId = 5,
     LargeGroupMembers = 6,
+    EventType = 7,
+    Event = 8,
+    EventProfile = 9,
+    EventActor = 10,
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for test data.
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub(super) struct Rng(u64);
 
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
         mix(self.0)
     }
 
     /// A number below `n` (multiply-shift; the bias is negligible for these sizes).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub(super) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
 }
@@ -725,14 +768,14 @@ fn mix(mut z: u64) -> u64 {
 
 /// The stream for item `n` of `domain`: random access, so any user or group can be generated
 /// on its own.
-fn stream(seed: u64, domain: Domain, n: u64) -> Rng {
+pub(super) fn stream(seed: u64, domain: Domain, n: u64) -> Rng {
     Rng(mix(
         seed ^ mix((domain as u64).wrapping_mul(GOLDEN_GAMMA) ^ mix(n))
     ))
 }
 
 /// A UUID v4 (version and variant bits set) from 128 generated bits, hyphenated.
-fn uuid_from(rng: &mut Rng) -> String {
+pub(super) fn uuid_from(rng: &mut Rng) -> String {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
@@ -929,6 +972,7 @@ mod tests {
             large_group_size: Some(12),
             seed: 5,
             append: false,
+            events: 0,
         };
         let seeded = crate::cli::open(&temp_sqlite(), &Default::default())
             .await
@@ -1026,6 +1070,7 @@ mod tests {
             large_group_size: Some(3),
             seed: 1,
             append: false,
+            events: 0,
         };
         // On another task, which also checks that seeding is `Send`.
         let (pool, first) = (db.clone(), options.clone());

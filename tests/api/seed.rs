@@ -1,11 +1,14 @@
 //! `scimd dev seed`: rows inserted straight through the storage layer are served, filtered,
-//! patched and deleted over HTTP exactly like provisioned ones.
+//! patched and deleted over HTTP exactly like provisioned ones, and seeded events are read from
+//! the feed like recorded ones.
 
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
 use reqwest::StatusCode;
+use scimd::auth::Scope;
 use scimd::store::seed::{user_attributes, user_id};
+use scimd::store::seed_events::event_type;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -33,6 +36,8 @@ fn seed(database_url: &str, args: &[&str]) -> String {
 struct Server {
     base: String,
     token: String,
+    /// For the host application's API (`/api/v1`).
+    admin_token: String,
     client: reqwest::Client,
     _stop: oneshot::Sender<()>,
 }
@@ -49,6 +54,12 @@ impl Server {
             .expect("build application");
         let base = app.state().base_url.clone();
         let token = app.state().auth.issue("seed-test", None).await.unwrap();
+        let admin_token = app
+            .state()
+            .auth
+            .issue_scoped("seed-admin", Scope::Admin, None)
+            .await
+            .unwrap();
         let (stop, rx) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -56,6 +67,7 @@ impl Server {
         Server {
             base,
             token,
+            admin_token,
             client: reqwest::Client::new(),
             _stop: stop,
         }
@@ -83,6 +95,25 @@ impl Server {
             .query(&[("filter", filter)]);
         let (status, body) = self.send(req).await;
         assert_eq!(status, StatusCode::OK, "filter {filter}: {body}");
+        body
+    }
+}
+
+impl Server {
+    /// A page of the event feed (`GET /api/v1/events`) with these query parameters.
+    async fn events(&self, query: &[(&str, &str)]) -> Value {
+        let url = self.base.replace("/scim/v2", "/api/v1/events");
+        let resp = self
+            .client
+            .get(&url)
+            .query(query)
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("JSON body");
+        assert_eq!(status, StatusCode::OK, "events {query:?}: {body}");
         body
     }
 }
@@ -288,4 +319,60 @@ async fn seeding_refuses_a_database_with_users_unless_appending() {
         third["Resources"][0]["members"].as_array().unwrap().len(),
         5
     );
+}
+
+#[tokio::test]
+async fn seeded_events_are_served_by_the_feed_in_order_after_any_cursor() {
+    // Arrange
+    let url = fresh_database_url().await;
+    let summary = seed(&url, &["--users", "40", "--events", "250", "--seed", "3"]);
+    let server = Server::start(&url).await;
+    let event_id = |position: i64| format!("evt_{position:016x}");
+
+    // Act
+    let mut walked = Vec::new();
+    let mut after = String::new();
+    for _ in 0..4 {
+        let page = server.events(&[("after", &after), ("limit", "100")]).await;
+        walked.extend(page["data"].as_array().unwrap().iter().cloned());
+        after = page["after"].as_str().unwrap().to_owned();
+    }
+    let deep = server
+        .events(&[("after", &event_id(137)), ("limit", "100")])
+        .await;
+    let deactivated = server
+        .events(&[("types", "user.deactivated"), ("limit", "1000")])
+        .await;
+
+    // Assert
+    assert!(summary.contains(" events=250 first_event=1 "), "{summary}");
+    let ids: Vec<&str> = walked.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (1..=250).map(event_id).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(after, event_id(250));
+    for (e, position) in walked.iter().zip(1..) {
+        assert_eq!(e["type"], event_type(3, position), "{e}");
+        assert_eq!(e["directory"], "default");
+        // SQL NULL, not a JSON null: the key is absent exactly when there is nothing to list.
+        let updates = ["user.updated", "user.deactivated"].contains(&e["type"].as_str().unwrap());
+        assert_eq!(e.get("previous_attributes").is_some(), updates, "{e}");
+        if e["type"] != "group.member_added" {
+            assert_eq!(e["data"]["meta"]["resourceType"], "User", "{e}");
+        }
+    }
+    let deep_ids: Vec<&str> = deep["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(deep_ids, expected[137..237].to_vec());
+    let deactivated: Vec<&Value> = deactivated["data"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        deactivated.len(),
+        (1..=250)
+            .filter(|p| event_type(3, *p) == "user.deactivated")
+            .count()
+    );
+    assert!(deactivated.iter().all(|e| e["data"]["active"] == false));
 }

@@ -50,8 +50,8 @@ impl Report {
     pub fn print(&self) {
         for (database, s) in &self.seeds {
             println!(
-                "seeded {database}: {} users, {} memberships, {} rows in {:.1} s ({:.0} rows/s)",
-                s.users, s.memberships, s.rows, s.seconds, s.rows_per_second
+                "seeded {database}: {} users, {} memberships, {} events, {} rows in {:.1} s ({:.0} rows/s)",
+                s.users, s.memberships, s.events, s.rows, s.seconds, s.rows_per_second
             );
         }
         println!(

@@ -8,7 +8,7 @@ use crate::fixtures::Fixtures;
 use crate::http::Http;
 use crate::process::Running;
 use crate::report::{Measured, Report};
-use crate::scenarios::{Items, Run, Scenario, Target, large_group_size};
+use crate::scenarios::{Items, Run, Scenario, Target};
 use crate::wrk::{self, Load, Shape};
 use crate::{BenchResult, Options, floor, pgbench, server};
 
@@ -54,7 +54,7 @@ impl<'a> Bench<'a> {
             let measured = self.floor()?;
             report.rows.push((floor.name, floor.request, Ok(measured)));
         }
-        for target in [Target::Main, Target::Large100k] {
+        for target in Target::ALL {
             let on: Vec<&Scenario> = selected
                 .iter()
                 .copied()
@@ -99,37 +99,41 @@ impl<'a> Bench<'a> {
         scenarios: &[&Scenario],
         report: &mut Report,
     ) -> BenchResult<()> {
-        let (tag, suffix, users) = match target {
-            Target::Main => ("main", "", self.options.users),
-            Target::Large100k => ("large100k", "_large100k", self.options.users.max(100_000)),
+        let seeding = target.seeding(self.options.users);
+        let tag = seeding.tag;
+        let database = self.backend.create(seeding.suffix)?;
+        let large = seeding
+            .large_group
+            .map_or(String::new(), |n| format!(", a large group of {n}"));
+        let events = match seeding.events {
+            0 => String::new(),
+            n => format!(", {n} events"),
         };
-        let database = self.backend.create(suffix)?;
-        eprintln!(
-            "seeding {tag}: {users} users, a large group of {}",
-            large_group_size(target)
-        );
-        let seeded = server::seed(&database.url, users, large_group_size(target))?;
-        report.seeds.push((tag, seeded));
-        let token = server::create_token(&database.url)?;
+        eprintln!("seeding {tag}: {} users{large}{events}", seeding.users);
+        let seeded = server::seed(&database.url, &seeding)?;
+        report.seeds.push((tag, seeded.clone()));
+        let items: Vec<Items> = scenarios
+            .iter()
+            .filter_map(|s| match s.run {
+                Run::Scimd { items, .. } => Some(items),
+                _ => None,
+            })
+            .collect();
+        // The event scenarios call the host application's API, which takes admin tokens only.
+        let admin = items
+            .iter()
+            .any(|i| matches!(i, Items::EventIds | Items::DeactivatedEventIds));
+        let token = server::create_token(&database.url, admin)?;
         let log = logs_dir()?.join(format!("scimd-{}-{tag}.log", self.backend.name()));
         let mut server = server::serve(&database.url, &log, &self.http)?;
-        let cursors = scenarios.iter().any(|s| {
-            matches!(
-                s.run,
-                Run::Scimd {
-                    items: Items::Cursors,
-                    ..
-                }
-            )
-        });
         let fixtures = Fixtures::prepare(
             &self.http,
             &server.origin,
             &token,
-            users,
-            cursors,
+            &seeding,
+            &seeded,
+            &items,
             self.scratch.path(),
-            tag,
         )?;
         for s in scenarios {
             let Run::Scimd { script, items, .. } = s.run else {

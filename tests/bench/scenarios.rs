@@ -31,6 +31,10 @@ pub enum Target {
     Main,
     /// max(N, 100,000) users, all of them members of `large`.
     Large100k,
+    /// 1,000 users and 1,000 change events.
+    Events1k,
+    /// 1,000 users and 1,000,000 change events.
+    Events1M,
 }
 
 /// What the script reads from `BENCH_ITEMS`.
@@ -39,13 +43,64 @@ pub enum Items {
     None,
     UserIds,
     Cursors,
+    /// Event ids after which at least 100 events follow.
+    EventIds,
+    /// Event ids after which at least 100 `user.deactivated` events follow.
+    DeactivatedEventIds,
 }
 
-/// Members of the `large` group in each database.
-pub fn large_group_size(target: Target) -> u64 {
-    match target {
-        Target::Main => 1_000,
-        Target::Large100k => 100_000,
+/// Users in the event databases: the feed's cost should depend on the events alone.
+const EVENT_DATABASE_USERS: u64 = 1_000;
+
+/// What `scimd dev seed` puts into a target's database.
+#[derive(Debug, Clone, Copy)]
+pub struct Seeding {
+    /// Names the database in messages, logs and the report.
+    pub tag: &'static str,
+    /// Tells the bench's databases apart.
+    pub suffix: &'static str,
+    pub users: u64,
+    /// Members of the group named `large`, if there is one.
+    pub large_group: Option<u64>,
+    pub events: u64,
+}
+
+impl Target {
+    /// Every target, in the order their databases are seeded and measured.
+    pub const ALL: [Target; 4] = [
+        Target::Main,
+        Target::Large100k,
+        Target::Events1k,
+        Target::Events1M,
+    ];
+
+    /// The database of this target when the bench runs with `--users users`.
+    pub fn seeding(self, users: u64) -> Seeding {
+        let events = |tag, suffix, events| Seeding {
+            tag,
+            suffix,
+            users: EVENT_DATABASE_USERS,
+            large_group: None,
+            events,
+        };
+        match self {
+            Target::Main => Seeding {
+                tag: "main",
+                suffix: "",
+                users,
+                large_group: Some(1_000),
+                events: 0,
+            },
+            Target::Large100k => Seeding {
+                tag: "large100k",
+                suffix: "_large100k",
+                users: users.max(100_000),
+                large_group: Some(100_000),
+                events: 0,
+            },
+            Target::Events1k => events("events1k", "_events1k", 1_000),
+            Target::Events1M => events("events1m", "_events1m", 1_000_000),
+        }
     }
 }
 
@@ -108,6 +163,25 @@ pub const ALL: &[Scenario] = &[
         name: "S6-100k",
         request: "PATCH /Groups/{large} add member (100k)",
         run: scimd("add_member.lua", Target::Large100k, Items::UserIds),
+    },
+    Scenario {
+        name: "E1-1k",
+        request: "GET /api/v1/events?after=R&limit=100 (1k)",
+        run: scimd("event_page.lua", Target::Events1k, Items::EventIds),
+    },
+    Scenario {
+        name: "E1-1M",
+        request: "GET /api/v1/events?after=R&limit=100 (1M)",
+        run: scimd("event_page.lua", Target::Events1M, Items::EventIds),
+    },
+    Scenario {
+        name: "E2",
+        request: "GET /api/v1/events?types=user.deactivated",
+        run: scimd(
+            "event_page_deactivated.lua",
+            Target::Events1M,
+            Items::DeactivatedEventIds,
+        ),
     },
     Scenario {
         name: "S8",

@@ -11,12 +11,16 @@ use serde::Serialize;
 use crate::BenchResult;
 use crate::http::Http;
 use crate::process::{Running, free_port};
+use crate::scenarios::Seeding;
 
 /// The summary line of `scimd dev seed`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Seeded {
     pub users: u64,
     pub memberships: u64,
+    pub events: u64,
+    /// Feed position of the first seeded event.
+    pub first_event: i64,
     pub rows: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
@@ -47,16 +51,20 @@ fn output(mut command: Command, what: &str) -> BenchResult<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
-/// `scimd dev seed --users N --large-group-size M` on a fresh database.
-pub fn seed(database_url: &str, users: u64, large_group: u64) -> BenchResult<Seeded> {
+/// `scimd dev seed --users N [--large-group-size M] [--events E]` on a fresh database.
+pub fn seed(database_url: &str, seeding: &Seeding) -> BenchResult<Seeded> {
     let mut command = scimd(database_url);
     command
         .args(["dev", "seed", "--seed", "1", "--users"])
-        .arg(users.to_string())
-        .arg("--large-group-size")
-        .arg(large_group.to_string())
-        // Progress lines go to the terminal: seeding a million users takes a while.
-        .stderr(Stdio::inherit());
+        .arg(seeding.users.to_string());
+    if let Some(size) = seeding.large_group {
+        command.arg("--large-group-size").arg(size.to_string());
+    }
+    if seeding.events > 0 {
+        command.arg("--events").arg(seeding.events.to_string());
+    }
+    // Progress lines go to the terminal: seeding a million users takes a while.
+    command.stderr(Stdio::inherit());
     let line = output(command, "scimd dev seed")?;
     let fields: HashMap<&str, &str> = line
         .split_whitespace()
@@ -71,16 +79,22 @@ pub fn seed(database_url: &str, users: u64, large_group: u64) -> BenchResult<See
     Ok(Seeded {
         users: field("users")?.parse()?,
         memberships: field("memberships")?.parse()?,
+        events: field("events")?.parse()?,
+        first_event: field("first_event")?.parse()?,
         rows: field("rows")?.parse()?,
         seconds: field("seconds")?.parse()?,
         rows_per_second: field("rows_per_second")?.parse()?,
     })
 }
 
-/// `scimd token create`: a bearer token for the bench.
-pub fn create_token(database_url: &str) -> BenchResult<String> {
+/// `scimd token create [--admin]`: a bearer token for the bench, for the SCIM API or, with
+/// `admin`, for the host application's API (`/api/v1`).
+pub fn create_token(database_url: &str, admin: bool) -> BenchResult<String> {
     let mut command = scimd(database_url);
     command.args(["token", "create", "--name", "bench"]);
+    if admin {
+        command.arg("--admin");
+    }
     Ok(output(command, "scimd token create")?.trim().to_owned())
 }
 

@@ -1,8 +1,8 @@
 -- Shared by every scenario script: reads what the bench hands over in environment variables,
 -- and writes wrk's summary as JSON so the bench never parses wrk's text output.
 --
--- BENCH_TOKEN   bearer token (absent for FLOOR)
--- BENCH_ITEMS   file with one item per line (user ids, cursors), read by `items()`
+-- BENCH_TOKEN   bearer token (absent for FLOOR; an admin token for the event scenarios)
+-- BENCH_ITEMS   file with one item per line (user ids, cursors, event ids), read by `items()`
 -- BENCH_USERS   number of seeded users
 -- BENCH_RUN     unique per wrk run, so created userNames never collide across runs
 -- BENCH_RESULT  where `done` writes the JSON summary
