@@ -162,6 +162,22 @@ pub async fn sequence(db: &Db) -> Result<u64, StoreError> {
     Ok(n)
 }
 
+/// The highest position handed out (where retention stopped when no event is left), read in the
+/// caller's transaction after taking the row lock that sequencers and pruners take.
+pub(super) async fn last_position_locked(tx: &mut Tx) -> Result<i64, StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.execute(
+            "SELECT 1 FROM event_feed WHERE id = 1 FOR UPDATE",
+            Vec::new(),
+        )
+        .await?;
+    }
+    let (last,): (i64,) = tx
+        .fetch_one(&format!("SELECT {NEXT_BASE}"), Vec::new())
+        .await?;
+    Ok(last)
+}
+
 /// Which events to read.
 #[derive(Debug, Clone, Default)]
 pub struct FeedQuery {

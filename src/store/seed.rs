@@ -255,12 +255,7 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), Se
     }
     let users = highest_number(&mut tx, "users", "user_name_norm", "user", "@example.com").await?;
     let groups = highest_number(&mut tx, "groups", "display_name_norm", "group-", "").await?;
-    let (last_position,): (i64,) = tx
-        .fetch_one(
-            "SELECT last_position FROM event_feed WHERE id = 1",
-            Vec::new(),
-        )
-        .await?;
+    let last_position = super::events::last_position_locked(&mut tx).await?;
     tx.commit().await?;
     Ok((users + 1, groups + 1, last_position))
 }

@@ -1,7 +1,7 @@
 //! Synthetic change events for `scimd dev seed --events N`: rows of the `events` table that are
 //! already sequenced, so the feed (`events::read`) reads them exactly as it reads the events
-//! the server recorded. Their positions continue after `event_feed.last_position`, which moves
-//! forward in the same transaction as the rows.
+//! the server recorded. Their positions continue after the highest position, under the feed's
+//! row lock, as the sequencer's do.
 //!
 //! Like the rest of `dev seed`, this bypasses the service layer on purpose: the service records
 //! an event only as part of a write, and a million events would take a million writes. Rows go
@@ -27,7 +27,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::DEFAULT_TENANT;
-use super::db::{Arg, Dialect, Tx, args};
+use super::db::{Arg, Tx};
 use super::seed::{
     Cell, DEPARTMENTS, Domain, ROWS_PER_STATEMENT, SeedError, Writer, group_id, stream,
     user_attributes, user_id, uuid_from,
@@ -130,7 +130,6 @@ pub(super) async fn insert(writer: &mut Writer<'_>, plan: &EventPlan) -> Result<
         if !writer.in_transaction() || first == plan.first {
             check_feed(writer.transaction().await?, first - 1).await?;
         }
-        let last = first + rows.len() as i64 - 1;
         writer.counts.events += rows.len() as u64;
         // Rows with and without `previous_attributes` go in separate statements: a column that
         // is NULL in every row of a statement is left out, while binding a NULL into a JSON
@@ -143,14 +142,6 @@ pub(super) async fn insert(writer: &mut Writer<'_>, plan: &EventPlan) -> Result<
         writer
             .insert("events", updates.into_iter().map(|(r, _)| r).collect())
             .await?;
-        writer
-            .transaction()
-            .await?
-            .execute(
-                "UPDATE event_feed SET last_position = $1 WHERE id = 1",
-                args![last],
-            )
-            .await?;
         writer.unit_done().await?;
     }
     Ok(())
@@ -160,11 +151,7 @@ pub(super) async fn insert(writer: &mut Writer<'_>, plan: &EventPlan) -> Result<
 /// (`events::sequence_in`) and checks that no events were numbered since seeding started, so
 /// the seeded positions stay contiguous with the ones before.
 async fn check_feed(tx: &mut Tx, expected: i64) -> Result<(), SeedError> {
-    let lock = match tx.dialect() {
-        Dialect::Postgres => "SELECT last_position FROM event_feed WHERE id = 1 FOR UPDATE",
-        Dialect::Sqlite => "SELECT last_position FROM event_feed WHERE id = 1",
-    };
-    let (found,): (i64,) = tx.fetch_one(lock, Vec::new()).await?;
+    let found = super::events::last_position_locked(tx).await?;
     if found != expected {
         return Err(SeedError::FeedMoved { expected, found });
     }

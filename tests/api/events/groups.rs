@@ -314,6 +314,7 @@ async fn adding_500_members_in_one_patch_records_exactly_500_member_added_events
         large_group_size: None,
         seed: 7,
         append: false,
+        events: 0,
     };
     scimd::store::seed::seed(&app.state.db, &options, &mut |_| {})
         .await
