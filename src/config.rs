@@ -4,6 +4,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
+use crate::webhooks::RetrySchedule;
+use crate::webhooks::schedule::DEFAULT_SCHEDULE;
+
 /// scimd: a SCIM 2.0 provisioning server (RFC 7643/7644) on SQLite or PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "scimd", version, about)]
@@ -82,6 +85,11 @@ pub struct ServeArgs {
     /// transactions on power loss; `full` syncs every commit.
     #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
     pub sqlite_synchronous: SqliteSync,
+
+    /// Waits before each retry of a webhook delivery that failed, comma-separated, with units
+    /// ms, s, m, h or d. When they run out, the endpoint is marked `failing` until a replay.
+    #[arg(long, env = "SCIMD_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_SCHEDULE, value_parser = str::parse::<RetrySchedule>)]
+    pub webhook_retry_schedule: RetrySchedule,
 }
 
 /// SQLite `synchronous` setting in WAL mode.

@@ -14,12 +14,14 @@ use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
 use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
+use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
 pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
     state: Arc<AppState>,
+    webhooks: Dispatcher,
 }
 
 impl Application {
@@ -50,6 +52,12 @@ impl Application {
             base_url.clone(),
             args.max_page_size,
         );
+        let webhooks =
+            Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
+                CliError::Serve(std::io::Error::other(format!(
+                    "cannot set up webhook delivery: {e}"
+                )))
+            })?;
         let state = Arc::new(AppState {
             service,
             db,
@@ -62,6 +70,7 @@ impl Application {
             acceptor,
             addr,
             state,
+            webhooks,
         })
     }
 
@@ -96,7 +105,7 @@ impl Application {
         Ok(())
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves and delivers webhooks until `shutdown` completes.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -116,7 +125,9 @@ impl Application {
                 }
             }
         });
+        let webhooks = self.webhooks.start();
         let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        webhooks.stop().await;
         maintenance.abort();
         db.close().await;
         result.map_err(CliError::Serve)

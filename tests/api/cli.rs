@@ -63,6 +63,7 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
         // Ask the database on every request, so the revocation shows at once.
         token_recheck_seconds: 0,
         sqlite_synchronous: scimd::config::SqliteSync::Normal,
+        webhook_retry_schedule: Default::default(),
     };
     let app = scimd::cli::serve::Application::build(db, &args, None)
         .await

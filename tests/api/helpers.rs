@@ -83,6 +83,7 @@ impl TestApp {
             db_max_connections: 8,
             token_recheck_seconds: 5,
             sqlite_synchronous: SqliteSync::Normal,
+            webhook_retry_schedule: Default::default(),
         };
         adjust(&mut args);
         let options = DbOptions {

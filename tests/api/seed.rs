@@ -50,6 +50,7 @@ impl Server {
             db_max_connections: 4,
             token_recheck_seconds: 5,
             sqlite_synchronous: scimd::config::SqliteSync::Normal,
+            webhook_retry_schedule: Default::default(),
         };
         let app = scimd::cli::serve::Application::build(db, &args, None)
             .await
