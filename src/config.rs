@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage webhook endpoints (as `/api/v1/webhooks` does).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Development tools: test and benchmark data.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -122,6 +125,29 @@ pub enum TokenCommand {
     Revoke {
         /// The token's name.
         name: String,
+    },
+}
+
+/// `scimd webhook …`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint for future events; prints its id, then its secret (shown only
+    /// now), each on its own line.
+    Add {
+        /// Where events are POSTed: an `http://` or `https://` URL.
+        #[arg(long)]
+        url: String,
+        /// Only these event types, comma-separated (e.g. `user.deactivated,user.deleted`);
+        /// all without it.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+    },
+    /// List endpoints: id, state, failures, last event delivered, URL, types, last error.
+    List,
+    /// Remove an endpoint and its delivery log.
+    Remove {
+        /// The endpoint's id.
+        id: String,
     },
 }
 
