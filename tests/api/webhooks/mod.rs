@@ -8,6 +8,7 @@ mod delivery;
 mod instances;
 mod receiver;
 mod restart;
+mod retention;
 mod rotation;
 
 use std::future::Future;
