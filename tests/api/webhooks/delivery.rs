@@ -210,8 +210,8 @@ async fn an_endpoint_whose_retries_run_out_is_failing_until_replayed() {
 
 #[tokio::test]
 async fn a_failing_endpoint_does_not_delay_another() {
-    // Arrange: one receiver fails and waits the default 10 s before its retry.
-    let app = TestApp::spawn().await;
+    // Arrange: one receiver fails and then waits an hour for its retry.
+    let app = TestApp::spawn_with(|args| args.webhook_retry_schedule = "1h".parse().unwrap()).await;
     let admin = Admin::of(&app).await;
     let (slow, fast) = (Receiver::start().await, Receiver::start().await);
     slow.answer_next(&[500]);
