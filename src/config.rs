@@ -4,6 +4,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
+use crate::webhooks::RetrySchedule;
+use crate::webhooks::schedule::DEFAULT_SCHEDULE;
+
 /// scimd: a SCIM 2.0 provisioning server (RFC 7643/7644) on SQLite or PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "scimd", version, about)]
@@ -43,6 +46,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage webhook endpoints (as `/api/v1/webhooks` does).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Development tools: test and benchmark data.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -87,6 +93,11 @@ pub struct ServeArgs {
     /// transactions on power loss; `full` syncs every commit.
     #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
     pub sqlite_synchronous: SqliteSync,
+
+    /// Waits before each retry of a webhook delivery that failed, comma-separated, with units
+    /// ms, s, m, h or d. When they run out, the endpoint is marked `failing` until a replay.
+    #[arg(long, env = "SCIMD_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_SCHEDULE, value_parser = str::parse::<RetrySchedule>)]
+    pub webhook_retry_schedule: RetrySchedule,
 }
 
 /// SQLite `synchronous` setting in WAL mode.
@@ -119,6 +130,29 @@ pub enum TokenCommand {
     Revoke {
         /// The token's name.
         name: String,
+    },
+}
+
+/// `scimd webhook …`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint for future events; prints its id, then its secret (shown only
+    /// now), each on its own line.
+    Add {
+        /// Where events are POSTed: an `http://` or `https://` URL.
+        #[arg(long)]
+        url: String,
+        /// Only these event types, comma-separated (e.g. `user.deactivated,user.deleted`);
+        /// all without it.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+    },
+    /// List endpoints: id, state, failures, last event delivered, URL, types, last error.
+    List,
+    /// Remove an endpoint and its delivery log.
+    Remove {
+        /// The endpoint's id.
+        id: String,
     },
 }
 

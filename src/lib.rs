@@ -8,7 +8,9 @@
 //!   with its change events;
 //! - `scim`: the pure protocol model — schemas, validation, filters, PATCH, rendering
 //!   (no poem, sqlx or tokio);
-//! - `store`: the only place SQL lives, on SQLite or PostgreSQL.
+//! - `store`: the only place SQL lives, on SQLite or PostgreSQL;
+//! - `webhooks`: delivery of the event feed to registered endpoints (uses `service` and
+//!   `store`, runs beside the HTTP server).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -24,3 +26,4 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -5,10 +5,12 @@
 mod seed;
 pub mod serve;
 mod token;
+mod webhook;
 
 use secrecy::SecretString;
 
 use crate::config::{Cli, Command, DevCommand};
+use crate::service::ServiceError;
 use crate::store::{Db, DbOptions, StoreError};
 
 /// A failure of a command.
@@ -16,6 +18,8 @@ use crate::store::{Db, DbOptions, StoreError};
 pub enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -50,6 +54,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
             let result = token::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            db.close().await;
+            result
+        }
+        Command::Webhook(cmd) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = webhook::run(&db, cmd, cli.jwt_secret.as_ref()).await;
             db.close().await;
             result
         }

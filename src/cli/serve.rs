@@ -14,6 +14,7 @@ use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
 use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
+use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -21,6 +22,7 @@ pub struct Application {
     addr: SocketAddr,
     state: Arc<AppState>,
     event_retention_days: u32,
+    webhooks: Dispatcher,
 }
 
 impl Application {
@@ -51,6 +53,12 @@ impl Application {
             base_url.clone(),
             args.max_page_size,
         );
+        let webhooks =
+            Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
+                CliError::Serve(std::io::Error::other(format!(
+                    "cannot set up webhook delivery: {e}"
+                )))
+            })?;
         let state = Arc::new(AppState {
             service,
             db,
@@ -64,6 +72,7 @@ impl Application {
             addr,
             state,
             event_retention_days: args.event_retention_days,
+            webhooks,
         })
     }
 
@@ -98,7 +107,7 @@ impl Application {
         Ok(())
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves and delivers webhooks until `shutdown` completes.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -125,7 +134,9 @@ impl Application {
                 }
             }
         });
+        let webhooks = self.webhooks.start();
         let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        webhooks.stop().await;
         maintenance.abort();
         db.close().await;
         result.map_err(CliError::Serve)

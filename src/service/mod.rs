@@ -13,6 +13,7 @@ pub mod list_params;
 mod listing;
 mod resources;
 mod users;
+pub mod webhooks;
 
 use tokio::sync::watch;
 

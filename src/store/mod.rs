@@ -19,6 +19,7 @@ pub mod tokens;
 mod user_row;
 mod user_values;
 pub mod users;
+pub mod webhooks;
 mod write;
 
 pub use db::{Db, DbOptions, Dialect};

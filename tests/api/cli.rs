@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::fresh_database_url;
 
-fn scimd(database_url: &str, args: &[&str]) -> Output {
+pub fn scimd(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scimd"))
         .args(args)
         .env("SCIMD_DATABASE_URL", database_url)
@@ -16,7 +16,7 @@ fn scimd(database_url: &str, args: &[&str]) -> Output {
         .expect("run scimd")
 }
 
-fn stdout(o: &Output) -> String {
+pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

@@ -22,3 +22,4 @@ mod patch_rfc;
 mod query;
 mod seed;
 mod users;
+mod webhooks;

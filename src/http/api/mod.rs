@@ -4,6 +4,7 @@
 
 pub mod error;
 mod events;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -20,13 +21,15 @@ pub const API_PATH: &str = "/api/v1";
 enum ApiTags {
     /// The ordered feed of changes.
     Events,
+    /// Endpoints that receive the feed as signed HTTP requests.
+    Webhooks,
 }
 
 /// The `/api/v1` routes with their documentation, every error in the API's own shape.
 pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
     let server = format!("{}{API_PATH}", state.public_origin());
     let api = OpenApiService::new(
-        events::EventsApi,
+        (events::EventsApi, webhooks::WebhooksApi),
         "scimd host application API",
         env!("CARGO_PKG_VERSION"),
     )
