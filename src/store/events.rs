@@ -126,11 +126,7 @@ async fn sequence_in(tx: &mut Tx) -> Result<u64, StoreError> {
     // The row lock makes sequencers take turns, and in READ COMMITTED the UPDATE below, a new
     // statement, then sees every event committed before the lock was taken, numbered ones
     // included.
-    tx.execute(
-        "SELECT 1 FROM event_feed WHERE id = 1 FOR UPDATE",
-        Vec::new(),
-    )
-    .await?;
+    lock_feed(tx).await?;
     let sql = format!(
         "UPDATE events SET position = n.base + n.rn \
          FROM (SELECT seq, ({NEXT_BASE}) AS base, ROW_NUMBER() OVER (ORDER BY seq) AS rn \
@@ -162,9 +158,9 @@ pub async fn sequence(db: &Db) -> Result<u64, StoreError> {
     Ok(n)
 }
 
-/// The highest position handed out (where retention stopped when no event is left), read in the
-/// caller's transaction after taking the row lock that sequencers and pruners take.
-pub(super) async fn last_position_locked(tx: &mut Tx) -> Result<i64, StoreError> {
+/// Takes the feed's row lock, as sequencers and pruners do, until the transaction ends (SQLite's
+/// write lock already serializes them).
+pub(super) async fn lock_feed(tx: &mut Tx) -> Result<(), StoreError> {
     if tx.dialect() == Dialect::Postgres {
         tx.execute(
             "SELECT 1 FROM event_feed WHERE id = 1 FOR UPDATE",
@@ -172,6 +168,11 @@ pub(super) async fn last_position_locked(tx: &mut Tx) -> Result<i64, StoreError>
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The highest position handed out (where retention stopped when no event is left).
+pub(super) async fn last_position(tx: &mut Tx) -> Result<i64, StoreError> {
     let (last,): (i64,) = tx
         .fetch_one(&format!("SELECT {NEXT_BASE}"), Vec::new())
         .await?;

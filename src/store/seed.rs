@@ -255,7 +255,7 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), Se
     }
     let users = highest_number(&mut tx, "users", "user_name_norm", "user", "@example.com").await?;
     let groups = highest_number(&mut tx, "groups", "display_name_norm", "group-", "").await?;
-    let last_position = super::events::last_position_locked(&mut tx).await?;
+    let last_position = super::events::last_position(&mut tx).await?;
     tx.commit().await?;
     Ok((users + 1, groups + 1, last_position))
 }

@@ -151,7 +151,8 @@ pub(super) async fn insert(writer: &mut Writer<'_>, plan: &EventPlan) -> Result<
 /// (`events::sequence_in`) and checks that no events were numbered since seeding started, so
 /// the seeded positions stay contiguous with the ones before.
 async fn check_feed(tx: &mut Tx, expected: i64) -> Result<(), SeedError> {
-    let found = super::events::last_position_locked(tx).await?;
+    super::events::lock_feed(tx).await?;
+    let found = super::events::last_position(tx).await?;
     if found != expected {
         return Err(SeedError::FeedMoved { expected, found });
     }
