@@ -85,17 +85,25 @@ async fn service_provider_config_claims_hold() {
     // Act and Assert, one claim at a time.
     assert_eq!(spc["patch"]["supported"], true);
     let patch = patch_body(json!([{"op": "replace", "path": "title", "value": "Chef"}]));
-    assert_eq!(app.patch(&user, patch).await.status(), StatusCode::OK, "patch");
+    assert_eq!(
+        app.patch(&user, patch).await.status(),
+        StatusCode::OK,
+        "patch"
+    );
 
     assert_eq!(spc["changePassword"]["supported"], true);
-    let password = patch_body(json!([{"op": "replace", "path": "password", "value": "n3w-Secret!"}]));
+    let password =
+        patch_body(json!([{"op": "replace", "path": "password", "value": "n3w-Secret!"}]));
     let changed = app.patch(&user, password).await;
     assert_eq!(changed.status(), StatusCode::OK, "changePassword");
     assert!(scim_json(changed).await.get("password").is_none());
 
     assert_eq!(spc["sort"]["supported"], true);
     let sorted = app
-        .get_query_ok("/Users", &[("sortBy", "userName"), ("sortOrder", "descending")])
+        .get_query_ok(
+            "/Users",
+            &[("sortBy", "userName"), ("sortOrder", "descending")],
+        )
         .await;
     let names: Vec<&str> = sorted["Resources"]
         .as_array()
@@ -108,7 +116,10 @@ async fn service_provider_config_claims_hold() {
     assert_eq!(spc["filter"]["supported"], true);
     assert_eq!(spc["filter"]["maxResults"], 2);
     let filtered = app
-        .get_query_ok("/Users", &[("filter", r#"userName sw "u-""#), ("count", "10")])
+        .get_query_ok(
+            "/Users",
+            &[("filter", r#"userName sw "u-""#), ("count", "10")],
+        )
         .await;
     assert_eq!(filtered["totalResults"], 3, "filter");
     assert_eq!(filtered["itemsPerPage"], 2, "filter.maxResults caps a page");

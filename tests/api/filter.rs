@@ -550,7 +550,11 @@ async fn presence_of_a_complex_attribute_means_any_sub_attribute_has_a_value() {
         ),
         ("not (name pr)", vec![QUOTED, "x_y"], "users without a name"),
         ("name eq null", vec![QUOTED, "x_y"], "eq null is not pr"),
-        ("name pr and meta pr", named.to_vec(), "meta is always present"),
+        (
+            "name pr and meta pr",
+            named.to_vec(),
+            "meta is always present",
+        ),
     ];
 
     for (filter, expected, reason) in cases {

@@ -444,7 +444,7 @@ async fn patch_add_skips_members_that_do_not_exist_and_adds_the_others() {
     let after = get_json(&app, &path).await;
     assert_eq!(after["displayName"], "Eng");
     let bob_user = get_json(&app, &format!("/Users/{bob}")).await;
-    assert_eq!(sorted_values(&bob_user, "groups"), [gid.clone()]);
+    assert_eq!(sorted_values(&bob_user, "groups"), [gid]);
 }
 
 #[tokio::test]
@@ -475,7 +475,10 @@ async fn unknown_members_are_still_refused_where_the_whole_list_is_stated() {
     // Assert
     for resp in [put, replace] {
         let err = assert_scim_error(resp, 400, Some("invalidValue")).await;
-        assert!(err["detail"].as_str().unwrap().contains("no-such-user"), "{err}");
+        assert!(
+            err["detail"].as_str().unwrap().contains("no-such-user"),
+            "{err}"
+        );
     }
     assert_eq!(get_json(&app, &path).await, before);
 }

@@ -66,7 +66,9 @@ fn postgres_requirement(ci: Option<&str>, url: Option<String>) -> Result<Option<
     });
     match url.filter(|u| !u.trim().is_empty()) {
         Some(url) => Ok(Some(url)),
-        None if in_ci => Err("CI is set but TEST_DATABASE_URL is not, and this test needs PostgreSQL".into()),
+        None if in_ci => {
+            Err("CI is set but TEST_DATABASE_URL is not, and this test needs PostgreSQL".into())
+        }
         None => Ok(None),
     }
 }
@@ -80,7 +82,12 @@ fn a_test_that_needs_postgres_fails_in_ci_without_a_database_url() {
         (Some("0"), None, Ok(None), "nor is CI=0"),
         (Some(""), None, Ok(None), "nor an empty CI"),
         (Some("true"), None, Err(()), "CI without a database fails"),
-        (Some("1"), Some(String::new()), Err(()), "an empty URL is no URL"),
+        (
+            Some("1"),
+            Some(String::new()),
+            Err(()),
+            "an empty URL is no URL",
+        ),
         (Some("true"), url(), Ok(url()), "CI with a database runs"),
         (None, url(), Ok(url()), "so does a laptop with one"),
     ];

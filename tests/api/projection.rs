@@ -25,7 +25,8 @@ async fn a_schema_urn_in_attributes_or_excluded_attributes_stands_for_all_its_at
     // Arrange
     let app = TestApp::spawn().await;
     let manager = id(&app.create_user("boss").await);
-    let enterprise = json!({"employeeNumber": "7", "department": "Sales", "manager": {"value": manager}});
+    let enterprise =
+        json!({"employeeNumber": "7", "department": "Sales", "manager": {"value": manager}});
     let body = json!({
         "schemas": [USER_SCHEMA, ENTERPRISE],
         "userName": "kim",
@@ -78,7 +79,11 @@ async fn a_schema_urn_in_attributes_or_excluded_attributes_stands_for_all_its_at
         if got.get(ENTERPRISE).is_some() {
             assert_eq!(got[ENTERPRISE]["employeeNumber"], json!("7"), "{reason}");
             assert_eq!(got[ENTERPRISE]["department"], json!("Sales"), "{reason}");
-            assert_eq!(got[ENTERPRISE]["manager"]["value"], json!(manager), "{reason}");
+            assert_eq!(
+                got[ENTERPRISE]["manager"]["value"],
+                json!(manager),
+                "{reason}"
+            );
         }
     }
 }
@@ -99,7 +104,14 @@ async fn the_group_schema_urn_in_attributes_returns_the_members() {
         .await;
 
     // Assert
-    assert_eq!(keys(&group), set(&["id", "schemas", "displayName", "members"]), "{group}");
+    assert_eq!(
+        keys(&group),
+        set(&["id", "schemas", "displayName", "members"]),
+        "{group}"
+    );
     assert_eq!(group["members"][0]["value"], json!(ann), "{group}");
-    assert_eq!(listed["Resources"][0], group, "a list projects the same way");
+    assert_eq!(
+        listed["Resources"][0], group,
+        "a list projects the same way"
+    );
 }

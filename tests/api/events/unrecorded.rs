@@ -161,7 +161,9 @@ async fn writes_that_change_nothing_record_nothing() {
             "adding only a member that does not exist (skipped, see groups.rs)",
             group_path.clone(),
             Method::PATCH,
-            patch_body(json!([{"op": "add", "path": "members", "value": [{"value": uuid::Uuid::new_v4().to_string()}]}])),
+            patch_body(
+                json!([{"op": "add", "path": "members", "value": [{"value": uuid::Uuid::new_v4().to_string()}]}]),
+            ),
         ),
         (
             "removing a member the group does not have",
