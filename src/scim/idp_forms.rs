@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ProtocolError;
-use super::filter::{CompValue, CompareOp, Filter};
+use super::filter::{CompValue, CompareOp, Filter, PatchPath, parse_patch_path};
 use super::schema::{AttributeDef, ResourceTypeDef, SchemaDef};
 
 /// A PATCH operation name in any case. Microsoft Entra ID sends `"Add"`, `"Replace"` and
@@ -69,6 +69,28 @@ pub fn urn_qualified_key<'a>(
     })
 }
 
+/// Splits the value of an `add` or `replace` without `path` into the partial resource RFC 7644
+/// §3.5.2.1/§3.5.2.3 describes and the keys that are themselves paths: a sub-attribute
+/// (`name.givenName`, `urn:…:User:manager.value`) or a value filter (`emails[type eq
+/// "work"].value`). Microsoft documents a multi-attribute replace in this form (Entra ID's SCIM
+/// compatibility notes, "Requests to replace multiple attributes"); the caller applies each such
+/// key as the path it names. Plain and URN-qualified attribute names stay in the partial resource.
+pub fn path_keys(value: &Map<String, Value>) -> (Map<String, Value>, Vec<(PatchPath, Value)>) {
+    let mut partial = Map::new();
+    let mut paths = Vec::new();
+    for (key, v) in value {
+        match parse_patch_path(key) {
+            Ok(path) if path.attr.sub.is_some() || path.value_filter.is_some() => {
+                paths.push((path, v.clone()));
+            }
+            _ => {
+                partial.insert(key.clone(), v.clone());
+            }
+        }
+    }
+    (partial, paths)
+}
+
 /// `remove` with a `value` on a multi-valued attribute removes the listed values. Entra ID
 /// removes group members this way:
 /// `{"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}`.
@@ -122,5 +144,42 @@ pub fn member_ids_in_filter(filter: &Filter) -> Option<Vec<String>> {
             Some(ids)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn keys_naming_a_sub_attribute_or_value_filter_are_paths() {
+        let value = json!({
+            "displayName": "Kim",
+            "name.givenName": "Kim",
+            "emails[type eq \"work\"].value": "k@x",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "7",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": "m",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "D"},
+        });
+        let Value::Object(value) = value else {
+            panic!("object")
+        };
+
+        let (partial, paths) = path_keys(&value);
+
+        let kept: Vec<&str> = partial.keys().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            [
+                "displayName",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            ],
+            "plain and URN-qualified attribute names stay a partial resource"
+        );
+        let named: Vec<String> = paths.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(named.len(), 3, "{named:?}");
     }
 }

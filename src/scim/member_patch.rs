@@ -16,13 +16,18 @@ use super::validate;
 /// One change to a group's membership, by member id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberChange {
-    /// Add these members (present ones stay, no duplicates).
+    /// Add these members (present ones stay, no duplicates). Ids that name no existing User or
+    /// Group are skipped (the service logs them), not refused: Okta does not retry a `400`, so
+    /// refusing a PATCH that adds several members because one of them is gone (deleted in the
+    /// meantime, say) would keep the others out for good. A deliberate leniency; everything else
+    /// in the request still applies all or nothing (RFC 7644 §3.5.2).
     Add(Vec<String>),
     /// Remove these members (absent ones are ignored).
     Remove(Vec<String>),
     /// Remove every member.
     RemoveAll,
-    /// Make these exactly the members.
+    /// Make these exactly the members; every id must name an existing User or Group (a POST or
+    /// PUT states the whole list, and an id that names nothing is `400 invalidValue`).
     Replace(Vec<String>),
 }
 

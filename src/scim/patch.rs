@@ -133,14 +133,13 @@ fn apply_without_path(
             "remove requires a \"path\" (RFC 7644 §3.5.2.2)".into(),
         ));
     }
-    let value = op.value.as_ref().unwrap_or(&Value::Null);
-    if !value.is_object() {
+    let Some(Value::Object(fields)) = op.value.as_ref() else {
         return Err(ProtocolError::InvalidValue(
             "without a path, the value must be an object of attributes".into(),
         ));
-    }
+    };
     // RFC 7643 §2.5: null or [] unassigns; partial validation drops those, so remove them first.
-    for path in unassigned_paths(rt, value) {
+    for path in unassigned_paths(rt, fields) {
         let remove = Operation {
             op: OpKind::Remove,
             path: Some(path.clone()),
@@ -153,7 +152,8 @@ fn apply_without_path(
             Err(e) => return Err(e),
         }
     }
-    let partial = validate::normalize(rt, value, Mode::Partial)?;
+    let (partial, path_keys) = idp_forms::path_keys(fields);
+    let partial = validate::normalize(rt, &Value::Object(partial), Mode::Partial)?;
     for (key, v) in partial {
         if let Some(ext) = extension(rt, &key) {
             let Value::Object(ext_attrs) = v else {
@@ -169,19 +169,33 @@ fn apply_without_path(
             merge(attrs, def, v, op.op);
         }
     }
+    // Keys that name a path (`name.givenName`, Entra ID) apply as that path would; empty ones
+    // were unassigned above, and read-only ones are ignored like the rest of a partial resource.
+    for (path, v) in path_keys.into_iter().filter(|(_, v)| !unassigns(v)) {
+        let keyed = Operation {
+            op: op.op,
+            path: Some(path.clone()),
+            value: Some(v),
+        };
+        match apply_with_path(rt, attrs, &keyed, &path) {
+            Ok(()) | Err(ProtocolError::Mutability(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
+}
+
+/// `null` or `[]`: a value that unassigns its attribute (RFC 7643 §2.5).
+fn unassigns(v: &Value) -> bool {
+    v.is_null() || v.as_array().is_some_and(Vec::is_empty)
 }
 
 /// The paths set to `null` or `[]` in a partial resource: `attr`, `attr.sub`,
 /// `urn:…:attr` (inside an extension object or as a URN-qualified key).
-fn unassigned_paths(rt: &ResourceTypeDef, value: &Value) -> Vec<PatchPath> {
-    let empty = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+fn unassigned_paths(rt: &ResourceTypeDef, obj: &Map<String, Value>) -> Vec<PatchPath> {
     let mut paths: Vec<String> = Vec::new();
-    let Some(obj) = value.as_object() else {
-        return Vec::new();
-    };
     for (key, v) in obj {
-        if empty(v) {
+        if unassigns(v) {
             paths.push(key.clone());
         } else if let Value::Object(inner) = v {
             let prefix = if extension(rt, key).is_some() {
@@ -192,7 +206,7 @@ fn unassigned_paths(rt: &ResourceTypeDef, value: &Value) -> Vec<PatchPath> {
             paths.extend(
                 inner
                     .iter()
-                    .filter(|(_, v)| empty(v))
+                    .filter(|(_, v)| unassigns(v))
                     .map(|(sub, _)| format!("{key}{prefix}{sub}")),
             );
         }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::filter::{AttrPath, Filter, matches};
 use super::resource::{Resource, format_time};
-use super::schema::{ResourceTypeDef, Returned};
+use super::schema::{RESOURCE_TYPES, ResourceTypeDef, Returned, SchemaDef, schema_by_id};
 
 /// The full representation of `resource` (before projection).
 pub fn resource_json(
@@ -93,12 +93,14 @@ impl Projection {
     /// Whether `name` (a top-level attribute, or an extension URN) is wanted at all; lets the
     /// store skip work such as loading members.
     pub fn wants(&self, name: &str) -> bool {
-        let named = |p: &AttrPath| top_key(p).eq_ignore_ascii_case(name) && p.sub.is_none();
+        let named = |p: &AttrPath| {
+            schema_covers(p, name)
+                .unwrap_or_else(|| top_key(p).eq_ignore_ascii_case(name) && p.sub.is_none())
+        };
         if !self.attributes.is_empty() {
-            return self
-                .attributes
-                .iter()
-                .any(|p| top_key(p).eq_ignore_ascii_case(name));
+            return self.attributes.iter().any(|p| {
+                schema_covers(p, name).unwrap_or_else(|| top_key(p).eq_ignore_ascii_case(name))
+            });
         }
         !self.excluded.iter().any(named)
     }
@@ -123,11 +125,13 @@ impl Projection {
             let keep = |key: &str, sub: Option<&str>| {
                 always(rt, key)
                     || self.attributes.iter().any(|p| {
-                        top_key(p).eq_ignore_ascii_case(key)
-                            && match (path_sub(p), sub) {
-                                (None, _) | (_, None) => true,
-                                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                            }
+                        schema_covers(p, key).unwrap_or_else(|| {
+                            top_key(p).eq_ignore_ascii_case(key)
+                                && match (path_sub(p), sub) {
+                                    (None, _) | (_, None) => true,
+                                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                                }
+                        })
                     })
             };
             doc.retain(|k, _| keep(k, None));
@@ -140,6 +144,10 @@ impl Projection {
             }
         }
         for p in &self.excluded {
+            if whole_schema(p).is_some() {
+                doc.retain(|k, _| always(rt, k) || schema_covers(p, k) != Some(true));
+                continue;
+            }
             let key = top_key(p);
             if always(rt, key) {
                 continue;
@@ -157,6 +165,23 @@ impl Projection {
         }
         doc
     }
+}
+
+/// For a path naming a whole schema by its URN (`urn:…:enterprise:2.0:User`), whether the
+/// top-level key `key` belongs to that schema: the extension's object under its URN, or an
+/// attribute of a core schema. RFC 7644 §3.10 and §3.4.2.5 let `attributes` and
+/// `excludedAttributes` name a schema, meaning all of its attributes. The path grammar reads the
+/// URN as attribute `User` of schema `urn:…:2.0`, so the two parts are joined back. `None` for
+/// any other path.
+fn schema_covers(p: &AttrPath, key: &str) -> Option<bool> {
+    let schema = whole_schema(p)?;
+    let core = RESOURCE_TYPES.iter().any(|rt| rt.schema.id == schema.id);
+    Some(key.eq_ignore_ascii_case(schema.id) || (core && schema.attribute(key).is_some()))
+}
+
+fn whole_schema(p: &AttrPath) -> Option<&'static SchemaDef> {
+    let urn = p.urn.as_deref().filter(|_| p.sub.is_none())?;
+    schema_by_id(&format!("{urn}:{}", p.name))
 }
 
 /// The top-level key a path names: the URN for an extension attribute, else the attribute.

@@ -136,6 +136,15 @@ async fn save(
     let ctx = &ctx.pinned();
     let change = change(&current)?;
     let delta = groups::save(&mut w, dir, &current, change, ctx.now()).await?;
+    if !delta.unknown.is_empty() {
+        // Skipped rather than refused (see `MemberChange::Add`); the log is where an operator
+        // sees that an identity provider referred to resources scimd does not have.
+        tracing::warn!(
+            group = id,
+            unknown = ?delta.unknown,
+            "a group PATCH added ids that are no existing User or Group; they were skipped"
+        );
+    }
     let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
     let before = service.document(Kind::Group, &current);
     let after = service.document(Kind::Group, &saved);

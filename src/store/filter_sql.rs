@@ -11,7 +11,7 @@ use chrono::DateTime;
 use super::StoreError;
 use super::db::Dialect;
 use super::sql::SqlBuilder;
-use super::user_row::{USER_TEXT_COLUMNS, USER_VALUE_ATTRS};
+use super::user_row::{TextColumn, USER_TEXT_COLUMNS, USER_VALUE_ATTRS};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::idp_forms;
 use crate::scim::schema::{AttrType, ENTERPRISE_USER, GROUP, USER};
@@ -36,6 +36,10 @@ enum Column {
     /// An attribute the resource type does not have, in a search across resource types: it
     /// behaves like a missing value (RFC 7644 §3.4.3).
     Absent,
+    /// A singular complex attribute (`name`, `meta`): RFC 7644 §3.4.2.2 allows `pr` on any
+    /// attribute, and a complex one is present when any of its sub-attributes is. It has no
+    /// value of its own, so only `pr`, `eq null` and `ne null` apply to it.
+    Complex(Vec<Column>),
     /// A multi-valued attribute. Filters test `<within> $tenant AND <condition on an element>)`:
     /// an uncorrelated `IN` subquery that the database answers from the value's index and
     /// then joins on the primary key. Sorting uses the correlated `from` (`SELECT 1 … WHERE`
@@ -258,6 +262,14 @@ fn present(column: &Column, out: &mut SqlBuilder) {
         Column::Multi { .. } => out.push("1 = 1"),
         Column::Absent => out.push("1 = 0"),
         Column::Schemas { .. } => out.push("1 = 1"),
+        Column::Complex(subs) => {
+            out.push("(");
+            for (n, sub) in subs.iter().enumerate() {
+                out.push(if n == 0 { "" } else { " OR " });
+                present(sub, out);
+            }
+            out.push(if subs.is_empty() { "1 = 0)" } else { ")" })
+        }
     };
 }
 
@@ -394,6 +406,12 @@ fn compare(
             };
             out.push(expr).push(sql_op).bind(t);
         }
+        Column::Complex(_) => {
+            return Err(invalid(format!(
+                "\"{}\" is a complex attribute: compare one of its sub-attributes, or test it with pr",
+                display(path)
+            )));
+        }
         Column::Multi { .. } | Column::Absent | Column::Schemas { .. } => {
             return Err(invalid("unexpected multi-valued attribute".into()));
         }
@@ -515,9 +533,12 @@ fn resolve_common(path: &AttrPath, alias: &str) -> Option<Result<Column, StoreEr
         }));
     }
     if is(name, "meta") {
+        let created = || Column::Time(format!("{alias}.created"));
+        let modified = || Column::Time(format!("{alias}.last_modified"));
         return Some(match path.sub.as_deref() {
-            Some(s) if is(s, "created") => Ok(Column::Time(format!("{alias}.created"))),
-            Some(s) if is(s, "lastModified") => Ok(Column::Time(format!("{alias}.last_modified"))),
+            None => Ok(Column::Complex(vec![created(), modified()])),
+            Some(s) if is(s, "created") => Ok(created()),
+            Some(s) if is(s, "lastModified") => Ok(modified()),
             _ => Err(unknown(path)),
         });
     }
@@ -588,34 +609,47 @@ fn resolve_user(path: &AttrPath) -> Result<Column, StoreError> {
             _ => Err(unknown(path)),
         };
     }
+    let named = |c: &&TextColumn| {
+        extension.is_none_or(|ext| ext == c.extension.is_some()) && is(c.attr, name)
+    };
+    if sub.is_none() {
+        // `name` on its own: the sub-attribute columns of the complex attribute.
+        let subs: Vec<Column> = USER_TEXT_COLUMNS
+            .iter()
+            .filter(named)
+            .filter(|c| c.sub.is_some())
+            .map(text_column)
+            .collect();
+        if !subs.is_empty() {
+            return Ok(Column::Complex(subs));
+        }
+    }
     USER_TEXT_COLUMNS
         .iter()
-        .find(|c| {
-            let schema_ok = match extension {
-                None => true,
-                Some(ext) => ext == c.extension.is_some(),
-            };
-            schema_ok
-                && is(c.attr, name)
-                && match (c.sub, sub) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => is(a, b),
-                    _ => false,
-                }
+        .filter(named)
+        .find(|c| match (c.sub, sub) {
+            (None, None) => true,
+            (Some(a), Some(b)) => is(a, b),
+            _ => false,
         })
-        .map(|c| match c.norm {
-            Some(norm) => Column::Text {
-                expr: format!("u.{norm}"),
-                case_exact: false,
-                folded: true,
-            },
-            None => Column::Text {
-                expr: format!("u.{}", c.column),
-                case_exact: true,
-                folded: false,
-            },
-        })
+        .map(text_column)
         .ok_or_else(|| unknown(path))
+}
+
+/// A `users` text column, compared through its lower-cased copy when it has one.
+fn text_column(c: &TextColumn) -> Column {
+    match c.norm {
+        Some(norm) => Column::Text {
+            expr: format!("u.{norm}"),
+            case_exact: false,
+            folded: true,
+        },
+        None => Column::Text {
+            expr: format!("u.{}", c.column),
+            case_exact: true,
+            folded: false,
+        },
+    }
 }
 
 fn resolve_group(path: &AttrPath) -> Result<Column, StoreError> {
@@ -674,7 +708,7 @@ fn sort_expr(column: Column, path: &AttrPath) -> Result<String, StoreError> {
         || StoreError::InvalidSort(format!("\"{}\" cannot be sorted by", display(path)));
     match column {
         Column::Text { expr, .. } | Column::Bool(expr) | Column::Time(expr) => Ok(expr),
-        Column::Absent | Column::Schemas { .. } => Err(not_sortable()),
+        Column::Absent | Column::Schemas { .. } | Column::Complex(_) => Err(not_sortable()),
         Column::Multi {
             from,
             element,
@@ -773,6 +807,22 @@ mod tests {
     }
 
     #[test]
+    fn a_complex_attribute_is_present_when_any_sub_attribute_is() {
+        for d in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = compile_user("name pr", d).unwrap();
+            for column in ["u.name_given_name_norm", "u.name_family_name_norm"] {
+                assert!(sql.sql.contains(column), "{}", sql.sql);
+            }
+            assert!(sql.args.is_empty(), "nothing to bind: {}", sql.sql);
+            let meta = compile_user("meta pr", d).unwrap();
+            assert_eq!(
+                meta.sql,
+                "(u.created IS NOT NULL OR u.last_modified IS NOT NULL)"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_attributes_and_type_mismatches_are_invalid_filters() {
         for filter in [
             "favouriteColour eq \"blue\"",
@@ -782,6 +832,9 @@ mod tests {
             "userName eq 5",
             "name.nope eq \"x\"",
             "urn:example:nope:thing eq \"x\"",
+            "name eq \"Kim\"",
+            "name gt null",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:name pr",
         ] {
             assert!(
                 matches!(

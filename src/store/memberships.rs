@@ -31,6 +31,20 @@ pub struct MemberRef {
 pub struct MemberDelta {
     pub added: Vec<MemberRef>,
     pub removed: Vec<MemberRef>,
+    /// Ids a [`MemberChange::Add`] named that are no User or Group of the tenant: skipped, so
+    /// nobody joined for them.
+    pub unknown: Vec<String>,
+}
+
+/// What adding members does with an id that names no User or Group of the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unknown {
+    /// `400 invalidValue`, and the whole request rolls back: a POST or PUT states the complete
+    /// member list, so its sender learns at once which id is wrong.
+    Refuse,
+    /// Left out (the caller logs it): a PATCH `add` of several members, where refusing the whole
+    /// request would also keep out the members that exist (see `MemberChange::Add`).
+    Skip,
 }
 
 /// Collects additions and removals in order, cancelling a removal by a later addition of the
@@ -73,9 +87,10 @@ impl Net {
     }
 }
 
-/// Applies membership changes, in order, to one group and returns their net effect. Added
-/// members must be existing users or groups of the tenant (`invalidValue` otherwise); adding a
-/// present member or removing an absent one changes nothing and reports nothing.
+/// Applies membership changes, in order, to one group and returns their net effect. A `Replace`
+/// must name existing users or groups of the tenant (`invalidValue` otherwise); an `Add` skips
+/// ids that name none and reports them in `unknown`. Adding a present member or removing an
+/// absent one changes nothing and reports nothing.
 pub async fn apply(
     tx: &mut Tx,
     tenant: &str,
@@ -83,12 +98,13 @@ pub async fn apply(
     changes: &[MemberChange],
 ) -> Result<MemberDelta, StoreError> {
     let mut net = Net::default();
+    let mut unknown = Vec::new();
     for change in changes {
         match change {
             MemberChange::Add(ids) => {
-                for m in insert(tx, tenant, group_id, ids).await? {
-                    net.joined(m);
-                }
+                let (added, skipped) = insert(tx, tenant, group_id, ids, Unknown::Skip).await?;
+                added.into_iter().for_each(|m| net.joined(m));
+                unknown.extend(skipped);
             }
             MemberChange::Remove(ids) => {
                 let ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
@@ -117,15 +133,15 @@ pub async fn apply(
                     net.left(m);
                 }
                 if let MemberChange::Replace(ids) = change {
-                    for m in insert(tx, tenant, group_id, ids).await? {
-                        net.joined(m);
-                    }
+                    let (added, _) = insert(tx, tenant, group_id, ids, Unknown::Refuse).await?;
+                    added.into_iter().for_each(|m| net.joined(m));
                 }
             }
         }
     }
     let mut delta = net.into_delta();
     name_members(tx, tenant, &mut delta.removed).await?;
+    delta.unknown = unknown;
     Ok(delta)
 }
 
@@ -137,14 +153,16 @@ fn removed_rows(rows: Vec<(String, bool)>) -> impl Iterator<Item = MemberRef> {
     })
 }
 
-/// Inserts members, skipping ones already present; returns those that were not.
+/// Inserts members, skipping ones already present; returns those that were not, and the ids
+/// `unknown` let through that name no User or Group.
 async fn insert(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
     ids: &[String],
-) -> Result<Vec<MemberRef>, StoreError> {
-    let members = resolve(tx, tenant, group_id, ids).await?;
+    unknown: Unknown,
+) -> Result<(Vec<MemberRef>, Vec<String>), StoreError> {
+    let (members, skipped) = resolve(tx, tenant, group_id, ids, unknown).await?;
     let mut added = Vec::new();
     for chunk in members.chunks(CHUNK) {
         let mut sql = SqlBuilder::default();
@@ -175,17 +193,18 @@ async fn insert(
         let inserted: HashSet<String> = inserted.into_iter().map(|(id,)| id).collect();
         added.extend(chunk.iter().filter(|m| inserted.contains(&m.id)).cloned());
     }
-    Ok(added)
+    Ok((added, skipped))
 }
 
-/// Resolves member ids to members with their type and display, refusing unknown ids
-/// (`invalidValue`).
+/// Resolves member ids to members with their type and display; ids that name no User or Group
+/// are refused (`invalidValue`) or returned apart, as `unknown` says.
 async fn resolve(
     tx: &mut Tx,
     tenant: &str,
     group_id: &str,
     ids: &[String],
-) -> Result<Vec<MemberRef>, StoreError> {
+    unknown: Unknown,
+) -> Result<(Vec<MemberRef>, Vec<String>), StoreError> {
     // Ids are lower-case UUIDs; member values are caseExact false (RFC 7643 §4.2).
     let mut ids: Vec<String> = ids.iter().map(|id| id.to_lowercase()).collect();
     ids.sort();
@@ -196,15 +215,20 @@ async fn resolve(
         ));
     }
     let mut found = existing(tx, tenant, &ids).await?;
-    ids.into_iter()
-        .map(|id| {
-            found.remove(&id).ok_or_else(|| {
-                StoreError::InvalidReference(format!(
+    let mut members = Vec::with_capacity(ids.len());
+    let mut skipped = Vec::new();
+    for id in ids {
+        match found.remove(&id) {
+            Some(m) => members.push(m),
+            None if unknown == Unknown::Skip => skipped.push(id),
+            None => {
+                return Err(StoreError::InvalidReference(format!(
                     "member \"{id}\" is not an existing User or Group"
-                ))
-            })
-        })
-        .collect()
+                )));
+            }
+        }
+    }
+    Ok((members, skipped))
 }
 
 /// Fills in the display of members that have none yet.

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, scim_json,
+    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json,
 };
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -29,55 +29,121 @@ fn attribute<'a>(schema: &'a Value, name: &str) -> &'a Value {
 }
 
 #[tokio::test]
-async fn service_provider_config_advertises_every_capability_block() {
+async fn service_provider_config_pins_every_capability_to_what_is_implemented() {
     // Arrange
     let app = TestApp::spawn_with(|a| a.max_page_size = 250).await;
 
     // Act
     let spc = get_ok(&app, "/ServiceProviderConfig").await;
 
-    // Assert
-    assert_eq!(spc["schemas"], json!([SPC_SCHEMA]), "{spc}");
-    assert_eq!(spc["patch"]["supported"], json!(true), "{spc}");
-    assert!(spc["bulk"]["supported"].is_boolean(), "{spc}");
-    assert!(spc["bulk"]["maxOperations"].is_u64(), "{spc}");
-    assert!(spc["bulk"]["maxPayloadSize"].is_u64(), "{spc}");
-    assert_eq!(spc["filter"]["supported"], json!(true), "{spc}");
-    assert_eq!(
-        spc["filter"]["maxResults"],
-        json!(250),
-        "filter.maxResults is the configured max page size"
-    );
-    assert!(spc["changePassword"]["supported"].is_boolean(), "{spc}");
-    assert!(spc["sort"]["supported"].is_boolean(), "{spc}");
-    assert!(spc["etag"]["supported"].is_boolean(), "{spc}");
-    let schemes = spc["authenticationSchemes"]
-        .as_array()
-        .expect("authenticationSchemes array");
-    assert!(!schemes.is_empty(), "{spc}");
-    for scheme in schemes {
-        assert_eq!(scheme["type"], json!("oauthbearertoken"), "{scheme}");
-        assert!(
-            scheme["name"].as_str().is_some_and(|s| !s.is_empty()),
-            "{scheme}"
-        );
-        assert!(
-            scheme["description"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty()),
-            "{scheme}"
-        );
+    // Assert: the whole document, so that claiming a capability (bulk, say) before it works, or
+    // dropping one that does, fails here; `service_provider_config_claims_hold` shows each
+    // claimed capability at work.
+    let expected = json!({
+        "schemas": [SPC_SCHEMA],
+        "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
+        "patch": {"supported": true},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": true, "maxResults": 250},
+        "changePassword": {"supported": true},
+        "sort": {"supported": true},
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": 100,
+            "maxPageSize": 250,
+            "cursorTimeout": 3600,
+        },
+        "etag": {"supported": true},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A bearer token created with `scimd token create`, sent as `Authorization: Bearer <token>`.",
+            "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+            "primary": true,
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": format!("{}/ServiceProviderConfig", app.base),
+        },
+    });
+    assert_eq!(spc, expected);
+}
+
+#[tokio::test]
+async fn service_provider_config_claims_hold() {
+    // Arrange: a page size of 2, so three users exceed it.
+    let app = TestApp::spawn_with(|a| a.max_page_size = 2).await;
+    let spc = get_ok(&app, "/ServiceProviderConfig").await;
+    for name in ["u-a", "u-b", "u-c"] {
+        app.create_user(name).await;
     }
+    let first = id(&app.list("/Users", r#"userName eq "u-a""#).await["Resources"][0]);
+    let user = format!("/Users/{first}");
+
+    // Act and Assert, one claim at a time.
+    assert_eq!(spc["patch"]["supported"], true);
+    let patch = patch_body(json!([{"op": "replace", "path": "title", "value": "Chef"}]));
     assert_eq!(
-        spc["meta"]["resourceType"],
-        json!("ServiceProviderConfig"),
-        "{spc}"
+        app.patch(&user, patch).await.status(),
+        StatusCode::OK,
+        "patch"
     );
-    assert_eq!(
-        spc["meta"]["location"],
-        json!(format!("{}/ServiceProviderConfig", app.base)),
-        "{spc}"
-    );
+
+    assert_eq!(spc["changePassword"]["supported"], true);
+    let password =
+        patch_body(json!([{"op": "replace", "path": "password", "value": "n3w-Secret!"}]));
+    let changed = app.patch(&user, password).await;
+    assert_eq!(changed.status(), StatusCode::OK, "changePassword");
+    assert!(scim_json(changed).await.get("password").is_none());
+
+    assert_eq!(spc["sort"]["supported"], true);
+    let sorted = app
+        .get_query_ok(
+            "/Users",
+            &[("sortBy", "userName"), ("sortOrder", "descending")],
+        )
+        .await;
+    let names: Vec<&str> = sorted["Resources"]
+        .as_array()
+        .expect("Resources")
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .collect();
+    assert_eq!(names, ["u-c", "u-b"], "sort, in pages of maxResults");
+
+    assert_eq!(spc["filter"]["supported"], true);
+    assert_eq!(spc["filter"]["maxResults"], 2);
+    let filtered = app
+        .get_query_ok(
+            "/Users",
+            &[("filter", r#"userName sw "u-""#), ("count", "10")],
+        )
+        .await;
+    assert_eq!(filtered["totalResults"], 3, "filter");
+    assert_eq!(filtered["itemsPerPage"], 2, "filter.maxResults caps a page");
+
+    assert_eq!(spc["pagination"]["index"], true);
+    let second = app
+        .get_query_ok("/Users", &[("startIndex", "3"), ("count", "2")])
+        .await;
+    assert_eq!(second["Resources"][0]["userName"], "u-c", "index paging");
+    assert_eq!(spc["pagination"]["cursor"], true);
+    let cursor = app.get_query_ok("/Users", &[("cursor", "")]).await;
+    assert!(cursor["nextCursor"].is_string(), "cursor paging: {cursor}");
+
+    assert_eq!(spc["etag"]["supported"], true);
+    let read = app.get(&user).await;
+    let etag = read.headers()["etag"].to_str().expect("ascii").to_owned();
+    let unchanged = app
+        .request_with(Method::GET, &user, None, &[("If-None-Match", &etag)])
+        .await;
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED, "etag");
+
+    assert_eq!(spc["bulk"]["supported"], false);
+    let bulk = app.request(Method::POST, "/Bulk", Some(json!({}))).await;
+    assert_scim_error(bulk, 404, None).await;
 }
 
 #[tokio::test]

@@ -530,6 +530,45 @@ async fn not_of_a_comparison_matches_resources_without_the_attribute() {
 }
 
 #[tokio::test]
+async fn presence_of_a_complex_attribute_means_any_sub_attribute_has_a_value() {
+    // Arrange: RFC 7644 §3.4.2.2 allows `pr` on any attribute; a complex one is present when
+    // one of its sub-attributes is.
+    let app = TestApp::spawn().await;
+    seed_users(&app).await;
+    post_user(
+        &app,
+        json!({"schemas": [USER_SCHEMA], "userName": "given", "name": {"givenName": "Only"}}),
+    )
+    .await;
+    let named = ["bjensen", "jsmith", "mjones", "Ärger", "given"];
+    let cases = [
+        ("name pr", named.to_vec(), "any sub-attribute counts"),
+        (
+            "urn:ietf:params:scim:schemas:core:2.0:User:NAME pr",
+            named.to_vec(),
+            "URN-qualified, in any case",
+        ),
+        ("not (name pr)", vec![QUOTED, "x_y"], "users without a name"),
+        ("name eq null", vec![QUOTED, "x_y"], "eq null is not pr"),
+        (
+            "name pr and meta pr",
+            named.to_vec(),
+            "meta is always present",
+        ),
+    ];
+
+    for (filter, expected, reason) in cases {
+        // Act
+        let list = app.list("/Users", filter).await;
+
+        // Assert
+        assert_listed(&list, "userName", filter, &expected, reason);
+    }
+    let compared = get_with(&app, "/Users", &[("filter", r#"name eq "Barbara""#)]).await;
+    assert_scim_error(compared, 400, Some("invalidFilter")).await;
+}
+
+#[tokio::test]
 async fn id_filter_is_case_exact() {
     // Arrange
     let app = TestApp::spawn().await;

@@ -270,6 +270,8 @@ enum Kind {
     Text,
     Bool,
     Time,
+    /// A singular complex attribute (`name`, `meta`): present when any sub-attribute is.
+    Complex,
 }
 
 /// A filterable attribute: its spelling in the filter, its kind, and where its values sit in
@@ -289,9 +291,12 @@ fn attribute(path: &str, kind: Kind, json: &[&'static str]) -> Attribute {
 }
 
 fn user_attributes() -> Vec<Attribute> {
-    use Kind::{Bool, Text, Time};
+    use Kind::{Bool, Complex, Text, Time};
     let ent = |name: &str| format!("{ENTERPRISE}:{name}");
     vec![
+        attribute("name", Complex, &[]),
+        attribute(&format!("{USER_SCHEMA}:Name"), Complex, &[]),
+        attribute("meta", Complex, &[]),
         attribute("userName", Text, &["userName"]),
         attribute(&format!("{USER_SCHEMA}:userName"), Text, &["userName"]),
         attribute("externalId", Text, &["externalId"]),
@@ -325,8 +330,9 @@ fn user_attributes() -> Vec<Attribute> {
 }
 
 fn group_attributes() -> Vec<Attribute> {
-    use Kind::{Text, Time};
+    use Kind::{Complex, Text, Time};
     vec![
+        attribute("meta", Complex, &[]),
         attribute("displayName", Text, &["displayName"]),
         attribute("externalId", Text, &["externalId"]),
         attribute("id", Text, &["id"]),
@@ -435,6 +441,17 @@ fn bool_filters(path: &str, out: &mut Filters) {
     }
 }
 
+/// RFC 7644 §3.4.2.2 allows `pr` on any attribute; a complex one has no value of its own to
+/// compare, so only presence and `eq`/`ne null` apply.
+fn complex_filters(path: &str, out: &mut Filters) {
+    out.valid.push(format!("{path} pr"));
+    out.valid.push(format!("{path} eq null"));
+    out.valid.push(format!("{path} ne null"));
+    for bad in [r#"eq "Kim""#, r#"co "a""#, "gt null"] {
+        out.invalid.push(format!("{path} {bad}"));
+    }
+}
+
 fn time_filters(path: &str, values: &[String], out: &mut Filters) {
     out.valid.push(format!("{path} pr"));
     let mut instants = vec![
@@ -476,6 +493,7 @@ fn simple_filters(rng: &mut Rng, resources: &[Value], attributes: &[Attribute]) 
                 text_filters(rng, &attr.path, &values, &mut out);
             }
             Kind::Bool => bool_filters(&attr.path, &mut out),
+            Kind::Complex => complex_filters(&attr.path, &mut out),
             Kind::Time => {
                 let values = samples(rng, resources, &attr.json, 2);
                 time_filters(&attr.path, &values, &mut out);

@@ -404,27 +404,83 @@ async fn patch_add_existing_member_does_not_duplicate_it() {
 }
 
 #[tokio::test]
-async fn patch_add_unknown_member_is_rejected_and_leaves_group_unchanged() {
-    // Arrange
+async fn patch_add_skips_members_that_do_not_exist_and_adds_the_others() {
+    // Arrange: Okta does not retry a 400, so one missing member must not keep the rest out.
     let app = TestApp::spawn().await;
-    let uid = id(&app.create_user("alice").await);
-    let gid = id(&app.create_group("Engineering", &[&uid]).await);
-    let before = get_json(&app, &format!("/Groups/{gid}")).await;
+    let alice = id(&app.create_user("alice").await);
+    let bob = id(&app.create_user("bob").await);
+    let carol = id(&app.create_user("carol").await);
+    let gid = id(&app.create_group("Engineering", &[&alice]).await);
+    let path = format!("/Groups/{gid}");
+    let cases = [
+        (
+            "with a path",
+            json!([{"op": "add", "path": "members", "value": [{"value": bob}, {"value": "no-such-user"}]}]),
+            vec![alice.clone(), bob.clone()],
+        ),
+        (
+            "without a path, with an attribute change",
+            json!([{"op": "Add", "value": {"displayName": "Eng", "members": [{"value": "00000000-0000-0000-0000-000000000000"}, {"value": carol}]}}]),
+            vec![alice.clone(), bob.clone(), carol.clone()],
+        ),
+        (
+            "only unknown members",
+            json!([{"op": "add", "path": "members", "value": [{"value": "gone"}]}]),
+            vec![alice.clone(), bob.clone(), carol.clone()],
+        ),
+    ];
+
+    for (reason, ops, expected) in cases {
+        // Act
+        let resp = app.patch(&path, patch_body(ops)).await;
+
+        // Assert
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT, "{reason}");
+        let after = get_json(&app, &path).await;
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(sorted_values(&after, "members"), expected, "{reason}");
+    }
+    let after = get_json(&app, &path).await;
+    assert_eq!(after["displayName"], "Eng");
+    let bob_user = get_json(&app, &format!("/Users/{bob}")).await;
+    assert_eq!(sorted_values(&bob_user, "groups"), [gid]);
+}
+
+#[tokio::test]
+async fn unknown_members_are_still_refused_where_the_whole_list_is_stated() {
+    // Arrange: POST and PUT (and a PATCH `replace` of `members`) state the complete member list;
+    // an id of nothing there is a mistake its sender can fix, and nothing changes.
+    let app = TestApp::spawn().await;
+    let alice = id(&app.create_user("alice").await);
+    let gid = id(&app.create_group("Engineering", &[&alice]).await);
+    let path = format!("/Groups/{gid}");
+    let before = get_json(&app, &path).await;
+    let members = json!([{"value": alice}, {"value": "no-such-user"}]);
 
     // Act
-    let resp = app
+    let put = app
+        .put(
+            &path,
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "Engineering", "members": members}),
+        )
+        .await;
+    let replace = app
         .patch(
-            &format!("/Groups/{gid}"),
-            patch_body(
-                json!([{"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}]),
-            ),
+            &path,
+            patch_body(json!([{"op": "replace", "path": "members", "value": members}])),
         )
         .await;
 
     // Assert
-    assert_scim_error(resp, 400, Some("invalidValue")).await;
-    let after = get_json(&app, &format!("/Groups/{gid}")).await;
-    assert_eq!(after, before);
+    for resp in [put, replace] {
+        let err = assert_scim_error(resp, 400, Some("invalidValue")).await;
+        assert!(
+            err["detail"].as_str().unwrap().contains("no-such-user"),
+            "{err}"
+        );
+    }
+    assert_eq!(get_json(&app, &path).await, before);
 }
 
 #[tokio::test]

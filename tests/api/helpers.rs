@@ -42,6 +42,61 @@ pub fn serve_args() -> ServeArgs {
     }
 }
 
+/// The `TEST_DATABASE_URL` of a test that needs PostgreSQL, or `None` when it is not set: the
+/// caller then returns early, as on a laptop without PostgreSQL (the SQLite run). Under `CI`
+/// (set and not `false` or `0`, as CI services set it) a missing URL fails the test instead, so
+/// a CI that never gave the suite a PostgreSQL server cannot pass these tests as "ok".
+pub fn postgres_url(why: &str) -> Option<String> {
+    let env = |name| std::env::var(name).ok();
+    match postgres_requirement(env("CI").as_deref(), env("TEST_DATABASE_URL")) {
+        Ok(Some(url)) => Some(url),
+        Ok(None) => {
+            eprintln!("TEST_DATABASE_URL is not set, so this test does not run: {why}");
+            None
+        }
+        Err(e) => panic!("{e}: {why}"),
+    }
+}
+
+/// The decision of [`postgres_url`] from the values of `CI` and `TEST_DATABASE_URL`.
+fn postgres_requirement(ci: Option<&str>, url: Option<String>) -> Result<Option<String>, String> {
+    let in_ci = ci.is_some_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+    });
+    match url.filter(|u| !u.trim().is_empty()) {
+        Some(url) => Ok(Some(url)),
+        None if in_ci => {
+            Err("CI is set but TEST_DATABASE_URL is not, and this test needs PostgreSQL".into())
+        }
+        None => Ok(None),
+    }
+}
+
+#[test]
+fn a_test_that_needs_postgres_fails_in_ci_without_a_database_url() {
+    let url = || Some("postgres://db/test".to_owned());
+    let cases = [
+        (None, None, Ok(None), "a laptop without PostgreSQL skips"),
+        (Some("false"), None, Ok(None), "CI=false is not CI"),
+        (Some("0"), None, Ok(None), "nor is CI=0"),
+        (Some(""), None, Ok(None), "nor an empty CI"),
+        (Some("true"), None, Err(()), "CI without a database fails"),
+        (
+            Some("1"),
+            Some(String::new()),
+            Err(()),
+            "an empty URL is no URL",
+        ),
+        (Some("true"), url(), Ok(url()), "CI with a database runs"),
+        (None, url(), Ok(url()), "so does a laptop with one"),
+    ];
+    for (ci, given, expected, reason) in cases {
+        let got = postgres_requirement(ci, given).map_err(|_| ());
+        assert_eq!(got, expected, "{reason}");
+    }
+}
+
 /// A fresh, empty database URL for one test.
 pub async fn fresh_database_url() -> String {
     match std::env::var("TEST_DATABASE_URL") {

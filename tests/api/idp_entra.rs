@@ -319,3 +319,58 @@ async fn entra_group_lifecycle() {
         "user kept"
     );
 }
+
+#[tokio::test]
+async fn entra_multi_attribute_replace_applies_dotted_and_urn_keys_as_paths() {
+    // Arrange: Microsoft's "Requests to replace multiple attributes" (Entra ID's SCIM
+    // compatibility notes) names sub-attributes with dotted keys in a value without `path`.
+    let app = TestApp::spawn().await;
+    let uid = id(&create(
+        &app,
+        entra_user("kim@contoso.com", "obj-kim", "Kim Old", None),
+    )
+    .await);
+    let cases = [
+        (
+            "replace",
+            json!({
+                "displayName": "Kim Ro",
+                "name.givenName": "Kim",
+                "name.familyName": "Ro",
+                "emails[type eq \"work\"].value": "kim.ro@contoso.com",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "7",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": "m-1",
+            }),
+        ),
+        (
+            "Add",
+            json!({"name.middleName": "J", "name.FamilyName": "Roe", "name.formatted": null}),
+        ),
+    ];
+    for (op, value) in cases {
+        // Act
+        let resp = app
+            .patch(
+                &format!("/Users/{uid}"),
+                patch_ops(json!([{"op": op, "value": value}])),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(resp.status(), StatusCode::OK, "{op}");
+    }
+    let user = get_ok(&app, &format!("/Users/{uid}")).await;
+    assert_eq!(
+        user["name"],
+        json!({"familyName": "Roe", "givenName": "Kim", "middleName": "J"}),
+        "dotted keys set and unassign sub-attributes: {user}"
+    );
+    assert_eq!(user["displayName"], json!("Kim Ro"));
+    assert_eq!(
+        user["emails"],
+        json!([{"primary": true, "type": "work", "value": "kim.ro@contoso.com"}])
+    );
+    assert_eq!(user[ENTERPRISE]["employeeNumber"], json!("7"));
+    assert_eq!(user[ENTERPRISE]["manager"]["value"], json!("m-1"));
+    assert_eq!(user[ENTERPRISE]["department"], json!("Tour Operations"));
+}

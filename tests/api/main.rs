@@ -19,6 +19,7 @@ mod leniency;
 mod migrations;
 mod patch;
 mod patch_rfc;
+mod projection;
 mod query;
 mod seed;
 mod users;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use scimd::store::{Db, DbOptions};
 
-use crate::helpers::fresh_database_url;
+use crate::helpers::{fresh_database_url, postgres_url};
 
 async fn columns(url: &str) -> BTreeSet<(String, String)> {
     let db = scimd::cli::open(url, &DbOptions::default())
@@ -32,10 +32,9 @@ async fn columns(url: &str) -> BTreeSet<(String, String)> {
 
 #[tokio::test]
 async fn sqlite_and_postgres_migrations_define_the_same_columns() {
-    let Ok(_) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("TEST_DATABASE_URL is not set: only the PostgreSQL run compares the two schemas");
+    if postgres_url("only the PostgreSQL run compares the two schemas").is_none() {
         return;
-    };
+    }
     let sqlite_path =
         std::env::temp_dir().join(format!("scimd-mig-{}.db", uuid::Uuid::new_v4().simple()));
     let sqlite = columns(&format!("sqlite://{}", sqlite_path.display())).await;

@@ -192,14 +192,29 @@ async fn member_patches_record_one_event_per_member_that_joined_or_left() {
         users.push(id(&app.create_user(&format!("user{n}")).await));
     }
     let u = &users;
+    let unknown = uuid::Uuid::new_v4().to_string();
     /// Indexes into `users`.
     type Members = &'static [usize];
-    let cases: [(&str, Members, Value, Members, Members); 7] = [
+    let cases: [(&str, Members, Value, Members, Members); 9] = [
         (
             "add two members",
             &[],
             json!([{"op": "add", "path": "members", "value": [{"value": u[0]}, {"value": u[1]}]}]),
             &[0, 1],
+            &[],
+        ),
+        (
+            "add members one of which does not exist: only the others join",
+            &[],
+            json!([{"op": "add", "path": "members", "value": [{"value": u[0]}, {"value": unknown}, {"value": u[1]}]}]),
+            &[0, 1],
+            &[],
+        ),
+        (
+            "add without a path, with a member that does not exist (Entra ID's form)",
+            &[2],
+            json!([{"op": "Add", "value": {"members": [{"value": unknown}, {"value": u[1]}]}}]),
+            &[1],
             &[],
         ),
         (

@@ -67,23 +67,33 @@ async fn requests_that_fail_roll_back_and_record_nothing() {
             StatusCode::CONFLICT,
         ),
         (
-            "a group PATCH adding a known and an unknown member",
+            "a group PATCH replacing the members with a known and an unknown one",
             Method::PATCH,
             group_path.clone(),
             Some(patch_body(
-                json!([{"op": "add", "path": "members", "value": [{"value": bob}, {"value": unknown}]}]),
+                json!([{"op": "replace", "path": "members", "value": [{"value": bob}, {"value": unknown}]}]),
             )),
             &[],
             StatusCode::BAD_REQUEST,
         ),
         (
-            "a group PATCH renaming and adding an unknown member",
+            "a group PATCH renaming and adding the group to itself",
             Method::PATCH,
             group_path.clone(),
             Some(patch_body(json!([
                 {"op": "replace", "path": "displayName", "value": "Renamed"},
-                {"op": "add", "path": "members", "value": [{"value": unknown}]},
+                {"op": "add", "path": "members", "value": [{"value": bob}, {"value": gid}]},
             ]))),
+            &[],
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a group PUT with an unknown member",
+            Method::PUT,
+            group_path.clone(),
+            Some(
+                json!({"schemas": [GROUP_SCHEMA], "displayName": "Renamed", "members": [{"value": bob}, {"value": unknown}]}),
+            ),
             &[],
             StatusCode::BAD_REQUEST,
         ),
@@ -146,6 +156,14 @@ async fn writes_that_change_nothing_record_nothing() {
             group_path.clone(),
             Method::PATCH,
             patch_body(json!([{"op": "add", "path": "members", "value": [{"value": ann}]}])),
+        ),
+        (
+            "adding only a member that does not exist (skipped, see groups.rs)",
+            group_path.clone(),
+            Method::PATCH,
+            patch_body(
+                json!([{"op": "add", "path": "members", "value": [{"value": uuid::Uuid::new_v4().to_string()}]}]),
+            ),
         ),
         (
             "removing a member the group does not have",
