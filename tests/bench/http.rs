@@ -1,6 +1,6 @@
 //! The few HTTP calls the bench makes itself (health checks, fixture lookups, the cursor
-//! walk), made blocking: the rest of the bench waits on child processes and has no use for
-//! async.
+//! walk, webhook set-up), made blocking: the rest of the bench waits on child processes and
+//! has no use for async.
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -57,6 +57,25 @@ impl Http {
             if !status.is_success() {
                 let body = response.text().await.unwrap_or_default();
                 return Err(format!("GET {url}: {status}: {body}").into());
+            }
+            Ok(response.json().await?)
+        })
+    }
+
+    /// POSTs `body` as JSON with a bearer token and returns the JSON body of a 2xx response.
+    pub fn post_json(&self, url: &str, token: &str, body: &Value) -> BenchResult<Value> {
+        self.runtime.block_on(async {
+            let response = self
+                .client
+                .post(url)
+                .bearer_auth(token)
+                .json(body)
+                .send()
+                .await?;
+            let status = response.status();
+            if !status.is_success() {
+                let body = response.text().await.unwrap_or_default();
+                return Err(format!("POST {url}: {status}: {body}").into());
             }
             Ok(response.json().await?)
         })

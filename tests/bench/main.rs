@@ -17,6 +17,7 @@ mod report;
 mod run;
 mod scenarios;
 mod server;
+mod webhooks;
 mod wrk;
 
 use std::path::PathBuf;
@@ -51,8 +52,9 @@ pub struct Options {
     /// Load generator threads (wrk `-t`, pgbench `-j`).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     threads: u32,
-    /// Scenarios to run, comma-separated (`S6` selects both S6 sizes, `E1` both E1 sizes).
-    /// Default: all of FLOOR,S1,S2,S3,S3c,S4,S5,S6-1k,S6-100k,S7,E1-1k,E1-1M,E2,S8.
+    /// Scenarios to run, comma-separated (`S6` selects both S6 sizes, `E1` both E1 sizes, `W1`
+    /// both W1 rows).
+    /// Default: all of FLOOR,S1,S2,S3,S3c,S4,S5,S6-1k,S6-100k,S7,E1-1k,E1-1M,E2,W1,W1-4,S8.
     #[arg(long, value_delimiter = ',')]
     scenarios: Vec<String>,
     /// Where to write the JSON report. Default: target/bench/scimd-bench-<backend>-<users>.json.

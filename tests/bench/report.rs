@@ -69,10 +69,10 @@ impl Report {
         for (name, request, result) in &self.rows {
             match result {
                 Ok(m) => println!(
-                    "{name:<8} {request:<42} {:>9.0} {:>8.2} {:>8.2} {:>7} {:>9.1} {:>7} {:>8.1}",
+                    "{name:<8} {request:<42} {:>9.0} {:>8} {:>8} {:>7} {:>9.1} {:>7} {:>8.1}",
                     m.requests_per_second,
-                    m.outcome.p50_us as f64 / 1e3,
-                    m.outcome.p99_us as f64 / 1e3,
+                    ms(m.outcome.p50_us),
+                    ms(m.outcome.p99_us),
                     m.outcome.socket_errors() + m.outcome.status,
                     m.cpu_us_per_request,
                     self.ratio_to_floor(m)
@@ -170,4 +170,9 @@ impl Report {
         println!("\nwrote {}", path.display());
         Ok(())
     }
+}
+
+/// A latency in milliseconds for the table, `-` where there is none.
+fn ms(us: Option<u64>) -> String {
+    us.map_or("-".into(), |us| format!("{:.2}", us as f64 / 1e3))
 }

@@ -10,7 +10,7 @@ use crate::process::Running;
 use crate::report::{Measured, Report};
 use crate::scenarios::{Items, Run, Scenario, Target};
 use crate::wrk::{self, Load, Shape};
-use crate::{BenchResult, Options, floor, pgbench, server};
+use crate::{BenchResult, Options, floor, pgbench, server, webhooks};
 
 /// Seconds of uncounted load before each measured run: connection pools, caches and the
 /// branch predictor settle.
@@ -58,7 +58,7 @@ impl<'a> Bench<'a> {
             let on: Vec<&Scenario> = selected
                 .iter()
                 .copied()
-                .filter(|s| matches!(s.run, Run::Scimd { database, .. } if database == target))
+                .filter(|s| s.run.database() == Some(target))
                 .collect();
             if !on.is_empty() {
                 self.on_database(target, &on, report)?;
@@ -119,10 +119,14 @@ impl<'a> Bench<'a> {
                 _ => None,
             })
             .collect();
-        // The event scenarios call the host application's API, which takes admin tokens only.
+        // The event and webhook scenarios call the host application's API, which takes admin
+        // tokens only.
         let admin = items
             .iter()
-            .any(|i| matches!(i, Items::EventIds | Items::DeactivatedEventIds));
+            .any(|i| matches!(i, Items::EventIds | Items::DeactivatedEventIds))
+            || scenarios
+                .iter()
+                .any(|s| matches!(s.run, Run::Webhooks { .. }));
         let token = server::create_token(&database.url, admin)?;
         let log = logs_dir()?.join(format!("scimd-{}-{tag}.log", self.backend.name()));
         let mut server = server::serve(&database.url, &log, &self.http)?;
@@ -136,12 +140,18 @@ impl<'a> Bench<'a> {
             self.scratch.path(),
         )?;
         for s in scenarios {
-            let Run::Scimd { script, items, .. } = s.run else {
-                continue;
-            };
             server.wait_healthy(&self.http)?;
-            let load = fixtures.load(script, items)?;
-            let measured = self.measure(s.name, &mut server.process, &server.origin, &load)?;
+            let measured = match s.run {
+                Run::Scimd { script, items, .. } => {
+                    let load = fixtures.load(script, items)?;
+                    self.measure(s.name, &mut server.process, &server.origin, &load)?
+                }
+                Run::Webhooks { webhooks, .. } => {
+                    eprintln!("{}: until every event is delivered", s.name);
+                    webhooks::measure(&self.http, &mut server, &token, &seeded, webhooks)?
+                }
+                Run::Floor | Run::Skipped(_) => continue,
+            };
             report.rows.push((s.name, s.request, Ok(measured)));
         }
         report.servers.push((tag, server.process.peak_rss_kib()?));

@@ -20,8 +20,21 @@ pub enum Run {
         database: Target,
         items: Items,
     },
+    /// `webhooks` endpoints to a receiver in the bench process, each replayed from the feed's
+    /// start; measured until every event has reached it once per endpoint (no wrk).
+    Webhooks { database: Target, webhooks: u32 },
     /// Not run, for this reason.
     Skipped(&'static str),
+}
+
+impl Run {
+    /// The seeded database the scenario runs on, if it runs on scimd.
+    pub fn database(&self) -> Option<Target> {
+        match *self {
+            Run::Scimd { database, .. } | Run::Webhooks { database, .. } => Some(database),
+            Run::Floor | Run::Skipped(_) => None,
+        }
+    }
 }
 
 /// Which seeded database a scenario needs.
@@ -35,6 +48,8 @@ pub enum Target {
     Events1k,
     /// 1,000 users and 1,000,000 change events.
     Events1M,
+    /// 1,000 users and 20,000 change events, for webhook deliveries.
+    Events20k,
 }
 
 /// What the script reads from `BENCH_ITEMS`.
@@ -67,11 +82,12 @@ pub struct Seeding {
 
 impl Target {
     /// Every target, in the order their databases are seeded and measured.
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Main,
         Target::Large100k,
         Target::Events1k,
         Target::Events1M,
+        Target::Events20k,
     ];
 
     /// The database of this target when the bench runs with `--users users`.
@@ -100,6 +116,7 @@ impl Target {
             },
             Target::Events1k => events("events1k", "_events1k", 1_000),
             Target::Events1M => events("events1m", "_events1m", 1_000_000),
+            Target::Events20k => events("events20k", "_events20k", 20_000),
         }
     }
 }
@@ -182,6 +199,22 @@ pub const ALL: &[Scenario] = &[
             Target::Events1M,
             Items::DeactivatedEventIds,
         ),
+    },
+    Scenario {
+        name: "W1",
+        request: "webhook deliveries, 1 endpoint (20k events)",
+        run: Run::Webhooks {
+            database: Target::Events20k,
+            webhooks: 1,
+        },
+    },
+    Scenario {
+        name: "W1-4",
+        request: "webhook deliveries, 4 endpoints (20k each)",
+        run: Run::Webhooks {
+            database: Target::Events20k,
+            webhooks: 4,
+        },
     },
     Scenario {
         name: "S8",

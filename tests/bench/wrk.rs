@@ -25,13 +25,14 @@ pub struct Shape {
     pub connections: u32,
 }
 
-/// What `common.lua`'s `done` reports; latencies in microseconds.
+/// What `common.lua`'s `done` reports; latencies in microseconds (none for W1, which is not a
+/// wrk run).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Outcome {
     pub requests: u64,
     pub duration_us: u64,
-    pub p50_us: u64,
-    pub p99_us: u64,
+    pub p50_us: Option<u64>,
+    pub p99_us: Option<u64>,
     pub connect: u64,
     pub read: u64,
     pub write: u64,
