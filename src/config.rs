@@ -43,6 +43,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage directories: one per customer connection, each with its own SCIM URL and tokens.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -107,29 +110,97 @@ pub enum SqliteSync {
     Full,
 }
 
+/// `scimd directory …`
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Create a directory; prints its SCIM base URL, then a new SCIM token for it (shown only
+    /// now), each on a line of its own, the token last.
+    Create {
+        /// The customer's name, e.g. `Acme`.
+        #[arg(long)]
+        name: String,
+        /// The id in its URLs (lower-case letters, digits, inner hyphens); made from the name
+        /// without it.
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        url: PublicUrl,
+    },
+    /// List directories with their users, groups, tokens and last SCIM request.
+    List {
+        #[command(flatten)]
+        url: PublicUrl,
+    },
+    /// Show one directory.
+    Show {
+        id: String,
+        #[command(flatten)]
+        url: PublicUrl,
+    },
+    /// Delete a directory with its tokens; refused while it holds users or groups, unless
+    /// `--purge`.
+    Delete {
+        id: String,
+        /// Also erase its users and groups (no per-user events are emitted).
+        #[arg(long)]
+        purge: bool,
+    },
+}
+
+/// Where the server is reached, for the SCIM URLs the directory commands print.
+#[derive(Debug, Clone, Args)]
+pub struct PublicUrl {
+    /// Public base URL of the default directory's SCIM API, as `scimd serve --base-url` has it.
+    #[arg(
+        long,
+        env = "SCIMD_BASE_URL",
+        default_value = "http://127.0.0.1:8080/scim/v2"
+    )]
+    pub base_url: String,
+}
+
 /// `scimd token …`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it (only the token, on stdout).
     Create {
-        /// A name for the token, unique among active tokens (e.g. `okta`).
+        /// A name for the token, unique among the directory's active tokens (e.g. `okta`).
         #[arg(long)]
         name: String,
+        /// The directory whose SCIM API the token calls.
+        #[arg(long, default_value = "default")]
+        directory: String,
         /// Days until the token expires; without it the token does not expire.
         #[arg(long, value_parser = clap::value_parser!(i64).range(1..=36500))]
         expires_in: Option<i64>,
-        /// An admin token, for the host application's API (`/api/v1`: events, webhooks)
-        /// instead of SCIM (`/scim/v2`). Each kind is refused (403) on the other API.
-        #[arg(long)]
+        /// An admin token, for the host application's API (`/api/v1`) instead of SCIM. Admin
+        /// tokens are global (not of one directory). Each kind is refused (403) on the other API.
+        #[arg(long, conflicts_with = "directory")]
         admin: bool,
     },
-    /// List tokens: name, scope, created, expiry, last use, revocation.
-    List,
-    /// Revoke the active token with this name; running servers refuse it within
+    /// List a directory's tokens: name, scope, created, expiry, last use, revocation.
+    List {
+        #[arg(long, default_value = "default")]
+        directory: String,
+    },
+    /// Replace the token with this name by a new one (printed, only the token, on stdout); the
+    /// old one keeps working for `--grace`.
+    Rotate {
+        /// The token's name.
+        name: String,
+        #[arg(long, default_value = "default")]
+        directory: String,
+        /// How long the old token keeps working, e.g. `10m`, `1h`, `2d` (at most 7 days).
+        #[arg(long, default_value = "0s", value_parser = crate::webhooks::schedule::parse_delay)]
+        grace: std::time::Duration,
+    },
+    /// Revoke the token with this name; running servers refuse it within
     /// `--token-recheck-seconds`.
     Revoke {
         /// The token's name.
         name: String,
+        #[arg(long, default_value = "default")]
+        directory: String,
     },
 }
 

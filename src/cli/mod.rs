@@ -2,6 +2,7 @@
 //! manages tokens, or seeds test data. Errors here are reported to the operator, not to SCIM
 //! clients.
 
+mod directory;
 mod seed;
 pub mod serve;
 mod token;
@@ -51,6 +52,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             eprintln!("migrations applied to {}", redact(&cli.database_url));
             Ok(())
         }
+        Command::Directory(cmd) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = directory::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            db.close().await;
+            result
+        }
         Command::Token(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
             let result = token::run(&db, cmd, cli.jwt_secret.as_ref()).await;
@@ -90,6 +97,25 @@ fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
         _ => url.to_owned(),
     }
+}
+
+/// The use cases for a command: the operator's commands need no page size; `base_url` (the
+/// default directory's SCIM base) only where they print SCIM URLs.
+async fn service(
+    db: &Db,
+    secret: Secret<'_>,
+    base_url: Option<String>,
+) -> Result<crate::service::Service, CliError> {
+    let authority = crate::auth::TokenAuthority::load(db, secret).await?;
+    let base_url = base_url
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    Ok(crate::service::Service::new(
+        db.clone(),
+        authority,
+        base_url,
+        1,
+    ))
 }
 
 /// The configured token secret, if any.

@@ -44,7 +44,7 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{addr}{BASE_PATH}"),
         };
-        let auth = TokenAuthority::load(&db, DEFAULT_TENANT, secret)
+        let auth = TokenAuthority::load(&db, secret)
             .await?
             .recheck_after(Duration::from_secs(args.token_recheck_seconds));
         let service = Service::new(
@@ -134,10 +134,16 @@ impl Application {
                 }
             }
         });
+        let log = self.state.service.request_log.clone();
+        let request_log = tokio::spawn(log.clone().run(db.clone()));
         let webhooks = self.webhooks.start();
         let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
         webhooks.stop().await;
         maintenance.abort();
+        request_log.abort();
+        if let Err(e) = log.flush(&db).await {
+            tracing::warn!(error = %e, "recording recent SCIM requests failed");
+        }
         db.close().await;
         result.map_err(CliError::Serve)
     }

@@ -2,17 +2,14 @@
 //! operator. `add` prints the id and then the secret, one per line on stdout, so scripts can
 //! capture both; everything else goes to stderr.
 
-use super::{CliError, Secret};
-use crate::auth::TokenAuthority;
+use super::{CliError, Secret, service};
 use crate::config::WebhookCommand;
 use crate::scim::resource::format_time;
-use crate::service::{Context, Service};
+use crate::service::Context;
 use crate::store::{DEFAULT_TENANT, Db};
 
 pub async fn run(db: &Db, cmd: WebhookCommand, secret: Secret<'_>) -> Result<(), CliError> {
-    let authority = TokenAuthority::load(db, DEFAULT_TENANT, secret).await?;
-    // The webhook use cases use only the database: no SCIM base URL or page size applies.
-    let service = Service::new(db.clone(), authority, String::new(), 1);
+    let service = service(db, secret, None).await?;
     let ctx = Context::cli(DEFAULT_TENANT);
     match cmd {
         WebhookCommand::Add { url, types } => {

@@ -11,10 +11,12 @@ use poem_openapi::auth::Bearer;
 
 use super::AppState;
 use super::api::error::ApiError;
+use super::directory_scope::ScimDirectory;
 use super::error::ScimError;
 use super::request_id::RequestId;
 use crate::auth::{AuthError, Principal, Scope};
 use crate::service::{Actor, Context};
+use crate::store::DEFAULT_TENANT;
 
 /// A SCIM request authenticated by a SCIM token: its context.
 #[derive(SecurityScheme)]
@@ -37,9 +39,13 @@ async fn verify(req: &Request, bearer: &Bearer, scope: Scope) -> Result<Context,
     let state = req
         .data::<Arc<AppState>>()
         .ok_or_else(|| Refusal::Unauthorized("application state missing".into()))?;
+    let directory = req
+        .extensions()
+        .get::<ScimDirectory>()
+        .map_or(DEFAULT_TENANT, |d| d.0.as_str());
     let principal: Principal = state
         .auth
-        .verify(&bearer.token)
+        .verify(&bearer.token, directory, scope)
         .await
         .map_err(|e| match e {
             AuthError::Store(s) => Refusal::Failed(s),

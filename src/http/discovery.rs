@@ -31,22 +31,25 @@ impl DiscoveryApi {
     #[oai(path = "/ServiceProviderConfig", method = "get")]
     async fn service_provider_config(
         &self,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         state: Data<&Arc<AppState>>,
     ) -> Result<DiscoveryBody, ErrorResponse> {
-        Ok(ScimJson(Doc::new(service_provider_config(&state))))
+        Ok(ScimJson(Doc::new(service_provider_config(
+            &state,
+            &state.service.scim_base(&auth.0.directory),
+        ))))
     }
 
     /// The resource types offered, User first (RFC 7643 §6).
     #[oai(path = "/ResourceTypes", method = "get")]
     async fn resource_types(
         &self,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         state: Data<&Arc<AppState>>,
     ) -> Result<DiscoveryBody, ErrorResponse> {
         let all = RESOURCE_TYPES
             .iter()
-            .map(|rt| resource_type_json(rt, &state.base_url))
+            .map(|rt| resource_type_json(rt, &state.service.scim_base(&auth.0.directory)))
             .collect();
         Ok(ScimJson(Doc::new(list(all))))
     }
@@ -55,24 +58,27 @@ impl DiscoveryApi {
     #[oai(path = "/ResourceTypes/:name", method = "get")]
     async fn resource_type(
         &self,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         name: Path<String>,
     ) -> Result<DiscoveryBody, ErrorResponse> {
         let rt = resource_type(&name).ok_or_else(|| ScimError::not_found("ResourceType", &name))?;
-        Ok(ScimJson(Doc::new(resource_type_json(rt, &state.base_url))))
+        Ok(ScimJson(Doc::new(resource_type_json(
+            rt,
+            &state.service.scim_base(&auth.0.directory),
+        ))))
     }
 
     /// The schemas in use, with every attribute's characteristics (RFC 7643 §7).
     #[oai(path = "/Schemas", method = "get")]
     async fn schemas(
         &self,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         state: Data<&Arc<AppState>>,
     ) -> Result<DiscoveryBody, ErrorResponse> {
         let all = SCHEMAS
             .iter()
-            .map(|s| schema_json(s, &state.base_url))
+            .map(|s| schema_json(s, &state.service.scim_base(&auth.0.directory)))
             .collect();
         Ok(ScimJson(Doc::new(list(all))))
     }
@@ -81,12 +87,15 @@ impl DiscoveryApi {
     #[oai(path = "/Schemas/:uri", method = "get")]
     async fn schema(
         &self,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         state: Data<&Arc<AppState>>,
         uri: Path<String>,
     ) -> Result<DiscoveryBody, ErrorResponse> {
         let schema = schema_by_id(&uri).ok_or_else(|| ScimError::not_found("Schema", &uri))?;
-        Ok(ScimJson(Doc::new(schema_json(schema, &state.base_url))))
+        Ok(ScimJson(Doc::new(schema_json(
+            schema,
+            &state.service.scim_base(&auth.0.directory),
+        ))))
     }
 }
 
@@ -102,7 +111,7 @@ fn list(resources: Vec<Value>) -> Value {
 
 /// RFC 7643 §5. Every block is present, with `supported: false` where a feature does not work
 /// yet, because conformance runners read them all.
-fn service_provider_config(state: &AppState) -> Value {
+fn service_provider_config(state: &AppState, base_url: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
@@ -130,7 +139,7 @@ fn service_provider_config(state: &AppState) -> Value {
         }],
         "meta": {
             "resourceType": "ServiceProviderConfig",
-            "location": format!("{}/ServiceProviderConfig", state.base_url),
+            "location": format!("{base_url}/ServiceProviderConfig"),
         },
     })
 }

@@ -180,6 +180,9 @@ impl From<ServiceError> for ScimError {
             ServiceError::PreconditionFailed { current } => {
                 ScimError::precondition_failed(&current)
             }
+            ServiceError::Conflict(detail) => {
+                ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
+            }
             ServiceError::Gone(detail) => ScimError::new(StatusCode::GONE, None, detail),
             ServiceError::Store(s) => s.into(),
         }

@@ -5,6 +5,7 @@
 
 pub mod api;
 mod auth;
+mod directory_scope;
 mod discovery;
 mod docs;
 pub mod error;
@@ -17,6 +18,7 @@ mod search;
 mod users;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use poem::http::{Method, StatusCode, header};
 use poem::middleware::{NormalizePath, TrailingSlash};
@@ -25,10 +27,10 @@ use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::TokenAuthority;
 use crate::service::Service;
+use crate::service::request_log::ScimRequest;
 use crate::store::Db;
 
-/// The SCIM base path (RFC 7644 §3.13 leaves it to the service provider).
-pub const BASE_PATH: &str = "/scim/v2";
+pub use crate::scim::BASE_PATH;
 
 /// Shared state of every request.
 pub struct AppState {
@@ -123,6 +125,10 @@ async fn guard_request<E: Endpoint>(
         return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
     }
     req.extensions_mut().insert(BodyLimit(max_body));
+    let seen = directory_scope::scope(&mut req).map(|directory| {
+        let path = req.original_uri().path().to_owned();
+        (directory, path, req.method().to_string(), Instant::now())
+    });
     canonical_endpoint_case(&mut req);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
@@ -131,7 +137,23 @@ async fn guard_request<E: Endpoint>(
             header::HeaderValue::from_static(payload::SCIM_CONTENT_TYPE),
         );
     }
-    ep.call(req).await.map(poem::IntoResponse::into_response)
+    let state = req.data::<Arc<AppState>>().cloned();
+    let result = ep.call(req).await.map(poem::IntoResponse::into_response);
+    if let (Some((directory, path, method, started)), Some(state)) = (seen, state) {
+        let status = match &result {
+            Ok(resp) => resp.status(),
+            Err(e) => e.status(),
+        };
+        state.service.request_log.record(&ScimRequest {
+            directory: &directory,
+            at: crate::scim::resource::now(),
+            method: &method,
+            path: &path,
+            status: status.as_u16(),
+            duration: started.elapsed(),
+        });
+    }
+    result
 }
 
 /// The endpoint names of RFC 7644 §3.2 and §4, as the routes spell them.

@@ -1,6 +1,9 @@
 //! The SCIM protocol model (RFC 7643 schemas, RFC 7644 filters and PATCH), pure: nothing here
 //! may depend on poem, sqlx or tokio, so every rule can be unit-tested without I/O.
 
+/// The SCIM base path (RFC 7644 §3.13 leaves it to the service provider).
+pub const BASE_PATH: &str = "/scim/v2";
+
 pub mod error;
 pub mod etag;
 pub mod filter;

@@ -27,6 +27,10 @@ pub enum ServiceError {
     /// `If-Match` / `If-None-Match` refused the write (RFC 7644 §3.14); `current` is the ETag.
     #[error("the resource has changed: its current version is {current}")]
     PreconditionFailed { current: String },
+    /// The request contradicts the current state (409): a name already taken, a directory that
+    /// still holds users.
+    #[error("{0}")]
+    Conflict(String),
     /// What the caller asks for is no longer kept (events past retention).
     #[error("{0}")]
     Gone(String),

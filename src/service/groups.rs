@@ -26,7 +26,7 @@ pub(super) async fn create(
     let mut w = service.db.begin_write().await?;
     let ctx = &ctx.pinned();
     let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now()).await?;
-    let doc = service.document(Kind::Group, &group);
+    let doc = service.document(ctx, Kind::Group, &group);
     let group_ref = group_ref(&group);
     w.record(changes::created(ctx, Kind::Group, &group.id, doc));
     w.record_all(changes::membership(
@@ -146,8 +146,8 @@ async fn save(
         );
     }
     let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
-    let before = service.document(Kind::Group, &current);
-    let after = service.document(Kind::Group, &saved);
+    let before = service.document(ctx, Kind::Group, &current);
+    let after = service.document(ctx, Kind::Group, &saved);
     if let Some(e) = changes::updated(ctx, Kind::Group, id, before, after) {
         w.record(e);
     }

@@ -39,6 +39,13 @@ struct CursorState {
     total: i64,
 }
 
+/// What seals paging cursors, and the directory a cursor is bound to: a cursor taken from one
+/// directory is refused in another.
+pub struct CursorKey<'a> {
+    pub auth: &'a TokenAuthority,
+    pub directory: &'a str,
+}
+
 /// Validates the list parameters of a request on `resource` into a store query. `startIndex`
 /// below 1 means 1 and a negative `count` means 0 (RFC 7644 §3.4.2.4); `count` is capped at
 /// `max_count`.
@@ -46,7 +53,7 @@ pub fn list_query(
     input: &ListInput<'_>,
     resource: &str,
     max_count: i64,
-    auth: &TokenAuthority,
+    key: &CursorKey<'_>,
 ) -> Result<ListQuery, ServiceError> {
     let filter = match input.filter.map(str::trim) {
         None | Some("") => None,
@@ -77,7 +84,7 @@ pub fn list_query(
         let after = match cursor.trim() {
             "" => None,
             sealed => {
-                let state = open_cursor(sealed, &fingerprint(resource, &query), auth)?;
+                let state = open_cursor(sealed, &fingerprint(resource, &query), key)?;
                 query.known_total = Some(state.total);
                 Some(state.position)
             }
@@ -128,18 +135,21 @@ fn fingerprint(resource: &str, query: &ListQuery) -> String {
 fn open_cursor(
     sealed: &str,
     expected_query: &str,
-    auth: &TokenAuthority,
+    key: &CursorKey<'_>,
 ) -> Result<CursorState, ServiceError> {
-    let state: CursorState = auth.unseal(sealed).map_err(|e| match e {
-        // RFC 9865 §2.4 error types.
-        UnsealError::Expired => ServiceError::invalid(
-            "expiredCursor",
-            "the cursor has expired; start the walk again",
-        ),
-        UnsealError::Invalid => {
-            ServiceError::invalid("invalidCursor", "the cursor is not one this server issued")
-        }
-    })?;
+    let state: CursorState = key
+        .auth
+        .unseal(key.directory, sealed)
+        .map_err(|e| match e {
+            // RFC 9865 §2.4 error types.
+            UnsealError::Expired => ServiceError::invalid(
+                "expiredCursor",
+                "the cursor has expired; start the walk again",
+            ),
+            UnsealError::Invalid => {
+                ServiceError::invalid("invalidCursor", "the cursor is not one this server issued")
+            }
+        })?;
     if state.query != expected_query {
         return Err(ServiceError::invalid(
             "invalidCursor",
@@ -155,14 +165,16 @@ pub fn next_cursor(
     query: &ListQuery,
     position: Position,
     total: i64,
-    auth: &TokenAuthority,
+    key: &CursorKey<'_>,
 ) -> Result<String, ServiceError> {
     let state = CursorState {
         query: fingerprint(resource, query),
         position,
         total,
     };
-    Ok(auth.seal(state, Duration::seconds(CURSOR_TIMEOUT_SECS))?)
+    Ok(key
+        .auth
+        .seal(key.directory, state, Duration::seconds(CURSOR_TIMEOUT_SECS))?)
 }
 
 /// Parses the comma-separated `attributes` and `excludedAttributes` parameters.

@@ -28,7 +28,12 @@ impl Service {
     ) -> Result<Value, ServiceError> {
         let tenant = ctx.directory.as_str();
         let name = kind.rt().name;
-        let query = list_query(&params.input, name, self.max_page_size, &self.auth)?;
+        let query = list_query(
+            &params.input,
+            name,
+            self.max_page_size,
+            &self.cursor_key(ctx),
+        )?;
         let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
         let page = self.fetch(tenant, kind, &query, &projection).await?;
         let next = match (&query.paging, page.more, page.resources.last()) {
@@ -43,14 +48,20 @@ impl Service {
                     }
                     (Some(_), _) => Position::Offset(page.resources.len() as i64),
                 };
-                Some(next_cursor(name, &query, position, page.total, &self.auth)?)
+                Some(next_cursor(
+                    name,
+                    &query,
+                    position,
+                    page.total,
+                    &self.cursor_key(ctx),
+                )?)
             }
             _ => None,
         };
         let resources: Vec<Value> = page
             .resources
             .iter()
-            .map(|r| self.render(kind, r, &projection).body)
+            .map(|r| self.render(ctx, kind, r, &projection).body)
             .collect();
         let mut body = json!({
             "schemas": [LIST_RESPONSE_SCHEMA],
@@ -105,7 +116,7 @@ impl Service {
                 &params.input,
                 kind.rt().name,
                 self.max_page_size,
-                &self.auth,
+                &self.cursor_key(ctx),
             )?;
             let wanted = *count.get_or_insert(query.count());
             query.paging = Paging::Index {
@@ -118,7 +129,7 @@ impl Service {
             resources.extend(
                 page.resources
                     .iter()
-                    .map(|r| self.render(kind, r, &projection).body),
+                    .map(|r| self.render(ctx, kind, r, &projection).body),
             );
             // The next type's window starts where this type's results ended.
             start = (start - page.total).max(1);

@@ -6,12 +6,15 @@
 
 mod changes;
 mod context;
+pub mod directories;
 mod error;
 pub mod feed;
 mod groups;
 pub mod list_params;
 mod listing;
+pub mod request_log;
 mod resources;
+pub mod tokens;
 mod users;
 pub mod webhooks;
 
@@ -33,6 +36,8 @@ pub struct Service {
     pub auth: TokenAuthority,
     pub base_url: String,
     pub max_page_size: i64,
+    /// The SCIM requests seen, on their way to each directory's setup view.
+    pub request_log: request_log::RequestLog,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -46,6 +51,7 @@ impl Service {
             auth,
             base_url,
             max_page_size,
+            request_log: request_log::RequestLog::default(),
             committed: watch::Sender::new(0),
         }
     }
@@ -53,6 +59,14 @@ impl Service {
     /// A receiver that sees a change after every commit that recorded events in this process.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.committed.subscribe()
+    }
+
+    /// What seals `ctx`'s paging cursors.
+    fn cursor_key<'a>(&'a self, ctx: &'a Context) -> list_params::CursorKey<'a> {
+        list_params::CursorKey {
+            auth: &self.auth,
+            directory: &ctx.directory,
+        }
     }
 
     /// Tells subscribers that events were committed.

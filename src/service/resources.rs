@@ -92,22 +92,33 @@ impl Service {
     /// The SCIM representation of a resource, projected.
     pub(super) fn render(
         &self,
+        ctx: &Context,
         kind: Kind,
         resource: &Resource,
         projection: &Projection,
     ) -> Rendered {
         let rt = kind.rt();
-        let doc = projection.apply(rt, self.document(kind, resource));
+        let doc = projection.apply(rt, self.document(ctx, kind, resource));
         Rendered {
             body: Value::Object(doc),
-            location: format!("{}{}/{}", self.base_url, rt.endpoint, resource.id),
+            location: format!(
+                "{}{}/{}",
+                self.scim_base(&ctx.directory),
+                rt.endpoint,
+                resource.id
+            ),
             etag: resource.meta.etag(),
         }
     }
 
     /// The whole SCIM representation of a resource, as change events carry it.
-    pub(super) fn document(&self, kind: Kind, resource: &Resource) -> Map<String, Value> {
-        resource_json(kind.rt(), resource, &self.base_url)
+    pub(super) fn document(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        resource: &Resource,
+    ) -> Map<String, Value> {
+        resource_json(kind.rt(), resource, &self.scim_base(&ctx.directory))
     }
 
     /// RFC 7644 §3.3: creates a resource.
@@ -121,7 +132,7 @@ impl Service {
             Kind::User => users::create(self, ctx, body).await?,
             Kind::Group => groups::create(self, ctx, body).await?,
         };
-        Ok(self.render(kind, &resource, &Projection::default()))
+        Ok(self.render(ctx, kind, &resource, &Projection::default()))
     }
 
     /// RFC 7644 §3.4.1: reads one resource, or 304 when `If-None-Match` names its version.
@@ -146,7 +157,7 @@ impl Service {
         if if_none_match_hits(if_none_match, &resource.meta) {
             return Ok(Read::NotModified(resource.meta.etag()));
         }
-        Ok(Read::Found(self.render(kind, &resource, &projection)))
+        Ok(Read::Found(self.render(ctx, kind, &resource, &projection)))
     }
 
     /// RFC 7644 §3.5.1: replaces a resource; attributes absent from the body are cleared, the
@@ -172,7 +183,7 @@ impl Service {
             Kind::User => users::replace(self, ctx, id, body, conditions).await?,
             Kind::Group => groups::replace(self, ctx, id, body, conditions).await?,
         };
-        Ok(self.render(kind, &resource, &Projection::default()))
+        Ok(self.render(ctx, kind, &resource, &Projection::default()))
     }
 
     /// RFC 7644 §3.5.2: applies a PatchOp to a resource, atomically.
@@ -195,7 +206,7 @@ impl Service {
                 groups::patch(self, ctx, id, &ops, return_members, conditions).await?
             }
         };
-        Ok(self.render(kind, &resource, &projection))
+        Ok(self.render(ctx, kind, &resource, &projection))
     }
 
     /// RFC 7644 §3.6: deletes a resource. Groups it was a member of each record a
@@ -234,7 +245,7 @@ impl Service {
                 Kind::User => store::users::delete(&mut w, dir, id, version).await?,
                 Kind::Group => store::groups::delete(&mut w, dir, id, version).await?,
             }
-            let doc = self.document(kind, &current);
+            let doc = self.document(ctx, kind, &current);
             let member = MemberRef {
                 id: current.id.clone(),
                 is_group: kind == Kind::Group,

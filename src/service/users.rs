@@ -25,7 +25,7 @@ pub(super) async fn create(
     let mut w = service.db.begin_write().await?;
     let ctx = &ctx.pinned();
     let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now()).await?;
-    let doc = service.document(Kind::User, &user);
+    let doc = service.document(ctx, Kind::User, &user);
     w.record(changes::created(ctx, Kind::User, &user.id, doc));
     service.announce(w.commit().await?);
     Ok(user)
@@ -126,8 +126,8 @@ where
     let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now())
         .await
         .map_err(lift)?;
-    let before = service.document(Kind::User, &current);
-    let after = service.document(Kind::User, &saved);
+    let before = service.document(ctx, Kind::User, &current);
+    let after = service.document(ctx, Kind::User, &saved);
     if let Some(e) = changes::updated(ctx, Kind::User, id, before, after) {
         w.record(e);
     }

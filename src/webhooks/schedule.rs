@@ -47,7 +47,8 @@ impl FromStr for RetrySchedule {
     }
 }
 
-fn parse_delay(part: &str) -> Result<Duration, String> {
+/// A delay such as `100ms`, `10s`, `5m`, `2h` or `1d` (at most 30 days).
+pub fn parse_delay(part: &str) -> Result<Duration, String> {
     let digits = part
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(part.len());

@@ -277,7 +277,7 @@ async fn an_expired_cursor_is_refused_as_expired() {
     let expired = app
         .state
         .auth
-        .seal(state, chrono::Duration::seconds(-60))
+        .seal("default", state, chrono::Duration::seconds(-60))
         .unwrap();
 
     let resp = app

@@ -100,6 +100,7 @@ impl From<ServiceError> for ApiError {
                 "precondition_failed",
                 e.to_string(),
             ),
+            ServiceError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             ServiceError::Gone(m) => ApiError::new(StatusCode::GONE, "gone", m),
             ServiceError::Store(StoreError::Uniqueness(m)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", m)
