@@ -92,6 +92,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub event_retention_days: u32,
 
+    /// Days a user or group deleted through SCIM stays in the archive, restorable by an admin;
+    /// then it is purged (`user.purged`). Checked hourly.
+    #[arg(long, env = "SCIMD_ARCHIVE_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36500))]
+    pub archive_retention_days: u32,
+
     /// SQLite durability: `normal` survives a crash of scimd but may lose the last
     /// transactions on power loss; `full` syncs every commit.
     #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]

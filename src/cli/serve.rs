@@ -47,12 +47,13 @@ impl Application {
         let auth = TokenAuthority::load(&db, secret)
             .await?
             .recheck_after(Duration::from_secs(args.token_recheck_seconds));
-        let service = Service::new(
+        let mut service = Service::new(
             db.clone(),
             auth.clone(),
             base_url.clone(),
             args.max_page_size,
         );
+        service.archive_retention = chrono::Duration::days(i64::from(args.archive_retention_days));
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
                 CliError::Serve(std::io::Error::other(format!(
@@ -114,7 +115,7 @@ impl Application {
     ) -> Result<(), CliError> {
         tracing::info!(address = %self.addr, base_url = %self.state.base_url, "scimd listening");
         let db = self.state.db.clone();
-        // Planner statistics (see `Db::optimize`) and event retention, at start and hourly.
+        // Planner statistics (see `Db::optimize`), event and archive retention, at start and hourly.
         let maintenance = tokio::spawn({
             let db = db.clone();
             let service = self.state.service.clone();
@@ -130,6 +131,11 @@ impl Application {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(events = n, "pruned events past retention"),
                         Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+                    }
+                    match service.purge_expired().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(resources = n, "purged the archive past retention"),
+                        Err(e) => tracing::warn!(error = %e, "purging the archive failed"),
                     }
                 }
             }

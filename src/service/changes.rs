@@ -20,15 +20,22 @@ use crate::store::events::NewEvent;
 use crate::store::memberships::{GroupRef, MemberRef};
 
 /// Every event type, as the events API accepts them in `types`.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 17] = [
     "user.created",
     "user.updated",
     "user.deactivated",
     "user.reactivated",
     "user.deleted",
+    "user.restored",
+    "user.purged",
+    "user.suspended",
+    "user.unsuspended",
+    "user.roles_changed",
     "group.created",
     "group.updated",
     "group.deleted",
+    "group.restored",
+    "group.purged",
     "group.member_added",
     "group.member_removed",
 ];
@@ -71,6 +78,68 @@ pub fn deleted(ctx: &Context, kind: Kind, id: &str, doc: Map<String, Value>) -> 
         Kind::Group => "group.deleted",
     };
     event(ctx, name, kind, id, data(kind, doc), None)
+}
+
+/// `user.restored` / `group.restored`, carrying the resource as it is again.
+pub fn restored(ctx: &Context, kind: Kind, id: &str, doc: Map<String, Value>) -> NewEvent {
+    let name = match kind {
+        Kind::User => "user.restored",
+        Kind::Group => "group.restored",
+    };
+    event(ctx, name, kind, id, data(kind, doc), None)
+}
+
+/// `user.purged` / `group.purged`: erased from the archive. `data` names only the id and
+/// type: a purge is an erasure, so the event carries none of the resource's data.
+pub fn purged(ctx: &Context, kind: Kind, id: &str) -> NewEvent {
+    let name = match kind {
+        Kind::User => "user.purged",
+        Kind::Group => "group.purged",
+    };
+    event(
+        ctx,
+        name,
+        kind,
+        id,
+        json!({"id": id, "resourceType": kind.rt().name}),
+        None,
+    )
+}
+
+/// `user.suspended` / `user.unsuspended`: the local suspension, with its reason and the user's
+/// state after it.
+pub fn suspension(
+    ctx: &Context,
+    id: &str,
+    suspended: bool,
+    reason: Option<&str>,
+    state: &str,
+) -> NewEvent {
+    let name = if suspended {
+        "user.suspended"
+    } else {
+        "user.unsuspended"
+    };
+    event(
+        ctx,
+        name,
+        Kind::User,
+        id,
+        json!({"id": id, "state": state, "reason": reason}),
+        None,
+    )
+}
+
+/// `user.roles_changed`: the user's effective roles went from `before` to `after`.
+pub fn roles_changed(ctx: &Context, id: &str, before: &[String], after: &[String]) -> NewEvent {
+    event(
+        ctx,
+        "user.roles_changed",
+        Kind::User,
+        id,
+        json!({"id": id, "roles": after}),
+        Some(json!({"roles": before})),
+    )
 }
 
 /// The update event of a resource that went from `before` to `after`, or `None` if no

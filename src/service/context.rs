@@ -13,6 +13,8 @@ pub enum Actor {
     Token { id: String, name: String },
     /// The operator, through the command line.
     Cli,
+    /// scimd itself, e.g. purging the archive after its retention period.
+    System,
 }
 
 impl Actor {
@@ -21,6 +23,7 @@ impl Actor {
         match self {
             Actor::Token { id, name } => json!({"type": "token", "id": id, "name": name}),
             Actor::Cli => json!({"type": "cli"}),
+            Actor::System => json!({"type": "system"}),
         }
     }
 }
@@ -73,6 +76,15 @@ impl Context {
             clock: Clock::Fixed(self.now()),
             ..self.clone()
         }
+    }
+
+    /// A context for work scimd does by itself in `directory`.
+    pub fn system(directory: impl Into<String>) -> Self {
+        Self::new(
+            directory,
+            Actor::System,
+            format!("system-{}", uuid::Uuid::new_v4()),
+        )
     }
 
     /// A context for a command run by the operator.

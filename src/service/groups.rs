@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::resources::{Conditions, Kind, apply_ops};
+use super::roles::RoleWatch;
 use super::{Context, Service, ServiceError, changes};
 use crate::scim::member_patch::{self, GroupPatch};
 use crate::scim::patch::Operation;
@@ -135,6 +136,12 @@ async fn save(
     conditions.check(&current.meta)?;
     let ctx = &ctx.pinned();
     let change = change(&current)?;
+    // Members joining or leaving may gain or lose roles mapped to it or a group it is in.
+    let watch = if change.members.is_empty() {
+        None
+    } else {
+        RoleWatch::group(&mut w, dir, id).await?
+    };
     let delta = groups::save(&mut w, dir, &current, change, ctx.now()).await?;
     if !delta.unknown.is_empty() {
         // Skipped rather than refused (see `MemberChange::Add`); the log is where an operator
@@ -158,6 +165,10 @@ async fn save(
         &delta.added,
         &delta.removed,
     ));
+    if let Some(watch) = watch {
+        let events = watch.finish(&mut w, ctx, Some(id)).await?;
+        w.record_all(events);
+    }
     service.announce(w.commit().await?);
     Ok(saved)
 }

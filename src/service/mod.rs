@@ -4,6 +4,7 @@
 //! applies the protocol rules (`scim`), saves, records its change events and commits them
 //! together. Depends on `scim`, `store` and `auth`, never on `http` or poem.
 
+pub mod archive;
 mod changes;
 mod context;
 pub mod directories;
@@ -14,6 +15,8 @@ pub mod list_params;
 mod listing;
 pub mod request_log;
 mod resources;
+mod roles;
+mod suspension;
 pub mod tokens;
 mod users;
 pub mod webhooks;
@@ -24,6 +27,7 @@ pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
 pub use resources::{Attrs, Conditions, Kind, Read, Rendered};
+pub use roles::{Mapping, MappingRequest};
 
 use crate::auth::TokenAuthority;
 use crate::store::Db;
@@ -36,6 +40,8 @@ pub struct Service {
     pub auth: TokenAuthority,
     pub base_url: String,
     pub max_page_size: i64,
+    /// How long deleted users and groups stay restorable.
+    pub archive_retention: chrono::Duration,
     /// The SCIM requests seen, on their way to each directory's setup view.
     pub request_log: request_log::RequestLog,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
@@ -52,6 +58,7 @@ impl Service {
             base_url,
             max_page_size,
             request_log: request_log::RequestLog::default(),
+            archive_retention: chrono::Duration::days(i64::from(archive::DEFAULT_RETENTION_DAYS)),
             committed: watch::Sender::new(0),
         }
     }

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use super::archive;
 use super::list_params::projection;
+use super::roles::RoleWatch;
 use super::{Context, Service, ServiceError, changes, groups, users};
 use crate::scim::etag::{if_match_allows, if_none_match_hits};
 use crate::scim::render::{Projection, resource_json};
@@ -241,6 +243,12 @@ impl Service {
                 continue;
             };
             let version = current.meta.version;
+            // A deleted group's users may lose roles it gave them.
+            let watch = match kind {
+                Kind::Group => RoleWatch::group(&mut w, dir, id).await?,
+                Kind::User => None,
+            };
+            archive::archive(&mut w, ctx, self.archive_retention, kind, &current, &groups).await?;
             match kind {
                 Kind::User => store::users::delete(&mut w, dir, id, version).await?,
                 Kind::Group => store::groups::delete(&mut w, dir, id, version).await?,
@@ -256,6 +264,10 @@ impl Service {
             };
             w.record_all(changes::departures(ctx, &groups, &member));
             w.record(changes::deleted(ctx, kind, id, doc));
+            if let Some(watch) = watch {
+                let events = watch.finish(&mut w, ctx, None).await?;
+                w.record_all(events);
+            }
             self.announce(w.commit().await?);
             return Ok(());
         }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::changes;
 use super::resources::{Conditions, Kind, apply_ops};
+use super::roles::{RoleWatch, scim_roles};
 use super::{Context, Service, ServiceError};
 use crate::password;
 use crate::scim::patch::Operation;
@@ -123,6 +124,13 @@ where
     conditions.check(&current.meta)?;
     let ctx = &ctx.pinned();
     let (attrs, hash) = change(&current)?;
+    // A change of its own SCIM `roles` changes its effective roles.
+    let watch = if scim_roles(&current.attrs) == scim_roles(&attrs) {
+        None
+    } else {
+        let user = std::collections::HashSet::from([id.to_owned()]);
+        Some(RoleWatch::users(&mut w, dir, user).await.map_err(lift)?)
+    };
     let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now())
         .await
         .map_err(lift)?;
@@ -130,6 +138,10 @@ where
     let after = service.document(ctx, Kind::User, &saved);
     if let Some(e) = changes::updated(ctx, Kind::User, id, before, after) {
         w.record(e);
+    }
+    if let Some(watch) = watch {
+        let events = watch.finish(&mut w, ctx, None).await.map_err(lift)?;
+        w.record_all(events);
     }
     service.announce(w.commit().await.map_err(lift)?);
     Ok(saved)

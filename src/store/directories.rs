@@ -76,10 +76,10 @@ pub async fn figures(db: &Db, id: &str) -> Result<Figures, StoreError> {
     db.autocommit()
         .fetch_one(
             "SELECT \
-               (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND active IS NOT FALSE) AS active_users, \
-               (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND active = FALSE) AS inactive_users, \
-               CAST(0 AS BIGINT) AS suspended_users, \
-               CAST(0 AS BIGINT) AS archived_users, \
+               (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND state = 'active') AS active_users, \
+               (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND state = 'inactive') AS inactive_users, \
+               (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND state = 'suspended') AS suspended_users, \
+               (SELECT COUNT(*) FROM archive WHERE tenant_id = $1 AND resource_type = 'User') AS archived_users, \
                (SELECT COUNT(*) FROM groups WHERE tenant_id = $1) AS groups, \
                (SELECT COUNT(*) FROM api_tokens WHERE tenant_id = $1 AND scope = 'scim' \
                   AND (revoked IS NULL OR revoked > $2)) AS tokens, \
@@ -108,6 +108,8 @@ pub async fn delete(db: &Db, id: &str) -> Result<bool, StoreError> {
     let mut tx = db.write().await?;
     // Children before parents: PostgreSQL checks every foreign key, and not all cascade.
     for table in [
+        "role_mappings",
+        "archive",
         "group_members",
         "user_values",
         "groups",

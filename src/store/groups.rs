@@ -85,17 +85,29 @@ pub async fn insert(
     change: GroupChange,
     at: DateTime<Utc>,
 ) -> Result<(Resource, MemberDelta), StoreError> {
-    let cols = split(change.attrs)?;
     let id = uuid::Uuid::new_v4().to_string();
+    insert_as(w, tenant, &id, (at, 1), change, at).await
+}
+
+/// Inserts a group with a given id, and `(created, version)`, modified at `at` (a restore).
+pub async fn insert_as(
+    w: &mut Write,
+    tenant: &str,
+    id: &str,
+    (created, version): (DateTime<Utc>, i64),
+    change: GroupChange,
+    at: DateTime<Utc>,
+) -> Result<(Resource, MemberDelta), StoreError> {
+    let cols = split(change.attrs)?;
     let tx = w.tx();
     tx.execute(
         "INSERT INTO groups (tenant_id, id, display_name, display_name_norm, external_id, extra, created, last_modified, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
-        args![tenant, id.as_str(), cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), at],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![tenant, id, cols.display_name.as_str(), cols.display_name.to_lowercase(), cols.external_id, Value::Object(cols.extra), created, at, version],
     )
     .await?;
-    let delta = memberships::apply(tx, tenant, &id, &change.members).await?;
-    let group = load(tx, tenant, &id, true)
+    let delta = memberships::apply(tx, tenant, id, &change.members).await?;
+    let group = load(tx, tenant, id, true)
         .await?
         .ok_or(StoreError::RowMissing)?;
     Ok((group, delta))
@@ -251,4 +263,30 @@ async fn assemble_all(
             }
         })
         .collect())
+}
+
+/// The ids of the groups whose id is `key` or whose displayName is `key` (case-insensitive).
+pub async fn find_by_id_or_name(
+    db: &Db,
+    tenant: &str,
+    key: &str,
+) -> Result<Vec<String>, StoreError> {
+    let by_id: Vec<(String,)> = db
+        .autocommit()
+        .fetch_all(
+            "SELECT id FROM groups WHERE tenant_id = $1 AND id = $2",
+            args![tenant, key],
+        )
+        .await?;
+    if !by_id.is_empty() {
+        return Ok(by_id.into_iter().map(|(id,)| id).collect());
+    }
+    let by_name: Vec<(String,)> = db
+        .autocommit()
+        .fetch_all(
+            "SELECT id FROM groups WHERE tenant_id = $1 AND display_name_norm = $2 LIMIT 2",
+            args![tenant, key.to_lowercase()],
+        )
+        .await?;
+    Ok(by_name.into_iter().map(|(id,)| id).collect())
 }

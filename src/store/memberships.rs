@@ -397,3 +397,56 @@ pub async fn members_of_groups(
     }
     Ok(out)
 }
+
+/// The ids of a group's members.
+pub async fn member_ids(
+    w: &mut Write,
+    tenant: &str,
+    group_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = w
+        .tx()
+        .fetch_all(
+            "SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 ORDER BY member_id",
+            args![tenant, group_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(m,)| m).collect())
+}
+
+/// Puts a restored member back into those of `group_ids` that still exist, marking each as
+/// modified at `at`; returns the groups it joined.
+pub async fn rejoin(
+    w: &mut Write,
+    tenant: &str,
+    member: &MemberRef,
+    group_ids: &[String],
+    at: DateTime<Utc>,
+) -> Result<Vec<GroupRef>, StoreError> {
+    let mut joined = Vec::new();
+    for chunk in group_ids.chunks(CHUNK) {
+        let (user, group) = if member.is_group {
+            (None, Some(member.id.clone()))
+        } else {
+            (Some(member.id.clone()), None)
+        };
+        let sql = format!(
+            "INSERT INTO group_members (tenant_id, group_id, member_id, user_id, member_group_id) \
+             SELECT tenant_id, id, $2, $3, $4 FROM groups WHERE tenant_id = $1 AND id IN ({}) \
+             ON CONFLICT DO NOTHING",
+            placeholders(5, chunk.len())
+        );
+        let mut params = args![tenant, member.id.as_str(), user, group];
+        params.extend(chunk.iter().map(|id| id.clone().into()));
+        w.tx().execute(&sql, params).await?;
+        let sql = format!(
+            "UPDATE groups SET version = version + 1, last_modified = $2 \
+             WHERE tenant_id = $1 AND id IN ({}) RETURNING id, display_name",
+            placeholders(3, chunk.len())
+        );
+        let mut params = args![tenant, at];
+        params.extend(chunk.iter().map(|id| id.clone().into()));
+        joined.extend(w.tx().fetch_all::<GroupRef>(&sql, params).await?);
+    }
+    Ok(joined)
+}

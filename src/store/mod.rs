@@ -3,6 +3,7 @@
 //! so a request either fully applies or changes nothing: resource writes take a unit of work
 //! (`Write`) that commits the change together with its change events.
 
+pub mod archive;
 pub mod db;
 pub mod directories;
 mod error;
@@ -12,6 +13,7 @@ pub mod groups;
 mod listing;
 mod locking;
 pub mod memberships;
+pub mod roles;
 pub mod scim_requests;
 pub mod seed;
 pub mod seed_events;

@@ -25,6 +25,33 @@ fn taken(user_name: &str) -> impl FnOnce() -> String + '_ {
 pub async fn insert(
     w: &mut Write,
     tenant: &str,
+    attrs: Map<String, Value>,
+    password_hash: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<Resource, StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let row = Restored {
+        id: &id,
+        created: at,
+        version: 1,
+    };
+    insert_as(w, tenant, &row, attrs, password_hash, at).await
+}
+
+/// The identity a user had before it was archived, for a restore.
+#[derive(Debug, Clone, Copy)]
+pub struct Restored<'a> {
+    pub id: &'a str,
+    pub created: DateTime<Utc>,
+    /// The version it gets (its archived version + 1, so no old ETag matches it).
+    pub version: i64,
+}
+
+/// Inserts a user with a given id, creation time and version, modified at `at`.
+pub async fn insert_as(
+    w: &mut Write,
+    tenant: &str,
+    row: &Restored<'_>,
     mut attrs: Map<String, Value>,
     password_hash: Option<String>,
     at: DateTime<Utc>,
@@ -33,14 +60,14 @@ pub async fn insert(
     attrs.remove("password");
     let cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = row.id;
     let mut values = vec![
         ("tenant_id", Arg::from(tenant)),
-        ("id", Arg::from(id.as_str())),
+        ("id", Arg::from(id)),
         ("password_hash", Arg::from(password_hash)),
-        ("created", Arg::from(at)),
+        ("created", Arg::from(row.created)),
         ("last_modified", Arg::from(at)),
-        ("version", Arg::from(1_i64)),
+        ("version", Arg::from(row.version)),
     ];
     values.extend(column_values(&cols));
     let mut sql = SqlBuilder::default();
@@ -61,8 +88,77 @@ pub async fn insert(
     tx.execute(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
-    user_values::insert(tx, tenant, &id, cols.values).await?;
-    load(tx, tenant, &id).await?.ok_or(StoreError::RowMissing)
+    user_values::insert(tx, tenant, id, cols.values).await?;
+    load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
+}
+
+/// A local suspension: when, why, by whom (the actor as events show it).
+#[derive(Debug, Clone)]
+pub struct Suspension {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+    pub by: Value,
+}
+
+/// Suspends (`Some`) or unsuspends (`None`) the locked user. Its SCIM representation and
+/// version stay as they are: suspension is the application's, not the identity provider's.
+pub async fn set_suspension(
+    w: &mut Write,
+    tenant: &str,
+    id: &str,
+    suspension: Option<&Suspension>,
+) -> Result<(), StoreError> {
+    let (at, reason, by) = match suspension {
+        Some(s) => (Some(s.at), Some(s.reason.clone()), Some(s.by.clone())),
+        None => (None, None, None),
+    };
+    // JSON `null` for no actor; the CASE stores SQL NULL then (a typed NULL cannot be bound).
+    let args = args![tenant, id, at, reason, by.unwrap_or(Value::Null)];
+    let n = w
+        .tx()
+        .execute(
+            "UPDATE users SET suspended_at = $3, suspended_reason = $4, suspended_by = $5              WHERE tenant_id = $1 AND id = $2",
+            args,
+        )
+        .await?;
+    if n != 1 {
+        return Err(StoreError::RowMissing);
+    }
+    Ok(())
+}
+
+/// A user's local suspension, if any, as committed.
+pub async fn suspension(db: &Db, tenant: &str, id: &str) -> Result<Option<Suspension>, StoreError> {
+    read_suspension(&mut db.autocommit(), tenant, id).await
+}
+
+/// A locked user's local suspension, if any.
+pub async fn suspension_in(
+    w: &mut Write,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<Suspension>, StoreError> {
+    read_suspension(w.tx(), tenant, id).await
+}
+
+async fn read_suspension(
+    tx: &mut Tx,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<Suspension>, StoreError> {
+    let row: Option<(Option<DateTime<Utc>>, Option<String>, Option<sqlx::types::Json<Value>>)> = tx
+        .fetch_optional(
+            "SELECT suspended_at, suspended_reason, suspended_by FROM users WHERE tenant_id = $1 AND id = $2",
+            args![tenant, id],
+        )
+        .await?;
+    Ok(row.and_then(|(at, reason, by)| {
+        Some(Suspension {
+            at: at?,
+            reason: reason.unwrap_or_default(),
+            by: by.map(|b| b.0).unwrap_or(Value::Null),
+        })
+    }))
 }
 
 /// Reads one user.

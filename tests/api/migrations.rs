@@ -12,7 +12,7 @@ async fn columns(url: &str) -> BTreeSet<(String, String)> {
         .expect("open");
     let rows: Vec<(String, String)> = match &db {
         Db::Sqlite(pool, _) => sqlx::query_as(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
         )
         .fetch_all(pool)
