@@ -2,6 +2,8 @@
 -- deleted users and groups, and group → role mappings. Keep table and column names identical to
 -- migrations/postgres.
 
+-- Where a user comes from: `scim` (an identity provider) or `local` (an import by the operator).
+ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'scim';
 -- An admin's local suspension, independent of the identity provider's `active`.
 ALTER TABLE users ADD COLUMN suspended_at TEXT;
 ALTER TABLE users ADD COLUMN suspended_reason TEXT;

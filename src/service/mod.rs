@@ -10,6 +10,7 @@ mod context;
 pub mod directories;
 mod error;
 pub mod feed;
+pub mod group_views;
 mod groups;
 pub mod list_params;
 mod listing;
@@ -18,6 +19,7 @@ mod resources;
 mod roles;
 mod suspension;
 pub mod tokens;
+pub mod user_views;
 mod users;
 pub mod webhooks;
 

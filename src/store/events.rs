@@ -290,6 +290,28 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>, batch: i64) -> Result<u64, St
     }
 }
 
+/// The newest `limit` events about `resource_id` (as the resource or as a group's member) in
+/// the directory, newest first.
+pub async fn recent_of(
+    db: &Db,
+    tenant: &str,
+    resource_id: &str,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    // Two index walks (`events_by_resource`, `events_by_member`), each stopping at `limit`.
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM (\
+           SELECT * FROM (SELECT {EVENT_COLUMNS} FROM events WHERE resource_id = $2 AND position IS NOT NULL \
+             ORDER BY position DESC LIMIT $3) r \
+           UNION SELECT * FROM (SELECT {EVENT_COLUMNS} FROM events WHERE member_id = $2 AND position IS NOT NULL \
+             ORDER BY position DESC LIMIT $3) m) e \
+         WHERE tenant_id = $1 ORDER BY position DESC LIMIT $3"
+    );
+    db.autocommit()
+        .fetch_all(&sql, args![tenant, resource_id, limit])
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -228,3 +228,19 @@ pub fn names(roles: &EffectiveRoles, user: &str) -> Vec<String> {
         .map(|r| r.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// The groups `user_id` is in: `(id, displayName, direct)`, direct ones first, each once.
+pub async fn groups_of(
+    db: &Db,
+    tenant: &str,
+    user_id: &str,
+) -> Result<Vec<(String, String, bool)>, StoreError> {
+    let sql = "WITH RECURSIVE up(id, direct) AS (\
+           SELECT group_id, 1 FROM group_members WHERE tenant_id = $1 AND user_id = $2 \
+           UNION SELECT gm.group_id, 0 FROM group_members gm JOIN up ON gm.member_group_id = up.id \
+           WHERE gm.tenant_id = $1) \
+         SELECT g.id, g.display_name, MAX(up.direct) = 1 AS direct FROM up \
+         JOIN groups g ON g.tenant_id = $1 AND g.id = up.id \
+         GROUP BY g.id, g.display_name ORDER BY MAX(up.direct) DESC, g.display_name";
+    db.autocommit().fetch_all(sql, args![tenant, user_id]).await
+}

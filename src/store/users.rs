@@ -117,7 +117,9 @@ pub async fn set_suspension(
     let n = w
         .tx()
         .execute(
-            "UPDATE users SET suspended_at = $3, suspended_reason = $4, suspended_by = $5              WHERE tenant_id = $1 AND id = $2",
+            "UPDATE users SET suspended_at = $3, suspended_reason = $4, \
+             suspended_by = CASE WHEN $3 IS NULL THEN NULL ELSE $5 END \
+             WHERE tenant_id = $1 AND id = $2",
             args,
         )
         .await?;
@@ -146,7 +148,12 @@ async fn read_suspension(
     tenant: &str,
     id: &str,
 ) -> Result<Option<Suspension>, StoreError> {
-    let row: Option<(Option<DateTime<Utc>>, Option<String>, Option<sqlx::types::Json<Value>>)> = tx
+    type Row = (
+        Option<DateTime<Utc>>,
+        Option<String>,
+        Option<sqlx::types::Json<Value>>,
+    );
+    let row: Option<Row> = tx
         .fetch_optional(
             "SELECT suspended_at, suspended_reason, suspended_by FROM users WHERE tenant_id = $1 AND id = $2",
             args![tenant, id],

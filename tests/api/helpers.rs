@@ -478,3 +478,57 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// A request to the host application's API (`path` relative to `/api/v1`) with the admin
+    /// token.
+    pub async fn admin_request(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.address))
+            .bearer_auth(self.admin_token().await);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request failed")
+    }
+
+    /// `GET /api/v1{path}` with `query`; asserts `200` and returns the JSON body.
+    pub async fn admin_get(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        let resp = self
+            .client
+            .get(format!("{}/api/v1{path}", self.address))
+            .query(query)
+            .bearer_auth(self.admin_token().await)
+            .send()
+            .await
+            .expect("request failed");
+        let status = resp.status();
+        let body = resp.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "GET {path} {query:?}: {body}");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    /// `POST /api/v1{path}` with `body`; asserts `expected` and returns the JSON body (`null`
+    /// when there is none).
+    pub async fn admin_post(&self, path: &str, body: Value, expected: u16) -> Value {
+        let resp = self.admin_request(Method::POST, path, Some(body)).await;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        assert_eq!(status, expected, "POST {path}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+impl TestApp {
+    /// `GET {path}` (absolute, e.g. `/api/v1/...`) with `query` and the admin token.
+    pub async fn client_get(&self, path: &str, query: &[(&str, &str)]) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .query(query)
+            .bearer_auth(self.admin_token().await)
+            .send()
+            .await
+            .expect("request failed")
+    }
+}

@@ -4,6 +4,8 @@
 
 pub mod error;
 mod events;
+mod groups;
+mod users;
 mod webhooks;
 
 use std::sync::Arc;
@@ -23,13 +25,22 @@ enum ApiTags {
     Events,
     /// Endpoints that receive the feed as signed HTTP requests.
     Webhooks,
+    /// A directory's users: states, search, roles, suspension, archive.
+    Users,
+    /// A directory's groups and the roles they give.
+    Groups,
 }
 
 /// The `/api/v1` routes with their documentation, every error in the API's own shape.
 pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
     let server = format!("{}{API_PATH}", state.public_origin());
     let api = OpenApiService::new(
-        (events::EventsApi, webhooks::WebhooksApi),
+        (
+            events::EventsApi,
+            webhooks::WebhooksApi,
+            users::UsersApi,
+            groups::GroupsApi,
+        ),
         "scimd host application API",
         env!("CARGO_PKG_VERSION"),
     )

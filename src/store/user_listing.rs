@@ -1,0 +1,277 @@
+//! The admin listing of a directory's users: by state, searched by prefix, sorted by name,
+//! userName, creation or last change, in keyset pages. Every combination walks an index
+//! (`users_state_*` and `users_*` of migration 0004; the archive's own for archived users), so
+//! page 10,000 of a walk costs what page 1 costs.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use sqlx::types::Json;
+
+use super::StoreError;
+use super::db::{Arg, Db, Dialect};
+use super::sql::SqlBuilder;
+
+/// A user's state as the admin products show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Active,
+    Inactive,
+    Suspended,
+    Archived,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Inactive => "inactive",
+            State::Suspended => "suspended",
+            State::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            State::Active,
+            State::Inactive,
+            State::Suspended,
+            State::Archived,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    /// Family name, then given name (then userName).
+    Name,
+    UserName,
+    Created,
+    LastModified,
+}
+
+/// Where a page starts: after this sort key and id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum After {
+    Text(String, String),
+    Time(DateTime<Utc>, String),
+}
+
+/// A listing request.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub state: Option<State>,
+    /// A lower-cased prefix.
+    pub q: Option<String>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub limit: i64,
+    pub after: Option<After>,
+}
+
+/// One listed user (from `users`, or from the archive).
+#[derive(Debug, Clone, FromRow)]
+pub struct ListedUser {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub state: String,
+    pub source: String,
+    pub created: DateTime<Utc>,
+    pub last_modified: DateTime<Utc>,
+    /// The sort key of this row, for the next page's `after`.
+    pub key_text: Option<String>,
+    pub key_time: Option<DateTime<Utc>>,
+    /// For archived users: when, by whom.
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_by: Option<Json<serde_json::Value>>,
+}
+
+impl ListedUser {
+    /// The `after` of the page that follows this row.
+    pub fn after(&self) -> After {
+        match (&self.key_text, self.key_time) {
+            (_, Some(t)) => After::Time(t, self.id.clone()),
+            (Some(k), None) => After::Text(k.clone(), self.id.clone()),
+            (None, None) => After::Text(String::new(), self.id.clone()),
+        }
+    }
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it
+/// (byte order, which both backends use for these columns).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// One page of users (at most `limit`, plus one to tell whether more follow).
+pub async fn list(db: &Db, tenant: &str, query: &UserQuery) -> Result<Vec<ListedUser>, StoreError> {
+    let mut sql = SqlBuilder::default();
+    if query.state == Some(State::Archived) {
+        archived(&mut sql, tenant, query);
+    } else {
+        present(&mut sql, db.dialect(), tenant, query);
+    }
+    db.autocommit().fetch_all(&sql.sql, sql.args).await
+}
+
+/// The sort key column of `users` and its kind.
+fn users_key(sort: SortKey) -> (&'static str, bool) {
+    match sort {
+        SortKey::Name => ("u.sort_name", false),
+        SortKey::UserName => ("u.user_name_norm", false),
+        SortKey::Created => ("u.created", true),
+        SortKey::LastModified => ("u.last_modified", true),
+    }
+}
+
+fn present(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, query: &UserQuery) {
+    let (key, is_time) = users_key(query.sort);
+    let (key_text, key_time) = if is_time {
+        ("NULL", key)
+    } else {
+        (key, "NULL")
+    };
+    sql.push(&format!(
+        "SELECT u.id, u.user_name, u.display_name, u.name_given_name AS given_name, \
+           u.name_family_name AS family_name, \
+           (SELECT v.value FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id \
+              AND v.attr = 'emails' ORDER BY CASE WHEN v.is_primary THEN 0 ELSE 1 END, v.position LIMIT 1) AS email, \
+           u.state, u.source, u.created, u.last_modified, {key_text} AS key_text, {key_time} AS key_time, \
+           NULL AS deleted_at, NULL AS deleted_by "
+    ));
+    if let Some(q) = &query.q {
+        // The matches of each indexed column, then their users: the planner starts from the
+        // (few) matches instead of walking the sort index past every user that does not match.
+        let join = match dialect {
+            Dialect::Sqlite => "CROSS JOIN",
+            Dialect::Postgres => "JOIN",
+        };
+        sql.push("FROM (");
+        let columns = [
+            "user_name_norm",
+            "name_family_name_norm",
+            "name_given_name_norm",
+            "display_name_norm",
+        ];
+        for (n, c) in columns.iter().enumerate() {
+            sql.push(if n == 0 { "" } else { " UNION " })
+                .push("SELECT id FROM users WHERE tenant_id = ")
+                .bind(tenant)
+                .push(&format!(" AND {c} >= "))
+                .bind(q.as_str())
+                .push(&format!(" AND {c} < "))
+                .bind(prefix_end(q));
+        }
+        sql.push(" UNION SELECT user_id FROM user_values WHERE tenant_id = ")
+            .bind(tenant)
+            .push(" AND attr = 'emails' AND value_norm >= ")
+            .bind(q.as_str())
+            .push(" AND value_norm < ")
+            .bind(prefix_end(q))
+            .push(" UNION SELECT id FROM users WHERE tenant_id = ")
+            .bind(tenant)
+            .push(" AND external_id >= ")
+            .bind(q.as_str())
+            .push(" AND external_id < ")
+            .bind(prefix_end(q));
+        sql.push(&format!(
+            ") hits {join} users u ON u.id = hits.id AND u.tenant_id = "
+        ))
+        .bind(tenant);
+    } else {
+        sql.push("FROM users u WHERE u.tenant_id = ").bind(tenant);
+    }
+    if let Some(state) = query.state {
+        sql.push(" AND u.state = ").bind(state.as_str());
+    }
+    page(sql, key, query);
+}
+
+fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {
+    let (key, is_time) = match query.sort {
+        SortKey::Name => ("a.sort_name", false),
+        SortKey::UserName => ("a.name_norm", false),
+        SortKey::Created => ("a.created", true),
+        SortKey::LastModified => ("a.deleted_at", true),
+    };
+    let (key_text, key_time) = if is_time {
+        ("NULL", key)
+    } else {
+        (key, "NULL")
+    };
+    sql.push(&format!(
+        "SELECT a.id, a.name AS user_name, NULL AS display_name, NULL AS given_name, NULL AS family_name, \
+           NULL AS email, 'archived' AS state, 'scim' AS source, a.created, a.deleted_at AS last_modified, \
+           {key_text} AS key_text, {key_time} AS key_time, a.deleted_at, a.deleted_by \
+         FROM archive a WHERE a.tenant_id = "
+    ))
+    .bind(tenant)
+    .push(" AND a.resource_type = 'User'");
+    if let Some(q) = &query.q {
+        sql.push(" AND ((a.name_norm >= ")
+            .bind(q.as_str())
+            .push(" AND a.name_norm < ")
+            .bind(prefix_end(q))
+            .push(") OR (a.sort_name >= ")
+            .bind(q.as_str())
+            .push(" AND a.sort_name < ")
+            .bind(prefix_end(q))
+            .push("))");
+    }
+    page(sql, key, query);
+}
+
+/// The keyset condition, order and limit.
+fn page(sql: &mut SqlBuilder, key: &str, query: &UserQuery) {
+    let (cmp, dir) = if query.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let id = key
+        .split('.')
+        .next()
+        .map(|alias| format!("{alias}.id"))
+        .unwrap_or_else(|| "id".into());
+    if let Some(after) = &query.after {
+        let (k, last_id): (Arg, &str) = match after {
+            After::Text(k, id) => (Arg::from(k.as_str()), id),
+            After::Time(t, id) => (Arg::from(*t), id),
+        };
+        sql.push(&format!(" AND ({key}, {id}) {cmp} ("))
+            .bind(k)
+            .push(", ")
+            .bind(last_id)
+            .push(")");
+    }
+    sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
+        .bind(query.limit + 1);
+}
+
+/// One present user as listings show it.
+pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<ListedUser>, StoreError> {
+    let query = UserQuery {
+        state: None,
+        q: None,
+        sort: SortKey::UserName,
+        descending: false,
+        limit: 1,
+        after: None,
+    };
+    let mut sql = SqlBuilder::default();
+    present(&mut sql, db.dialect(), tenant, &query);
+    // The same columns, for one id: replace the order and limit with the id condition.
+    let cut = sql.sql.rfind(" ORDER BY ").unwrap_or(sql.sql.len());
+    sql.sql.truncate(cut);
+    sql.args.pop();
+    sql.push(" AND u.id = ").bind(id);
+    db.autocommit().fetch_optional(&sql.sql, sql.args).await
+}
