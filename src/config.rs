@@ -269,4 +269,11 @@ pub struct SeedArgs {
     /// `--users`, including 0.
     #[arg(long, default_value_t = 0)]
     pub events: u64,
+    /// The directory to seed (created if missing).
+    #[arg(long, default_value = "default")]
+    pub directory: String,
+    /// Instead, create this many directories `dir-0001`, `dir-0002`, … and seed each with the
+    /// users and groups asked for (their own data: the seed differs per directory).
+    #[arg(long, default_value_t = 0, conflicts_with = "events")]
+    pub directories: u32,
 }

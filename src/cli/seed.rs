@@ -6,17 +6,47 @@
 use super::CliError;
 use crate::config::SeedArgs;
 use crate::store::Db;
+use crate::store::directories::{self, DirectoryRow};
 use crate::store::seed::{self, Progress, SeedError, SeedOptions};
 
 /// Seeds `db` as `args` ask; a refusal (non-empty database, a second large group, groups larger
 /// than the user count) is a usage error.
 pub async fn run(db: &Db, args: &SeedArgs) -> Result<(), CliError> {
+    if args.directories == 0 {
+        return seed_directory(db, args, &args.directory, args.seed).await;
+    }
+    for n in 1..=args.directories {
+        let id = format!("dir-{n:04}");
+        seed_directory(db, args, &id, args.seed + u64::from(n)).await?;
+    }
+    Ok(())
+}
+
+/// Seeds one directory, creating it if missing.
+async fn seed_directory(
+    db: &Db,
+    args: &SeedArgs,
+    directory: &str,
+    seed: u64,
+) -> Result<(), CliError> {
+    if !directories::exists(db, directory).await? {
+        directories::insert(
+            db,
+            &DirectoryRow {
+                id: directory.to_owned(),
+                name: directory.to_owned(),
+                created: crate::scim::resource::now(),
+            },
+        )
+        .await?;
+    }
     let options = SeedOptions {
+        tenant: directory.to_owned(),
         users: args.users,
         groups: args.groups,
         group_size: args.group_size,
         large_group_size: args.large_group_size,
-        seed: args.seed,
+        seed,
         append: args.append,
         events: args.events,
     };

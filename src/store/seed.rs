@@ -31,7 +31,7 @@ use serde_json::{Map, Value, json};
 
 use super::db::{Arg, Db, Dialect, Tx, args};
 use super::seed_events::{self, EventPlan};
-use super::{DEFAULT_TENANT, StoreError, user_row, user_values, users};
+use super::{StoreError, user_row, user_values, users};
 use crate::scim::resource::now;
 use crate::scim::schema::ENTERPRISE_USER;
 
@@ -111,6 +111,8 @@ pub struct SeedOptions {
     pub append: bool,
     /// Synthetic, already-sequenced change events to insert after the users and groups.
     pub events: u64,
+    /// The directory to seed (it must exist).
+    pub tenant: String,
 }
 
 /// Why seeding did not start or did not finish.
@@ -186,6 +188,7 @@ pub async fn seed(
     check_sizes(options)?;
     let (first_user, first_group, last_position) = numbering(db, options).await?;
     let plan = Plan {
+        tenant: options.tenant.as_str().into(),
         seed: options.seed,
         first_user,
         first_group,
@@ -236,7 +239,7 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), Se
     let any_user: Option<(String,)> = tx
         .fetch_optional(
             "SELECT id FROM users WHERE tenant_id = $1 LIMIT 1",
-            args![DEFAULT_TENANT],
+            args![options.tenant.as_str()],
         )
         .await?;
     if any_user.is_some() && !options.append {
@@ -246,15 +249,25 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), Se
         let large: Option<(String,)> = tx
             .fetch_optional(
                 "SELECT id FROM groups WHERE tenant_id = $1 AND display_name_norm = $2 LIMIT 1",
-                args![DEFAULT_TENANT, LARGE_GROUP],
+                args![options.tenant.as_str(), LARGE_GROUP],
             )
             .await?;
         if large.is_some() {
             return Err(SeedError::LargeGroupExists);
         }
     }
-    let users = highest_number(&mut tx, "users", "user_name_norm", "user", "@example.com").await?;
-    let groups = highest_number(&mut tx, "groups", "display_name_norm", "group-", "").await?;
+    let tenant = options.tenant.as_str();
+    let users = highest_number(
+        &mut tx,
+        tenant,
+        "users",
+        "user_name_norm",
+        "user",
+        "@example.com",
+    )
+    .await?;
+    let groups =
+        highest_number(&mut tx, tenant, "groups", "display_name_norm", "group-", "").await?;
     let last_position = super::events::last_position(&mut tx).await?;
     tx.commit().await?;
     Ok((users + 1, groups + 1, last_position))
@@ -263,6 +276,7 @@ async fn numbering(db: &Db, options: &SeedOptions) -> Result<(u64, u64, i64), Se
 /// The highest `n` among values `{prefix}{n}{suffix}` of a lower-cased column, 0 if none.
 async fn highest_number(
     tx: &mut Tx,
+    tenant: &str,
     table: &'static str,
     column: &'static str,
     prefix: &str,
@@ -272,7 +286,7 @@ async fn highest_number(
     // next to seeding, and parsing in Rust avoids dialect-specific casts.
     let sql = format!("SELECT {column} FROM {table} WHERE tenant_id = $1 AND {column} LIKE $2");
     let pattern = format!("{prefix}%{suffix}");
-    let rows: Vec<(String,)> = tx.fetch_all(&sql, args![DEFAULT_TENANT, pattern]).await?;
+    let rows: Vec<(String,)> = tx.fetch_all(&sql, args![tenant, pattern]).await?;
     Ok(rows
         .iter()
         .filter_map(|(name,)| name.strip_prefix(prefix)?.strip_suffix(suffix))
@@ -283,8 +297,10 @@ async fn highest_number(
 }
 
 /// What every generated row depends on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Plan {
+    /// The directory seeded.
+    tenant: std::sync::Arc<str>,
     seed: u64,
     first_user: u64,
     first_group: u64,
@@ -312,17 +328,15 @@ fn millis(n: u64) -> TimeDelta {
 /// keeps the database busy.
 async fn insert_users(writer: &mut Writer<'_>, plan: &Plan) -> Result<(), SeedError> {
     let batches = user_batches(plan.users);
-    let plan = *plan;
-    let mut next = batches
-        .clone()
-        .next()
-        .map(|range| tokio::task::spawn_blocking(move || user_batch(&plan, range)));
+    let generate = |range| {
+        let plan = plan.clone();
+        tokio::task::spawn_blocking(move || user_batch(&plan, range))
+    };
+    let mut next = batches.clone().next().map(generate);
     let mut upcoming = batches.skip(1);
     while let Some(pending) = next.take() {
         let batch = pending.await?;
-        next = upcoming
-            .next()
-            .map(|range| tokio::task::spawn_blocking(move || user_batch(&plan, range)));
+        next = upcoming.next().map(generate);
         writer.counts.users += batch.users.len() as u64;
         writer.counts.values += batch.values.len() as u64;
         writer.insert("users", batch.users).await?;
@@ -366,25 +380,26 @@ pub(super) type Cell = (&'static str, Arg);
 /// `user_values::replace` would write them.
 fn user_rows_of(plan: &Plan, number: u64, created: DateTime<Utc>) -> (Vec<Cell>, Vec<Vec<Cell>>) {
     let attrs = user_attributes(plan.seed, number);
-    user_rows(&user_id(plan.seed, number), attrs, created)
+    user_rows(&plan.tenant, &user_id(plan.seed, number), attrs, created)
 }
 
 /// The rows of a user with any canonical attributes (without `password` and `groups`).
 fn user_rows(
+    tenant: &str,
     id: &str,
     attrs: Map<String, Value>,
     created: DateTime<Utc>,
 ) -> (Vec<Cell>, Vec<Vec<Cell>>) {
     let cols = user_row::split(attrs);
     let mut row = vec![
-        ("tenant_id", Arg::from(DEFAULT_TENANT)),
+        ("tenant_id", Arg::from(tenant)),
         ("id", Arg::from(id)),
         ("created", Arg::from(created)),
         ("last_modified", Arg::from(created)),
         ("version", Arg::from(1_i64)),
     ];
     row.extend(users::column_values(&cols));
-    (row, user_values::rows(DEFAULT_TENANT, id, cols.values))
+    (row, user_values::rows(tenant, id, cols.values))
 }
 
 /// The id of user number `number`: a UUID v4 drawn from the seed.
@@ -479,7 +494,7 @@ async fn insert_groups(
             .map(|(k, group)| {
                 let created = plan.created(plan.users + (n * ROWS_PER_STATEMENT + k) as u64);
                 vec![
-                    ("tenant_id", Arg::from(DEFAULT_TENANT)),
+                    ("tenant_id", Arg::from(&*plan.tenant)),
                     ("id", Arg::from(group.id.as_str())),
                     ("display_name", Arg::from(group.display_name.as_str())),
                     (
@@ -514,7 +529,7 @@ async fn insert_members(
             .map(|k| {
                 let member = user_id(plan.seed, plan.first_user + k);
                 vec![
-                    ("tenant_id", Arg::from(DEFAULT_TENANT)),
+                    ("tenant_id", Arg::from(&*plan.tenant)),
                     ("group_id", Arg::from(group.id.as_str())),
                     ("member_id", Arg::from(member.as_str())),
                     ("user_id", Arg::from(member)),
@@ -785,6 +800,7 @@ mod tests {
     use super::*;
     use crate::scim::schema::USER_RESOURCE;
     use crate::scim::validate::{Mode, normalize};
+    use crate::store::DEFAULT_TENANT;
     use crate::store::groups;
 
     #[test]
@@ -961,6 +977,7 @@ mod tests {
     #[tokio::test]
     async fn seeded_rows_equal_rows_written_by_users_create() {
         let options = SeedOptions {
+            tenant: "default".into(),
             users: 12,
             groups: 2,
             group_size: 5,
@@ -1037,7 +1054,7 @@ mod tests {
         let created = crate::cli::open(&temp_sqlite(), &Default::default())
             .await
             .unwrap();
-        let (user, values) = user_rows(&user_id(1, 1), attrs.clone(), now());
+        let (user, values) = user_rows(DEFAULT_TENANT, &user_id(1, 1), attrs.clone(), now());
 
         let mut progress = |_: &Progress| {};
         let mut writer = Writer::new(&seeded, &mut progress);
@@ -1059,6 +1076,7 @@ mod tests {
             .await
             .unwrap();
         let mut options = SeedOptions {
+            tenant: "default".into(),
             users: 3,
             groups: 1,
             group_size: 2,
