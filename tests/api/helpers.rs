@@ -370,18 +370,20 @@ pub async fn feed_page(resp: Response, query: &[(&str, &str)]) -> Value {
     page
 }
 
-/// Asserts an error of the host application's API: `status`, `code`, a message and nothing
-/// else (`{"status", "code", "message"}`).
+/// Asserts an error of the host application's API: `status`, and a body that is exactly
+/// `{"error": {"status", "code", "message"}}` with that status and `code` and a message.
 pub async fn assert_api_error(resp: Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status");
     let body: Value = resp.json().await.expect("json error");
-    assert_eq!(body["status"], json!(status), "{body}");
-    assert_eq!(body["code"], json!(code), "{body}");
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+    let error = &body["error"];
+    assert_eq!(error["status"], json!(status), "{body}");
+    assert_eq!(error["code"], json!(code), "{body}");
     assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
         "{body}"
     );
-    assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
+    assert_eq!(error.as_object().map(|o| o.len()), Some(3), "{body}");
     body
 }
 
