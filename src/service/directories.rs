@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::tokens::IssuedToken;
 use super::{Context, Service, ServiceError};
-use crate::auth::Scope;
 use crate::store::directories::{self, DirectoryRow, Figures};
 use crate::store::{DEFAULT_TENANT, StoreError};
 
@@ -28,7 +28,7 @@ pub struct Directory {
 #[derive(Debug, Clone)]
 pub struct CreatedDirectory {
     pub directory: Directory,
-    pub token: String,
+    pub token: IssuedToken,
 }
 
 impl Service {
@@ -90,10 +90,11 @@ impl Service {
                 StoreError::Uniqueness(d) => ServiceError::Conflict(d),
                 other => other.into(),
             })?;
-        let token = self
-            .auth
-            .issue_for(&id, "initial", Scope::Scim, None)
-            .await?;
+        let inside = Context {
+            directory: id.clone(),
+            ..ctx.clone()
+        };
+        let token = self.create_token(&inside, "initial", None).await?;
         Ok(CreatedDirectory {
             directory: self.directory(&id).await?,
             token,
