@@ -103,6 +103,8 @@ impl Service {
 
     /// The directory `id` with its figures.
     pub async fn directory(&self, id: &str) -> Result<Directory, ServiceError> {
+        // The last SCIM request may still be in this instance's buffer.
+        self.request_log.flush(&self.db).await?;
         let row = directories::get(&self.db, id)
             .await?
             .ok_or_else(|| not_found(id))?;
@@ -111,6 +113,7 @@ impl Service {
 
     /// Every directory with its figures, oldest first.
     pub async fn directories(&self) -> Result<Vec<Directory>, ServiceError> {
+        self.request_log.flush(&self.db).await?;
         let mut out = Vec::new();
         for row in directories::list(&self.db).await? {
             out.push(self.shown(row).await?);

@@ -6,7 +6,7 @@ mod api;
 mod cli;
 mod delivery;
 mod instances;
-mod receiver;
+pub mod receiver;
 mod restart;
 mod retention;
 mod rotation;
