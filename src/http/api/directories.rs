@@ -31,7 +31,8 @@ pub struct DirectoryBody {
     pub scim_base_url: String,
     pub users: UserCounts,
     pub groups: i64,
-    /// SCIM tokens that work (active, or rotated and in their grace period).
+    /// SCIM tokens not revoked (a rotated one counts until its grace period ends); the setup
+    /// view tells which of them work.
     pub tokens: i64,
     /// When the directory last received a SCIM request; `null` if never.
     pub last_scim_request_at: Option<String>,
@@ -145,7 +146,7 @@ pub struct DirectoriesApi;
 #[OpenApi(tag = "ApiTags::Directories")]
 impl DirectoriesApi {
     /// Every directory, oldest first, with its SCIM base URL, its users by state, groups,
-    /// working tokens and last SCIM request. `default` (served at `/scim/v2`) is always there.
+    /// SCIM tokens and last SCIM request. `default` (served at `/scim/v2`) is always there.
     #[oai(path = "/directories", method = "get")]
     async fn list(
         &self,
