@@ -355,21 +355,31 @@ async fn the_directory_api_takes_admin_tokens_only_and_answers_errors_in_one_sha
         .await
         .unwrap();
     assert_api_error(not_json, 400, "invalid_parameter").await;
-    let too_large = client
-        .post(format!("{api}/directories"))
-        .bearer_auth(&admin.token)
-        .header("Content-Type", "application/json")
-        .body(format!("{{\"name\": \"{}\"}}", "x".repeat(2 << 20)))
-        .send()
-        .await
-        .unwrap();
-    assert_api_error(too_large, 413, "payload_too_large").await;
     let wrong_method = admin
         .call(Method::PUT, "/directories", Some(json!({})))
         .await;
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     let body: Value = wrong_method.json().await.unwrap();
     assert_eq!(body["error"]["status"], 405, "{body}");
+}
+
+/// A body over the limit is refused before any route is chosen; on `/api/v1` it still gets the
+/// API's error shape. (A server of its own: its limit is small enough for the whole body to be
+/// sent before the answer, which a large body on the shared server's 1 MiB limit is not.)
+#[tokio::test]
+async fn a_body_over_the_limit_gets_the_api_error_shape() {
+    let app = TestApp::spawn_with(|a| a.max_body_bytes = 1000).await;
+
+    let too_large = reqwest::Client::new()
+        .post(format!("{}/api/v1/directories", app.address))
+        .bearer_auth(app.admin_token().await)
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"name\": \"{}\"}}", "x".repeat(1000)))
+        .send()
+        .await
+        .unwrap();
+
+    assert_api_error(too_large, 413, "payload_too_large").await;
 }
 
 #[tokio::test]
