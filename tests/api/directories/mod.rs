@@ -1,17 +1,18 @@
 //! Many directories on one server, over HTTP: what one directory's SCIM URL and token can reach
 //! and what they cannot (`isolation.rs` for every SCIM endpoint, `references.rs` for ids, ETags,
-//! cursors and members that belong to another directory), the admin API for directories and
-//! their setup view (`api.rs`), tokens (`tokens.rs`), events per directory and webhooks limited
-//! to one (`events.rs`), and the CLI (`cli.rs`).
+//! cursors and members that belong to another directory), the admin API for directories
+//! (`api.rs`), their setup view (`setup.rs`) and tokens (`tokens.rs`), events per directory and
+//! webhooks limited to one (`events.rs`), and the CLI (`cli.rs`).
 //!
-//! The tests share one server (`TestApp::shared`): each creates directories of its own, with
-//! ids no other test uses, so they cannot meet.
+//! The tests share one server (`TestApp::shared`; `cli.rs` and one limit test excepted): each
+//! creates directories of its own, with ids no other test uses, so they cannot meet.
 
 mod api;
 mod cli;
 mod events;
 mod isolation;
 mod references;
+mod setup;
 mod tokens;
 
 use std::sync::OnceLock;
