@@ -208,7 +208,7 @@ impl TokensApi {
     /// Replaces a working token with a new one of the same name and lifetime, shown only in
     /// this response. The old token keeps working for `grace_seconds` (default 0: refused at
     /// once), then is revoked; meanwhile it is listed as `expiring`. `404` for an unknown or
-    /// revoked token.
+    /// revoked token, `409` for one already rotated (rotate its replacement).
     #[oai(path = "/directories/:directory/tokens/:id/rotate", method = "post")]
     async fn rotate(
         &self,

@@ -213,11 +213,19 @@ async fn a_rotated_token_works_during_its_grace_period_and_not_after() {
         .await;
     let during = status_with(&app, &dir, &old).await;
     let listed_during = token(&admin, &dir, &dir.token_id).await;
+    let rotated_twice = admin
+        .call(
+            Method::POST,
+            &format!("/directories/{}/tokens/{}/rotate", dir.id, dir.token_id),
+            None,
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let after = status_with(&app, &dir, &old).await;
 
     // Assert
     assert_eq!(during, StatusCode::OK);
+    assert_api_error(rotated_twice, 409, "conflict").await;
     assert_eq!(listed_during["state"], "expiring", "{listed_during}");
     assert!(listed_during["revoked_at"].is_string(), "{listed_during}");
     assert_eq!(after, StatusCode::UNAUTHORIZED);
