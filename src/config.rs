@@ -222,6 +222,10 @@ pub enum WebhookCommand {
         /// all without it.
         #[arg(long, value_delimiter = ',')]
         types: Vec<String>,
+        /// Only this directory's events; every directory's without it. The endpoint is
+        /// removed with its directory.
+        #[arg(long)]
+        directory: Option<String>,
     },
     /// List endpoints: id, state, failures, last event delivered, URL, types, last error.
     List,

@@ -14,7 +14,10 @@ pub async fn run(db: &Db, cmd: DirectoryCommand, secret: Secret<'_>) -> Result<(
         DirectoryCommand::Create { name, id, url } => {
             let service = service(db, secret, Some(url.base_url)).await?;
             let created = service.create_directory(&cli, &name, id.as_deref()).await?;
-            println!("{}\n{}", created.directory.scim_base_url, created.token);
+            println!(
+                "{}\n{}",
+                created.directory.scim_base_url, created.token.secret
+            );
             eprintln!(
                 "directory \"{}\" created; its SCIM token (the last line) is shown only now",
                 created.directory.id

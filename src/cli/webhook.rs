@@ -12,8 +12,14 @@ pub async fn run(db: &Db, cmd: WebhookCommand, secret: Secret<'_>) -> Result<(),
     let service = service(db, secret, None).await?;
     let ctx = Context::cli(DEFAULT_TENANT);
     match cmd {
-        WebhookCommand::Add { url, types } => {
-            let created = service.create_webhook(&ctx, &url, Some(&types)).await?;
+        WebhookCommand::Add {
+            url,
+            types,
+            directory,
+        } => {
+            let created = service
+                .create_webhook(&ctx, &url, Some(&types), directory.as_deref())
+                .await?;
             println!("{}\n{}", created.webhook.id, created.secret);
             eprintln!(
                 "webhook {} registered for events from {} on; keep the secret (the second line): it is shown only now",
@@ -26,7 +32,10 @@ pub async fn run(db: &Db, cmd: WebhookCommand, secret: Secret<'_>) -> Result<(),
                 "ID", "STATE", "FAILURES", "DELIVERED THROUGH", "NEXT ATTEMPT"
             );
             for w in service.webhooks(&ctx).await? {
-                let types = w.types.map_or_else(|| "all".to_owned(), |t| t.join(","));
+                let mut types = w.types.map_or_else(|| "all".to_owned(), |t| t.join(","));
+                if let Some(d) = &w.directory {
+                    types = format!("{types} (directory {d})");
+                }
                 println!(
                     "{:<35} {:<7} {:>8} {:<20} {:<25} {} {types}{}",
                     w.id,

@@ -44,7 +44,7 @@ pub fn scope(req: &mut Request) -> Option<String> {
 }
 
 /// Whether `path` is `base` or below it.
-fn is_under(path: &str, base: &str) -> bool {
+pub fn is_under(path: &str, base: &str) -> bool {
     path.strip_prefix(base)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

@@ -122,7 +122,14 @@ async fn guard_request<E: Endpoint>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body as u64) {
-        return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
+        let too_large = poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+        // Refused before routing, so the host application's API renders its own error here.
+        if directory_scope::is_under(req.uri().path(), api::API_PATH) {
+            return Err(poem::Error::from_response(api::error::poem_error_to_api(
+                too_large,
+            )));
+        }
+        return Err(too_large);
     }
     req.extensions_mut().insert(BodyLimit(max_body));
     let seen = directory_scope::scope(&mut req).map(|directory| {

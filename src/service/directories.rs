@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::tokens::IssuedToken;
 use super::{Context, Service, ServiceError};
-use crate::auth::Scope;
 use crate::store::directories::{self, DirectoryRow, Figures};
 use crate::store::{DEFAULT_TENANT, StoreError};
 
@@ -28,7 +28,7 @@ pub struct Directory {
 #[derive(Debug, Clone)]
 pub struct CreatedDirectory {
     pub directory: Directory,
-    pub token: String,
+    pub token: IssuedToken,
 }
 
 impl Service {
@@ -90,10 +90,11 @@ impl Service {
                 StoreError::Uniqueness(d) => ServiceError::Conflict(d),
                 other => other.into(),
             })?;
-        let token = self
-            .auth
-            .issue_for(&id, "initial", Scope::Scim, None)
-            .await?;
+        let inside = Context {
+            directory: id.clone(),
+            ..ctx.clone()
+        };
+        let token = self.create_token(&inside, "initial", None).await?;
         Ok(CreatedDirectory {
             directory: self.directory(&id).await?,
             token,
@@ -102,6 +103,8 @@ impl Service {
 
     /// The directory `id` with its figures.
     pub async fn directory(&self, id: &str) -> Result<Directory, ServiceError> {
+        // The last SCIM request may still be in this instance's buffer.
+        self.request_log.flush(&self.db).await?;
         let row = directories::get(&self.db, id)
             .await?
             .ok_or_else(|| not_found(id))?;
@@ -110,6 +113,7 @@ impl Service {
 
     /// Every directory with its figures, oldest first.
     pub async fn directories(&self) -> Result<Vec<Directory>, ServiceError> {
+        self.request_log.flush(&self.db).await?;
         let mut out = Vec::new();
         for row in directories::list(&self.db).await? {
             out.push(self.shown(row).await?);

@@ -29,6 +29,8 @@ pub struct FeedRequest {
     /// Comma-separated event types.
     pub types: Option<String>,
     pub resource: Option<String>,
+    /// Only this directory's events.
+    pub directory: Option<String>,
     pub wait: Option<u64>,
 }
 
@@ -96,12 +98,18 @@ pub fn parse_types(types: Option<&str>) -> Result<Vec<String>, ServiceError> {
 impl Service {
     /// Reads the events after `request.after`. With `wait`, an empty page is held open until an
     /// event arrives or the wait ends. `after` older than the retained events is `Gone`: the
-    /// reader has missed events and must resynchronise.
+    /// reader has missed events and must resynchronise. With `directory`, only that directory's
+    /// events (`NotFound` for a directory that does not exist); event ids and cursors stay those
+    /// of the one feed, so a reader may switch between the whole feed and one directory's.
     pub async fn events(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         request: &FeedRequest,
     ) -> Result<FeedPage, ServiceError> {
+        let directory = match request.directory.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(self.enter(ctx, d).await?.directory),
+        };
         let after = match request.after.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(id) => Some(parse_event_id(id).ok_or_else(|| {
@@ -136,6 +144,7 @@ impl Service {
                 .as_deref()
                 .map(|r| r.trim().to_lowercase())
                 .filter(|r| !r.is_empty()),
+            directory,
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
         let mut committed = self.subscribe();

@@ -102,7 +102,8 @@ impl Service {
     }
 
     /// Replaces the active token `id` with a new one of the same name and lifetime; the old
-    /// one keeps working for `grace` (zero: revoked at once).
+    /// one keeps working for `grace` (zero: revoked at once). A token already rotated (in its
+    /// grace period) is a `Conflict`: its replacement is the one to rotate.
     pub async fn rotate_token(
         &self,
         ctx: &Context,
@@ -117,6 +118,12 @@ impl Service {
         }
         let now = ctx.now();
         let old = self.active_token(ctx, id).await?;
+        if old.revoked.is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "token \"{id}\" was already rotated and stops working at the end of its grace \
+                 period; rotate its replacement instead"
+            )));
+        }
         let lifetime = old.expires.map(|e| e - old.created);
         let (record, secret) = self
             .auth

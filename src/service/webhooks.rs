@@ -1,7 +1,8 @@
 //! Webhook endpoints as the host application manages them (the `/api/v1/webhooks` API and
 //! `scimd webhook`): register, list, remove, read the delivery log, replay, rotate the secret.
 //! Delivery itself is the dispatcher's (`crate::webhooks`); this module only changes what it
-//! reads. Webhooks, like the event feed, see the events of every directory.
+//! reads. Webhooks, like the event feed, see the events of every directory, unless one is
+//! limited to a single directory when it is registered (it is then removed with it).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -28,6 +29,8 @@ pub struct Webhook {
     pub url: String,
     /// The event types it receives; all when `None`.
     pub types: Option<Vec<String>>,
+    /// The one directory whose events it receives; every directory's when `None`.
+    pub directory: Option<String>,
     /// `active`, or `failing` once its retry schedule ran out (until a replay).
     pub state: String,
     /// Failed attempts at the next event.
@@ -78,6 +81,7 @@ impl From<WebhookRow> for Webhook {
             id: row.id,
             url: row.url,
             types: row.types.map(|t| t.0),
+            directory: row.tenant_id,
             state: row.state,
             failures: row.failures,
             delivered_through: event_id(row.delivered_through),
@@ -105,16 +109,22 @@ impl From<DeliveryRow> for Delivery {
 }
 
 impl Service {
-    /// Registers `url` for events of `types` (all when `None` or empty). It receives events
-    /// committed from now on.
+    /// Registers `url` for events of `types` (all when `None` or empty), of `directory` only
+    /// if one is named (`NotFound` if it does not exist). It receives events committed from now
+    /// on.
     pub async fn create_webhook(
         &self,
         ctx: &Context,
         url: &str,
         types: Option<&[String]>,
+        directory: Option<&str>,
     ) -> Result<CreatedWebhook, ServiceError> {
         let url = check_url(url)?;
         let types = check_types(types.unwrap_or_default())?;
+        let directory = match directory.map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(self.enter(ctx, d).await?.directory),
+        };
         let id = format!("wh_{}", uuid::Uuid::new_v4().simple());
         let secret = new_secret();
         // Number the events already committed, so "from now on" means after them.
@@ -126,6 +136,7 @@ impl Service {
                 id: &id,
                 url: &url,
                 types: (!types.is_empty()).then_some(types.as_slice()),
+                directory: directory.as_deref(),
                 secret: &secret,
                 created: ctx.now(),
                 delivered_through: horizon.last_position,

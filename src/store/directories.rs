@@ -28,7 +28,8 @@ pub struct Figures {
     /// Deleted users kept in the archive.
     pub archived_users: i64,
     pub groups: i64,
-    /// SCIM tokens that are not revoked (or revoked only at the end of a grace period).
+    /// SCIM tokens that still work: not expired, not revoked (or revoked only at the end of a
+    /// grace period).
     pub tokens: i64,
     /// The last SCIM request the directory received.
     pub last_scim_request: Option<DateTime<Utc>>,
@@ -82,7 +83,7 @@ pub async fn figures(db: &Db, id: &str) -> Result<Figures, StoreError> {
                (SELECT COUNT(*) FROM archive WHERE tenant_id = $1 AND resource_type = 'User') AS archived_users, \
                (SELECT COUNT(*) FROM groups WHERE tenant_id = $1) AS groups, \
                (SELECT COUNT(*) FROM api_tokens WHERE tenant_id = $1 AND scope = 'scim' \
-                  AND (revoked IS NULL OR revoked > $2)) AS tokens, \
+                  AND (revoked IS NULL OR revoked > $2) AND (expires IS NULL OR expires > $2)) AS tokens, \
                (SELECT MAX(at) FROM scim_requests WHERE tenant_id = $1) AS last_scim_request",
             args![id, crate::scim::resource::now()],
         )

@@ -189,6 +189,8 @@ pub struct FeedQuery {
     pub types: Vec<String>,
     /// Only events about this resource (as the changed resource or as a group's member).
     pub resource: Option<String>,
+    /// Only events of this directory (read through the index `events_by_directory`).
+    pub directory: Option<String>,
 }
 
 /// The feed's bounds: the highest position handed out and the last one removed by retention.
@@ -222,6 +224,9 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
             sql.push(if n == 0 { "" } else { ", " }).bind(t.as_str());
         }
         sql.push(")");
+    }
+    if let Some(directory) = &query.directory {
+        sql.push(" AND tenant_id = ").bind(directory.as_str());
     }
     if let Some(resource) = &query.resource {
         sql.push(" AND (resource_id = ")

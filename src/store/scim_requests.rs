@@ -63,7 +63,9 @@ pub async fn insert_batch(db: &Db, batch: &[SeenRequest]) -> Result<(), StoreErr
 pub async fn recent(db: &Db, tenant: &str, limit: i64) -> Result<Vec<SeenRequest>, StoreError> {
     db.autocommit()
         .fetch_all(
-            "SELECT tenant_id, at, method, path, status, duration_ms FROM scim_requests \
+            // INTEGER columns are 32-bit on PostgreSQL: widened to the struct's i64 on both.
+            "SELECT tenant_id, at, method, path, CAST(status AS BIGINT) AS status, \
+             CAST(duration_ms AS BIGINT) AS duration_ms FROM scim_requests \
              WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2",
             args![tenant, limit],
         )

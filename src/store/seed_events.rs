@@ -461,7 +461,7 @@ mod tests {
                 after: 0,
                 limit: 100,
                 types: vec!["user.deactivated".into()],
-                resource: None,
+                ..FeedQuery::default()
             },
         )
         .await

@@ -22,8 +22,8 @@ pub const FAILING: &str = "failing";
 /// Delivery attempts kept per endpoint; older ones are deleted as new ones are recorded.
 pub const KEEP_DELIVERIES: i64 = 1000;
 
-const COLUMNS: &str = "id, url, types, secret, previous_secret, previous_secret_expires, created, \
-                       delivered_through, state, failures, next_attempt, last_error";
+const COLUMNS: &str = "id, url, types, tenant_id, secret, previous_secret, previous_secret_expires, \
+                       created, delivered_through, state, failures, next_attempt, last_error";
 
 /// An endpoint as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -32,6 +32,8 @@ pub struct WebhookRow {
     pub url: String,
     /// The event types it receives; all when `None`.
     pub types: Option<Json<Vec<String>>>,
+    /// The one directory whose events it receives; every directory's when `None`.
+    pub tenant_id: Option<String>,
     pub secret: String,
     /// The secret before the last rotation, still used to sign until it expires.
     pub previous_secret: Option<String>,
@@ -53,6 +55,8 @@ pub struct NewWebhook<'a> {
     pub id: &'a str,
     pub url: &'a str,
     pub types: Option<&'a [String]>,
+    /// Only this directory's events (every directory's when `None`).
+    pub directory: Option<&'a str>,
     pub secret: &'a str,
     pub created: DateTime<Utc>,
     /// Where delivery starts: after the feed's last position, for future events only.
@@ -96,7 +100,7 @@ pub struct Progress {
 /// Records a new endpoint.
 pub async fn insert(db: &Db, new: &NewWebhook<'_>) -> Result<WebhookRow, StoreError> {
     let mut sql = SqlBuilder::default();
-    sql.push("INSERT INTO webhooks (id, url, types, secret, created, delivered_through, state, failures) VALUES (")
+    sql.push("INSERT INTO webhooks (id, url, types, tenant_id, secret, created, delivered_through, state, failures) VALUES (")
         .bind(new.id)
         .push(", ")
         .bind(new.url)
@@ -106,6 +110,8 @@ pub async fn insert(db: &Db, new: &NewWebhook<'_>) -> Result<WebhookRow, StoreEr
         None => sql.push("NULL"),
     };
     sql.push(", ")
+        .bind(new.directory.map(str::to_owned))
+        .push(", ")
         .bind(new.secret)
         .push(", ")
         .bind(new.created)

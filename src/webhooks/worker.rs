@@ -87,6 +87,7 @@ async fn deliver(shared: &Shared, id: &str) -> Result<(), StoreError> {
             limit: BATCH,
             types: hook.types.clone().map(|t| t.0).unwrap_or_default(),
             resource: None,
+            directory: hook.tenant_id.clone(),
         };
         let page = events::read(db, &query).await?;
         if hook.delivered_through < page.horizon.pruned_through {

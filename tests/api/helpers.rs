@@ -2,7 +2,7 @@
 //! by default, or a new PostgreSQL database when `TEST_DATABASE_URL` is set (then an unreachable
 //! server fails the test; it never skips).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use clap::Parser;
 use reqwest::{Method, Response, StatusCode};
@@ -28,7 +28,8 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     /// The admin token, once [`TestApp::admin_token`] issued it.
     admin: OnceCell<String>,
-    _shutdown: oneshot::Sender<()>,
+    /// Stops the server when the last view of it is dropped.
+    _shutdown: Arc<oneshot::Sender<()>>,
 }
 
 /// The options `scimd serve` runs with by default, on an ephemeral port.
@@ -170,8 +171,49 @@ impl TestApp {
             client: reqwest::Client::new(),
             state,
             admin: OnceCell::new(),
-            _shutdown: tx,
+            _shutdown: Arc::new(tx),
         }
+    }
+
+    /// This server as another SCIM client sees it: `base` and `token` (a directory's SCIM base
+    /// URL and token) for [`TestApp::request`] and the helpers built on it, and an HTTP client
+    /// of its own (a client's pooled connections belong to the runtime that opened them).
+    pub fn view(&self, base: &str, token: &str) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            base: base.to_owned(),
+            token: token.to_owned(),
+            client: reqwest::Client::new(),
+            state: self.state.clone(),
+            admin: self.admin.clone(),
+            _shutdown: self._shutdown.clone(),
+        }
+    }
+
+    /// The server `cell` holds, started on first use, shared by the tests of one module whose
+    /// data cannot meet (each works in directories or on names of its own): one start instead
+    /// of one per test. It runs on a runtime of its own, as each test has its own runtime and
+    /// ends it; the admin token is issued there too, so a test reaches the server over HTTP
+    /// only (`state` belongs to the server's runtime: leave it alone).
+    pub fn shared(cell: &'static OnceLock<TestApp>) -> TestApp {
+        let app = cell.get_or_init(|| {
+            let (started, app) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime of the shared server");
+                runtime.block_on(async move {
+                    let app = TestApp::spawn().await;
+                    app.admin_token().await;
+                    started.send(app).expect("hand over the shared server");
+                    std::future::pending::<()>().await
+                })
+            });
+            app.recv().expect("the shared server started")
+        });
+        app.view(&app.base, &app.token)
     }
 
     /// Sends a request to `path` (relative to `/scim/v2`) with the test token.
@@ -370,18 +412,20 @@ pub async fn feed_page(resp: Response, query: &[(&str, &str)]) -> Value {
     page
 }
 
-/// Asserts an error of the host application's API: `status`, `code`, a message and nothing
-/// else (`{"status", "code", "message"}`).
+/// Asserts an error of the host application's API: `status`, and a body that is exactly
+/// `{"error": {"status", "code", "message"}}` with that status and `code` and a message.
 pub async fn assert_api_error(resp: Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status");
     let body: Value = resp.json().await.expect("json error");
-    assert_eq!(body["status"], json!(status), "{body}");
-    assert_eq!(body["code"], json!(code), "{body}");
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+    let error = &body["error"];
+    assert_eq!(error["status"], json!(status), "{body}");
+    assert_eq!(error["code"], json!(code), "{body}");
     assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
         "{body}"
     );
-    assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
+    assert_eq!(error.as_object().map(|o| o.len()), Some(3), "{body}");
     body
 }
 

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod concurrency;
 mod conformance_fixes;
+mod directories;
 mod discovery;
 mod errors;
 mod etag;

@@ -1,11 +1,12 @@
-//! The one error type of the host application's API: `{"status", "code", "message"}` in JSON.
-//! Service errors and poem's own (bad parameters, unknown routes, missing tokens) are rendered
+//! The one error type of the host application's API: `{"error": {"status", "code", "message"}}`
+//! in JSON, wrapped so that a client tells an error from a resource by its one key. Service errors and poem's own (bad parameters, unknown routes, missing tokens) are rendered
 //! here; this file knows the API's status codes.
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
 use crate::service::ServiceError;
@@ -19,16 +20,37 @@ pub struct ApiError {
     pub message: String,
 }
 
-/// How an error looks on the wire.
+/// How an error looks on the wire: `{"error": {...}}`.
 #[derive(Debug, Clone, Object)]
-#[oai(rename = "ApiError")]
+#[oai(rename = "ApiError", example)]
 pub struct ApiErrorBody {
-    /// The HTTP status.
+    pub error: ApiErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "ApiErrorDetail")]
+pub struct ApiErrorDetail {
+    /// The HTTP status, repeated for clients that only keep the body.
     pub status: u16,
-    /// `invalid_parameter`, `unauthorized`, `forbidden`, `not_found`, `gone`, `conflict`,
+    /// A stable machine-readable code: `invalid_parameter`, `invalid_request`, `unauthorized`,
+    /// `forbidden`, `not_found`, `conflict`, `precondition_failed`, `gone`,
     /// `payload_too_large`, `internal`.
     pub code: String,
+    /// What happened, for people; never internal details.
     pub message: String,
+}
+
+impl Example for ApiErrorBody {
+    fn example() -> Self {
+        ApiErrorBody {
+            error: ApiErrorDetail {
+                status: 404,
+                code: "not_found".into(),
+                message: "Directory \"acme\" not found".into(),
+            },
+        }
+    }
 }
 
 /// How an [`ApiError`] appears in the OpenAPI document.
@@ -114,9 +136,11 @@ impl From<ServiceError> for ApiError {
 impl From<ApiError> for ApiErrorResponse {
     fn from(e: ApiError) -> Self {
         let body = Json(ApiErrorBody {
-            status: e.status.as_u16(),
-            code: e.code.to_owned(),
-            message: e.message,
+            error: ApiErrorDetail {
+                status: e.status.as_u16(),
+                code: e.code.to_owned(),
+                message: e.message,
+            },
         });
         if e.status.is_server_error() {
             ApiErrorResponse::Server(e.status, body)

@@ -33,6 +33,8 @@ impl EventsApi {
     /// Events after `after`, oldest first. Store the returned `after` once you have handled
     /// the page and pass it next time: no committed change is ever skipped, and per resource
     /// events come in commit order. `410` when `after` is older than the retained events.
+    /// `directory` keeps one directory's events; its pages' `after` are positions in the same
+    /// feed.
     #[oai(path = "/events", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn events(
@@ -47,6 +49,9 @@ impl EventsApi {
         types: Query<Option<String>>,
         /// Only events about this resource id (a user or group, also as a group's member).
         resource: Query<Option<String>>,
+        /// Only the events of this directory (its id, e.g. `acme`; `default` for `/scim/v2`).
+        /// `404` if there is no such directory.
+        directory: Query<Option<String>>,
         /// Seconds to hold the request open until an event exists (at most 30).
         wait: Query<Option<u64>>,
     ) -> Result<Json<EventPage>, ApiErrorResponse> {
@@ -55,6 +60,7 @@ impl EventsApi {
             limit: limit.0,
             types: types.0,
             resource: resource.0,
+            directory: directory.0,
             wait: wait.0,
         };
         let page = state.service.events(&auth.0, &request).await?;

@@ -1,10 +1,14 @@
-//! The host application's API at `/api/v1` (admin tokens only): the event feed, and webhooks.
+//! The host application's API at `/api/v1` (admin tokens only): directories with their tokens
+//! and setup view, their users and groups, the event feed, and webhooks.
 //! Plain JSON, its own error shape (`error.rs`), its own OpenAPI document at
 //! `/api/v1/openapi.json` with Swagger UI at `/api/v1/docs`.
 
+mod directories;
 pub mod error;
 mod events;
 mod groups;
+mod setup;
+mod tokens;
 mod users;
 mod webhooks;
 
@@ -21,6 +25,10 @@ pub const API_PATH: &str = "/api/v1";
 /// Tags that group the operations in the API's OpenAPI document.
 #[derive(Tags)]
 enum ApiTags {
+    /// Customer directories: each has its own SCIM base URL, tokens and data.
+    Directories,
+    /// A directory's SCIM tokens, for its identity provider.
+    Tokens,
     /// The ordered feed of changes.
     Events,
     /// Endpoints that receive the feed as signed HTTP requests.
@@ -36,6 +44,9 @@ pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
     let server = format!("{}{API_PATH}", state.public_origin());
     let api = OpenApiService::new(
         (
+            directories::DirectoriesApi,
+            tokens::TokensApi,
+            setup::SetupApi,
             events::EventsApi,
             webhooks::WebhooksApi,
             users::UsersApi,
@@ -44,7 +55,12 @@ pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
         "scimd host application API",
         env!("CARGO_PKG_VERSION"),
     )
-    .description("Changes provisioned through SCIM, for the application scimd serves")
+    .description(
+        "For the application scimd serves: its customer directories (each with its own SCIM \
+         base URL and tokens) and how to connect their identity providers, and the changes \
+         provisioned through SCIM. Every call takes an admin token; errors are \
+         `{\"error\": {\"status\", \"code\", \"message\"}}`.",
+    )
     .server(server);
     Route::new()
         .at("/openapi.json", api.spec_endpoint())

@@ -23,6 +23,9 @@ pub struct NewWebhookBody {
     pub url: String,
     /// Only these event types (e.g. `["user.deactivated", "user.deleted"]`); all without it.
     pub types: Option<Vec<String>>,
+    /// Only this directory's events (its id, e.g. `acme`); every directory's without it. `404`
+    /// if there is no such directory. The endpoint is removed when its directory is deleted.
+    pub directory: Option<String>,
 }
 
 /// A registered endpoint with its secret, which is shown only in this response.
@@ -32,6 +35,8 @@ pub struct CreatedWebhookBody {
     pub url: String,
     /// The event types it receives; `null` for all.
     pub types: Option<Vec<String>>,
+    /// The one directory whose events it receives; `null` for every directory.
+    pub directory: Option<String>,
     /// The key of the `scimd-signature` HMAC. Store it now: it is never shown again.
     pub secret: String,
 }
@@ -43,6 +48,8 @@ pub struct WebhookBody {
     pub url: String,
     /// The event types it receives; `null` for all.
     pub types: Option<Vec<String>>,
+    /// The one directory whose events it receives; `null` for every directory.
+    pub directory: Option<String>,
     /// `active`, or `failing` when its retries ran out: it then waits for a replay.
     pub state: String,
     /// Failed attempts at its next event.
@@ -130,6 +137,7 @@ impl From<Webhook> for WebhookBody {
             id: w.id,
             url: w.url,
             types: w.types,
+            directory: w.directory,
             state: w.state,
             failures: w.failures,
             delivered_through: w.delivered_through,
@@ -175,12 +183,18 @@ impl WebhooksApi {
     ) -> Result<CreateResponse, ApiErrorResponse> {
         let created = state
             .service
-            .create_webhook(&auth.0, &body.url, body.types.as_deref())
+            .create_webhook(
+                &auth.0,
+                &body.url,
+                body.types.as_deref(),
+                body.directory.as_deref(),
+            )
             .await?;
         Ok(CreateResponse::Created(Json(CreatedWebhookBody {
             id: created.webhook.id,
             url: created.webhook.url,
             types: created.webhook.types,
+            directory: created.webhook.directory,
             secret: created.secret,
         })))
     }

@@ -127,7 +127,10 @@ async fn urls_other_than_http_and_unknown_types_are_refused() {
         let resp = admin.call(Method::POST, "/webhooks", Some(body)).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reason}");
         let error: Value = resp.json().await.unwrap();
-        assert_eq!(error["code"], "invalid_parameter", "{reason}: {error}");
+        assert_eq!(
+            error["error"]["code"], "invalid_parameter",
+            "{reason}: {error}"
+        );
     }
     let list = admin.expect(200, Method::GET, "/webhooks", None).await;
     assert_eq!(list["data"], json!([]));

@@ -6,7 +6,7 @@ mod api;
 mod cli;
 mod delivery;
 mod instances;
-mod receiver;
+pub mod receiver;
 mod restart;
 mod retention;
 mod rotation;
@@ -217,8 +217,5 @@ fn the_test_hmac_matches_rfc_4231() {
 
 /// Asserts an API error body with `status` and `code`.
 pub async fn assert_api_error(resp: Response, status: StatusCode, code: &str) {
-    assert_eq!(resp.status(), status);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status.as_u16(), "{body}");
+    crate::helpers::assert_api_error(resp, status.as_u16(), code).await;
 }
