@@ -98,6 +98,31 @@ pub struct ServeArgs {
     /// ms, s, m, h or d. When they run out, the endpoint is marked `failing` until a replay.
     #[arg(long, env = "SCIMD_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_SCHEDULE, value_parser = str::parse::<RetrySchedule>)]
     pub webhook_retry_schedule: RetrySchedule,
+
+    /// Connections served at a time; further ones wait in the listen backlog until one
+    /// closes. Keep it below the open-files limit (`ulimit -n`) less the database connections.
+    #[arg(long, env = "SCIMD_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Seconds a client has to send a request's head (request line and headers), from
+    /// connecting, or on a kept-alive connection from the request's first byte; then the
+    /// connection is closed.
+    #[arg(long, env = "SCIMD_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a kept-alive connection may stay silent between requests before it is closed.
+    #[arg(long, env = "SCIMD_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout_seconds: u64,
+
+    /// Seconds a request may take, body upload included, before it is answered `503`. Keep it
+    /// above 30: an event long poll (`wait`) holds its request up to 30 seconds.
+    #[arg(long, env = "SCIMD_REQUEST_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
+
+    /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C (new connections
+    /// are refused at once); then the remaining connections are closed and scimd exits.
+    #[arg(long, env = "SCIMD_SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_seconds: u64,
 }
 
 /// SQLite `synchronous` setting in WAL mode.

@@ -6,20 +6,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use tokio::net::TcpListener;
 
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
+use crate::server::{Deadlines, Limits};
 use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
 use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     addr: SocketAddr,
+    limits: Limits,
     state: Arc<AppState>,
     event_retention_days: u32,
     webhooks: Dispatcher,
@@ -28,18 +30,14 @@ pub struct Application {
 impl Application {
     /// Binds `args.listen` and prepares the state (the database must be migrated).
     pub async fn build(db: Db, args: &ServeArgs, secret: Secret<'_>) -> Result<Self, CliError> {
-        let acceptor = TcpListener::bind(args.listen.clone())
-            .into_acceptor()
+        let listen_error = |source| CliError::Listen {
+            addr: args.listen.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(args.listen.as_str())
             .await
-            .map_err(|source| CliError::Listen {
-                addr: args.listen.clone(),
-                source,
-            })?;
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .ok_or_else(|| CliError::Usage(format!("{} is not a TCP address", args.listen)))?;
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
         let base_url = match &args.base_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{addr}{BASE_PATH}"),
@@ -66,10 +64,12 @@ impl Application {
             base_url,
             max_page_size: args.max_page_size,
             max_body_bytes: args.max_body_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout_seconds),
         });
         Ok(Self {
-            acceptor,
+            listener,
             addr,
+            limits: limits(args),
             state,
             event_retention_days: args.event_retention_days,
             webhooks,
@@ -135,10 +135,23 @@ impl Application {
             }
         });
         let webhooks = self.webhooks.start();
-        let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        let result =
+            crate::server::run(self.listener, build(self.state), self.limits, shutdown).await;
         webhooks.stop().await;
         maintenance.abort();
         db.close().await;
         result.map_err(CliError::Serve)
+    }
+}
+
+/// The HTTP server's limits from the command line.
+fn limits(args: &ServeArgs) -> Limits {
+    Limits {
+        max_connections: args.max_connections as usize,
+        deadlines: Deadlines {
+            header_read: Duration::from_secs(args.header_read_timeout_seconds),
+            idle: Duration::from_secs(args.idle_timeout_seconds),
+        },
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_seconds),
     }
 }

@@ -14,6 +14,7 @@ pub mod payload;
 pub mod request_id;
 mod resource_api;
 mod search;
+mod timeout;
 mod users;
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub max_page_size: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a request may take, body upload included, before it is answered `503`.
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -87,6 +90,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
     let max_body = state.max_body_bytes;
+    let request_timeout = state.request_timeout;
     let host_api = api::routes(&state);
     Route::new()
         .at("/openapi.json", scim.spec_endpoint())
@@ -95,6 +99,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .nest(api::API_PATH, host_api)
         .nest("/", health)
         .around(move |ep, req| guard_request(ep, req, max_body))
+        .around(move |ep, req| timeout::limit(ep, req, request_timeout))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
         .around(request_id::track)

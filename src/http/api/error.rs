@@ -26,7 +26,7 @@ pub struct ApiErrorBody {
     /// The HTTP status.
     pub status: u16,
     /// `invalid_parameter`, `unauthorized`, `forbidden`, `not_found`, `gone`, `conflict`,
-    /// `payload_too_large`, `internal`.
+    /// `payload_too_large`, `internal`, `unavailable`.
     pub code: String,
     pub message: String,
 }
@@ -75,6 +75,11 @@ impl ApiError {
     /// 404: no such object.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 503: the server could not answer in time (or at all) right now; a retry may succeed.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
     /// 500 whose cause is logged but not shown.
