@@ -89,9 +89,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub event_retention_days: u32,
 
-    /// SQLite durability: `normal` survives a crash of scimd but may lose the last
-    /// transactions on power loss; `full` syncs every commit.
-    #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    /// SQLite durability: `full` syncs every commit to disk before it is answered, so an
+    /// acknowledged write survives a power loss; `normal` survives a crash of scimd but may
+    /// lose the last acknowledged commits on power loss or an OS crash (faster writes).
+    #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_synchronous: SqliteSync,
 
     /// Waits before each retry of a webhook delivery that failed, comma-separated, with units

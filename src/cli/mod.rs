@@ -35,12 +35,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
-            let options = DbOptions {
-                max_connections: args.db_max_connections,
-                sqlite_synchronous_normal: args.sqlite_synchronous
-                    == crate::config::SqliteSync::Normal,
-            };
-            let db = open(&cli.database_url, &options).await?;
+            let db = open(&cli.database_url, &serve::db_options(&args)).await?;
             let app = serve::Application::build(db, &args, cli.jwt_secret.as_ref()).await?;
             app.print_initial_token_if_new().await?;
             app.run_until(crate::server::shutdown_signal()).await

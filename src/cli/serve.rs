@@ -10,11 +10,11 @@ use tokio::net::TcpListener;
 
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, SqliteSync};
 use crate::http::{AppState, BASE_PATH, build};
 use crate::server::{Deadlines, Limits};
 use crate::service::Service;
-use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
+use crate::store::{DEFAULT_TENANT, Db, DbOptions, StoreError, tokens};
 use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
@@ -153,5 +153,13 @@ fn limits(args: &ServeArgs) -> Limits {
             idle: Duration::from_secs(args.idle_timeout_seconds),
         },
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_seconds),
+    }
+}
+
+/// The database connection settings of `serve`.
+pub fn db_options(args: &ServeArgs) -> DbOptions {
+    DbOptions {
+        max_connections: args.db_max_connections,
+        sqlite_synchronous_normal: args.sqlite_synchronous == SqliteSync::Normal,
     }
 }

@@ -129,7 +129,7 @@ macro_rules! bind_all {
 pub struct DbOptions {
     pub max_connections: u32,
     /// SQLite `synchronous=NORMAL` (durable on application crash, may lose the last
-    /// transactions on power loss) instead of `FULL`.
+    /// transactions on power loss) instead of `FULL` (every commit synced before it returns).
     pub sqlite_synchronous_normal: bool,
 }
 
@@ -137,7 +137,7 @@ impl Default for DbOptions {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            sqlite_synchronous_normal: true,
+            sqlite_synchronous_normal: false,
         }
     }
 }

@@ -146,9 +146,11 @@ impl TestApp {
         let database_url = fresh_database_url().await;
         let mut args = serve_args();
         adjust(&mut args);
+        // Tests skip the per-commit fsync of the default `--sqlite-synchronous full`: a crash
+        // of the test machine loses nothing that matters, and the suite runs faster.
         let options = DbOptions {
-            max_connections: args.db_max_connections,
             sqlite_synchronous_normal: true,
+            ..scimd::cli::serve::db_options(&args)
         };
         let db = scimd::cli::open(&database_url, &options)
             .await

@@ -7,6 +7,7 @@ mod concurrency;
 mod conformance_fixes;
 mod connections;
 mod discovery;
+mod durability;
 mod errors;
 mod etag;
 mod events;
