@@ -1,6 +1,8 @@
 //! Command-line and environment configuration: one clap parser, every option also settable
 //! through a `SCIMD_*` variable. Validation only; no I/O.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
@@ -25,11 +27,35 @@ pub struct Cli {
     #[arg(long, env = "SCIMD_JWT_SECRET", hide_env_values = true, global = true, value_parser = parse_secret)]
     pub jwt_secret: Option<SecretString>,
 
+    /// File holding the token signing secret (at least 32 characters; a trailing newline is
+    /// ignored): the same as `--jwt-secret` without the secret in the process list or the
+    /// environment. Keep the file readable by scimd's user only.
+    #[arg(
+        long,
+        env = "SCIMD_JWT_SECRET_FILE",
+        global = true,
+        conflicts_with = "jwt_secret"
+    )]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// Log format on stderr: `text` (coloured only on a terminal) or `json`, one object per
+    /// line, for log shippers.
+    #[arg(long, env = "SCIMD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
-fn parse_secret(s: &str) -> Result<SecretString, String> {
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Checks a token signing secret given on the command line or read from a file.
+pub fn parse_secret(s: &str) -> Result<SecretString, String> {
     if s.len() < 32 {
         return Err("the JWT secret must be at least 32 characters long".into());
     }
@@ -60,6 +86,19 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "SCIMD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+
+    /// Do not create the `initial` token on a database without tokens (create tokens with
+    /// `scimd token create` instead): the production setting. Without it, the token is printed
+    /// when stdout is a terminal, else written to `./scimd-initial-token` (mode 0600); it
+    /// expires after 7 days.
+    #[arg(long, env = "SCIMD_NO_INITIAL_TOKEN")]
+    pub no_initial_token: bool,
+
+    /// Take the client address in the access log from `X-Forwarded-For` (its last address)
+    /// or `X-Real-IP`, as set by the one reverse proxy in front of scimd. Without it those
+    /// headers are ignored (anyone can send them) and the log shows the peer address.
+    #[arg(long, env = "SCIMD_TRUST_PROXY")]
+    pub trust_proxy: bool,
 
     /// Public base URL of the SCIM API as clients reach it (behind a proxy, say), used for
     /// `Location`, `meta.location` and `$ref`. Default: `http://<listen address>/scim/v2`.

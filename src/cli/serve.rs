@@ -14,7 +14,7 @@ use crate::config::{ServeArgs, SqliteSync};
 use crate::http::{AppState, BASE_PATH, build};
 use crate::server::{Deadlines, Limits};
 use crate::service::Service;
-use crate::store::{DEFAULT_TENANT, Db, DbOptions, StoreError, tokens};
+use crate::store::{DEFAULT_TENANT, Db, DbOptions};
 use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
@@ -25,6 +25,7 @@ pub struct Application {
     state: Arc<AppState>,
     event_retention_days: u32,
     webhooks: Dispatcher,
+    no_initial_token: bool,
 }
 
 impl Application {
@@ -65,6 +66,7 @@ impl Application {
             max_page_size: args.max_page_size,
             max_body_bytes: args.max_body_bytes,
             request_timeout: Duration::from_secs(args.request_timeout_seconds),
+            trust_proxy: args.trust_proxy,
         });
         Ok(Self {
             listener,
@@ -73,6 +75,7 @@ impl Application {
             state,
             event_retention_days: args.event_retention_days,
             webhooks,
+            no_initial_token: args.no_initial_token,
         })
     }
 
@@ -86,25 +89,13 @@ impl Application {
         &self.state
     }
 
-    /// On a database without any token, creates one named `initial` and prints it, so a new
-    /// user can call the API at once.
-    pub async fn print_initial_token_if_new(&self) -> Result<(), CliError> {
-        if tokens::any(&self.state.db, DEFAULT_TENANT).await? {
+    /// On a database without any token, unless `--no-initial-token`, creates one named
+    /// `initial` and shows it to the operator (see `initial_token`).
+    pub async fn create_initial_token_if_new(&self) -> Result<(), CliError> {
+        if self.no_initial_token {
             return Ok(());
         }
-        let token = match self.state.auth.issue("initial", None).await {
-            Ok(token) => token,
-            // Another instance starting on the same database created it first.
-            Err(StoreError::Uniqueness(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        println!(
-            "\nNo API token existed, so scimd created one named \"initial\". It is shown only now:\n\n    {token}\n\n\
-             Use it as:  curl -H 'Authorization: Bearer {token}' {}/Users\n\
-             Revoke it with: scimd token revoke initial\n",
-            self.state.base_url
-        );
-        Ok(())
+        super::initial_token::create_if_new(&self.state).await
     }
 
     /// Serves and delivers webhooks until `shutdown` completes.

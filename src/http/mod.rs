@@ -46,6 +46,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long a request may take, body upload included, before it is answered `503`.
     pub request_timeout: std::time::Duration,
+    /// Whether the access log takes the client address from `X-Forwarded-For`/`X-Real-IP`.
+    pub trust_proxy: bool,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
     let max_body = state.max_body_bytes;
     let request_timeout = state.request_timeout;
+    let trust_proxy = state.trust_proxy;
     let host_api = api::routes(&state);
     Route::new()
         .at("/openapi.json", scim.spec_endpoint())
@@ -102,7 +105,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .around(move |ep, req| timeout::limit(ep, req, request_timeout))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
-        .around(request_id::track)
+        .around(move |ep, req| request_id::track(ep, req, trust_proxy))
         .data(state)
         .into_endpoint()
 }

@@ -151,7 +151,12 @@ impl Db {
             } else {
                 SqliteSynchronous::Full
             };
-            let connect = SqliteConnectOptions::from_str(url)?
+            let connect = SqliteConnectOptions::from_str(url)?;
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                super::sqlite_files::protect(connect.get_filename())?;
+            }
+            let connect = connect
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)

@@ -15,6 +15,7 @@ pub mod seed;
 pub mod seed_events;
 pub mod signing_keys;
 mod sql;
+mod sqlite_files;
 pub mod tokens;
 mod user_row;
 mod user_values;

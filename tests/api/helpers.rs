@@ -141,7 +141,7 @@ impl TestApp {
     /// Starts the server with adjusted options.
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
-            scimd::telemetry::init();
+            scimd::telemetry::init(scimd::config::LogFormat::Text);
         }
         let database_url = fresh_database_url().await;
         let mut args = serve_args();

@@ -58,6 +58,18 @@ impl Serve {
         self
     }
 
+    /// Sets an environment variable (`RUST_LOG=info`, say).
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Runs in `dir` (where a relative SQLite path and the initial token file land).
+    pub fn current_dir(mut self, dir: PathBuf) -> Self {
+        self.dir = Some(dir);
+        self
+    }
+
     /// Runs under `ulimit -n files`.
     pub fn open_files_limit(mut self, files: u32) -> Self {
         self.open_files = Some(files);
@@ -143,6 +155,11 @@ impl ServerProcess {
     /// What the process wrote to stderr so far (its log).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// What the process wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 
     /// Sends SIGKILL (`kill -9`) and waits for the process to end.
