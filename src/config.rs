@@ -94,6 +94,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_NO_INITIAL_TOKEN")]
     pub no_initial_token: bool,
 
+    /// Serve Prometheus metrics (`GET /metrics`) on this address only, e.g. `127.0.0.1:9090`,
+    /// instead of on `--listen` beside the APIs (where they need no token either).
+    #[arg(long, env = "SCIMD_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
     /// Take the client address in the access log from `X-Forwarded-For` (its last address)
     /// or `X-Real-IP`, as set by the one reverse proxy in front of scimd. Without it those
     /// headers are ignored (anyone can send them) and the log shows the peer address.

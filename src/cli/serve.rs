@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::{ServeArgs, SqliteSync};
-use crate::http::{AppState, BASE_PATH, build};
+use crate::http::metrics::Metrics;
+use crate::http::{AppState, BASE_PATH, build, metrics_app};
 use crate::server::{Deadlines, Limits};
 use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, DbOptions};
@@ -21,6 +23,8 @@ use crate::webhooks::Dispatcher;
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
+    /// `--metrics-listen`, bound.
+    metrics_listener: Option<TcpListener>,
     limits: Limits,
     state: Arc<AppState>,
     event_retention_days: u32,
@@ -39,6 +43,15 @@ impl Application {
             .await
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
+        let metrics_listener = match &args.metrics_listen {
+            Some(metrics_addr) => Some(TcpListener::bind(metrics_addr.as_str()).await.map_err(
+                |source| CliError::Listen {
+                    addr: metrics_addr.clone(),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         let base_url = match &args.base_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{addr}{BASE_PATH}"),
@@ -58,6 +71,7 @@ impl Application {
                     "cannot set up webhook delivery: {e}"
                 )))
             })?;
+        let metrics = Arc::new(Metrics::new(&db));
         let state = Arc::new(AppState {
             service,
             db,
@@ -67,10 +81,13 @@ impl Application {
             max_body_bytes: args.max_body_bytes,
             request_timeout: Duration::from_secs(args.request_timeout_seconds),
             trust_proxy: args.trust_proxy,
+            metrics,
+            metrics_on_own_listener: metrics_listener.is_some(),
         });
         Ok(Self {
             listener,
             addr,
+            metrics_listener,
             limits: limits(args),
             state,
             event_retention_days: args.event_retention_days,
@@ -126,8 +143,28 @@ impl Application {
             }
         });
         let webhooks = self.webhooks.start();
+        // The metrics listener stops with the main one.
+        let (stop_metrics, metrics_stopping) = watch::channel(false);
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopping = metrics_stopping;
+            tokio::spawn(crate::server::run(
+                listener,
+                metrics_app(self.state.clone()),
+                self.limits,
+                async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                },
+            ))
+        });
+        let shutdown = async {
+            shutdown.await;
+            let _ = stop_metrics.send(true);
+        };
         let result =
             crate::server::run(self.listener, build(self.state), self.limits, shutdown).await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         webhooks.stop().await;
         maintenance.abort();
         db.close().await;

@@ -11,6 +11,7 @@ pub mod groups;
 mod listing;
 mod locking;
 pub mod memberships;
+mod readiness;
 pub mod seed;
 pub mod seed_events;
 pub mod signing_keys;
@@ -26,6 +27,7 @@ mod write;
 pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
 pub use locking::Intent;
+pub use readiness::PoolState;
 pub use write::Write;
 
 use chrono::{DateTime, Utc};

@@ -273,11 +273,15 @@ async fn after_kill_9_during_32_writers_every_acknowledged_write_is_there_and_no
         created, stored,
         "each stored user has its user.created event, and only they"
     );
-    let health = client
+    let ready = client
         .http
-        .get(format!("{}/healthz", client.origin))
+        .get(format!("{}/readyz", client.origin))
         .send()
         .await
         .unwrap();
-    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(
+        ready.status(),
+        StatusCode::OK,
+        "the restarted server is ready"
+    );
 }

@@ -20,6 +20,7 @@ mod idp_okta;
 mod leniency;
 mod logs;
 mod migrations;
+mod operations;
 mod patch;
 mod patch_rfc;
 mod process;
