@@ -12,7 +12,8 @@ use reqwest::StatusCode;
 const STARTUP: Duration = Duration::from_secs(30);
 
 /// A `scimd serve` to start: `scimd serve --listen 127.0.0.1:<free port>` on a database,
-/// logging at `warn` unless told otherwise, with stdout and stderr kept in files.
+/// logging at `warn` unless told otherwise, in a temporary directory of its own where stdout
+/// and stderr are kept.
 pub struct Serve {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -28,6 +29,8 @@ pub struct ServerProcess {
     pub origin: String,
     stdout: PathBuf,
     stderr: PathBuf,
+    /// Holds stdout and stderr, and is the working directory unless one was given.
+    own_dir: PathBuf,
 }
 
 /// A loopback port nothing listens on right now (the server binds it itself).
@@ -64,7 +67,8 @@ impl Serve {
         self
     }
 
-    /// Runs in `dir` (where a relative SQLite path and the initial token file land).
+    /// Runs in `dir` (where a relative SQLite path and the initial token file land) instead
+    /// of a new temporary directory of its own.
     pub fn current_dir(mut self, dir: PathBuf) -> Self {
         self.dir = Some(dir);
         self
@@ -100,16 +104,12 @@ impl Serve {
         for (name, value) in &self.env {
             command.env(name, value);
         }
-        if let Some(dir) = &self.dir {
-            command.current_dir(dir);
-        }
-        let file = |what: &str| {
-            std::env::temp_dir().join(format!(
-                "scimd-serve-{}.{what}",
-                uuid::Uuid::new_v4().simple()
-            ))
-        };
-        let (stdout, stderr) = (file("out"), file("log"));
+        // Never the checkout: a first serve writes its initial token to the working directory.
+        let own_dir =
+            std::env::temp_dir().join(format!("scimd-serve-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&own_dir).expect("create the server's directory");
+        command.current_dir(self.dir.as_ref().unwrap_or(&own_dir));
+        let (stdout, stderr) = (own_dir.join("stdout"), own_dir.join("stderr"));
         let child = command
             .stdin(Stdio::null())
             .stdout(File::create(&stdout).expect("stdout file"))
@@ -121,6 +121,7 @@ impl Serve {
             origin: format!("http://{}", self.addr),
             stdout,
             stderr,
+            own_dir,
         }
     }
 }
@@ -223,7 +224,6 @@ fn clock_ticks_per_second() -> f64 {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_file(&self.stdout);
-        let _ = std::fs::remove_file(&self.stderr);
+        let _ = std::fs::remove_dir_all(&self.own_dir);
     }
 }
