@@ -1,6 +1,8 @@
 //! Command-line and environment configuration: one clap parser, every option also settable
 //! through a `SCIMD_*` variable. Validation only; no I/O.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
@@ -25,11 +27,35 @@ pub struct Cli {
     #[arg(long, env = "SCIMD_JWT_SECRET", hide_env_values = true, global = true, value_parser = parse_secret)]
     pub jwt_secret: Option<SecretString>,
 
+    /// File holding the token signing secret (at least 32 characters; a trailing newline is
+    /// ignored): the same as `--jwt-secret` without the secret in the process list or the
+    /// environment. Keep the file readable by scimd's user only.
+    #[arg(
+        long,
+        env = "SCIMD_JWT_SECRET_FILE",
+        global = true,
+        conflicts_with = "jwt_secret"
+    )]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// Log format on stderr: `text` (coloured only on a terminal) or `json`, one object per
+    /// line, for log shippers.
+    #[arg(long, env = "SCIMD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
-fn parse_secret(s: &str) -> Result<SecretString, String> {
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Checks a token signing secret given on the command line or read from a file.
+pub fn parse_secret(s: &str) -> Result<SecretString, String> {
     if s.len() < 32 {
         return Err("the JWT secret must be at least 32 characters long".into());
     }
@@ -64,6 +90,24 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// Do not create the `initial` token on a database without tokens (create tokens with
+    /// `scimd token create` instead): the production setting. Without it, the token is printed
+    /// when stdout is a terminal, else written to `./scimd-initial-token` (mode 0600); it
+    /// expires after 7 days.
+    #[arg(long, env = "SCIMD_NO_INITIAL_TOKEN")]
+    pub no_initial_token: bool,
+
+    /// Serve Prometheus metrics (`GET /metrics`) on this address only, e.g. `127.0.0.1:9090`,
+    /// instead of on `--listen` beside the APIs (where they need no token either).
+    #[arg(long, env = "SCIMD_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
+    /// Take the client address in the access log from `X-Forwarded-For` (its last address)
+    /// or `X-Real-IP`, as set by the one reverse proxy in front of scimd. Without it those
+    /// headers are ignored (anyone can send them) and the log shows the peer address.
+    #[arg(long, env = "SCIMD_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
     /// Public base URL of the SCIM API as clients reach it (behind a proxy, say), used for
     /// `Location`, `meta.location` and `$ref`. Default: `http://<listen address>/scim/v2`.
     #[arg(long, env = "SCIMD_BASE_URL")]
@@ -97,15 +141,41 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_ARCHIVE_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36500))]
     pub archive_retention_days: u32,
 
-    /// SQLite durability: `normal` survives a crash of scimd but may lose the last
-    /// transactions on power loss; `full` syncs every commit.
-    #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    /// SQLite durability: `full` syncs every commit to disk before it is answered, so an
+    /// acknowledged write survives a power loss; `normal` survives a crash of scimd but may
+    /// lose the last acknowledged commits on power loss or an OS crash (faster writes).
+    #[arg(long, env = "SCIMD_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_synchronous: SqliteSync,
 
     /// Waits before each retry of a webhook delivery that failed, comma-separated, with units
     /// ms, s, m, h or d. When they run out, the endpoint is marked `failing` until a replay.
     #[arg(long, env = "SCIMD_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_SCHEDULE, value_parser = str::parse::<RetrySchedule>)]
     pub webhook_retry_schedule: RetrySchedule,
+
+    /// Connections served at a time; further ones wait in the listen backlog until one
+    /// closes. Keep it below the open-files limit (`ulimit -n`) less the database connections.
+    #[arg(long, env = "SCIMD_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Seconds a client has to send a request's head (request line and headers), from
+    /// connecting, or on a kept-alive connection from the request's first byte; then the
+    /// connection is closed.
+    #[arg(long, env = "SCIMD_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a kept-alive connection may stay silent between requests before it is closed.
+    #[arg(long, env = "SCIMD_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout_seconds: u64,
+
+    /// Seconds a request may take, body upload included, before it is answered `503`. Keep it
+    /// above 30: an event long poll (`wait`) holds its request up to 30 seconds.
+    #[arg(long, env = "SCIMD_REQUEST_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
+
+    /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C (new connections
+    /// are refused at once); then the remaining connections are closed and scimd exits.
+    #[arg(long, env = "SCIMD_SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_seconds: u64,
 }
 
 /// SQLite `synchronous` setting in WAL mode.

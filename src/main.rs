@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = scimd::config::Cli::parse();
-    scimd::telemetry::init();
+    scimd::telemetry::init(cli.log_format);
     match scimd::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,6 +3,7 @@
 //! clients.
 
 mod directory;
+pub mod initial_token;
 mod seed;
 pub mod serve;
 mod token;
@@ -34,16 +35,13 @@ pub enum CliError {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let secret = jwt_secret(&cli)?;
+    let secret = secret.as_ref();
     match cli.command {
         Command::Serve(args) => {
-            let options = DbOptions {
-                max_connections: args.db_max_connections,
-                sqlite_synchronous_normal: args.sqlite_synchronous
-                    == crate::config::SqliteSync::Normal,
-            };
-            let db = open(&cli.database_url, &options).await?;
-            let app = serve::Application::build(db, &args, cli.jwt_secret.as_ref()).await?;
-            app.print_initial_token_if_new().await?;
+            let db = open(&cli.database_url, &serve::db_options(&args)).await?;
+            let app = serve::Application::build(db, &args, secret).await?;
+            app.create_initial_token_if_new().await?;
             app.run_until(crate::server::shutdown_signal()).await
         }
         Command::Migrate => {
@@ -54,19 +52,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Directory(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
-            let result = directory::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            let result = directory::run(&db, cmd, secret).await;
             db.close().await;
             result
         }
         Command::Token(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
-            let result = token::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            let result = token::run(&db, cmd, secret).await;
             db.close().await;
             result
         }
         Command::Webhook(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
-            let result = webhook::run(&db, cmd, cli.jwt_secret.as_ref()).await;
+            let result = webhook::run(&db, cmd, secret).await;
             db.close().await;
             result
         }
@@ -120,3 +118,38 @@ async fn service(
 
 /// The configured token secret, if any.
 pub type Secret<'a> = Option<&'a SecretString>;
+
+/// The token signing secret from `--jwt-secret` or `--jwt-secret-file`, if either is given.
+fn jwt_secret(cli: &Cli) -> Result<Option<SecretString>, CliError> {
+    let Some(path) = &cli.jwt_secret_file else {
+        return Ok(cli.jwt_secret.clone());
+    };
+    let unreadable = |e: std::io::Error| {
+        CliError::Usage(format!(
+            "cannot read --jwt-secret-file {}: {e}",
+            path.display()
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    warn_if_shared(path);
+    let secret = crate::config::parse_secret(text.trim_end_matches(['\n', '\r']))
+        .map_err(|e| CliError::Usage(format!("--jwt-secret-file {}: {e}", path.display())))?;
+    Ok(Some(secret))
+}
+
+/// Warns when a secret file grants access to anyone but its owner.
+#[cfg(unix)]
+fn warn_if_shared(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            file = %path.display(),
+            "the JWT secret file is readable by others; make it mode 600"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_: &std::path::Path) {}

@@ -6,40 +6,52 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
-use crate::config::ServeArgs;
-use crate::http::{AppState, BASE_PATH, build};
+use crate::config::{ServeArgs, SqliteSync};
+use crate::http::metrics::Metrics;
+use crate::http::{AppState, BASE_PATH, build, metrics_app};
+use crate::server::{Deadlines, Limits};
 use crate::service::Service;
-use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
+use crate::store::{Db, DbOptions};
 use crate::webhooks::Dispatcher;
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     addr: SocketAddr,
+    /// `--metrics-listen`, bound.
+    metrics_listener: Option<TcpListener>,
+    limits: Limits,
     state: Arc<AppState>,
     event_retention_days: u32,
     webhooks: Dispatcher,
+    no_initial_token: bool,
 }
 
 impl Application {
     /// Binds `args.listen` and prepares the state (the database must be migrated).
     pub async fn build(db: Db, args: &ServeArgs, secret: Secret<'_>) -> Result<Self, CliError> {
-        let acceptor = TcpListener::bind(args.listen.clone())
-            .into_acceptor()
+        let listen_error = |source| CliError::Listen {
+            addr: args.listen.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(args.listen.as_str())
             .await
-            .map_err(|source| CliError::Listen {
-                addr: args.listen.clone(),
-                source,
-            })?;
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .ok_or_else(|| CliError::Usage(format!("{} is not a TCP address", args.listen)))?;
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
+        let metrics_listener = match &args.metrics_listen {
+            Some(metrics_addr) => Some(TcpListener::bind(metrics_addr.as_str()).await.map_err(
+                |source| CliError::Listen {
+                    addr: metrics_addr.clone(),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         let base_url = match &args.base_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{addr}{BASE_PATH}"),
@@ -60,6 +72,7 @@ impl Application {
                     "cannot set up webhook delivery: {e}"
                 )))
             })?;
+        let metrics = Arc::new(Metrics::new(&db));
         let state = Arc::new(AppState {
             service,
             db,
@@ -67,13 +80,20 @@ impl Application {
             base_url,
             max_page_size: args.max_page_size,
             max_body_bytes: args.max_body_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout_seconds),
+            trust_proxy: args.trust_proxy,
+            metrics,
+            metrics_on_own_listener: metrics_listener.is_some(),
         });
         Ok(Self {
-            acceptor,
+            listener,
             addr,
+            metrics_listener,
+            limits: limits(args),
             state,
             event_retention_days: args.event_retention_days,
             webhooks,
+            no_initial_token: args.no_initial_token,
         })
     }
 
@@ -87,25 +107,13 @@ impl Application {
         &self.state
     }
 
-    /// On a database without any token, creates one named `initial` and prints it, so a new
-    /// user can call the API at once.
-    pub async fn print_initial_token_if_new(&self) -> Result<(), CliError> {
-        if tokens::any(&self.state.db, DEFAULT_TENANT).await? {
+    /// On a database without any token, unless `--no-initial-token`, creates one named
+    /// `initial` and shows it to the operator (see `initial_token`).
+    pub async fn create_initial_token_if_new(&self) -> Result<(), CliError> {
+        if self.no_initial_token {
             return Ok(());
         }
-        let token = match self.state.auth.issue("initial", None).await {
-            Ok(token) => token,
-            // Another instance starting on the same database created it first.
-            Err(StoreError::Uniqueness(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        println!(
-            "\nNo API token existed, so scimd created one named \"initial\". It is shown only now:\n\n    {token}\n\n\
-             Use it as:  curl -H 'Authorization: Bearer {token}' {}/Users\n\
-             Revoke it with: scimd token revoke initial\n",
-            self.state.base_url
-        );
-        Ok(())
+        super::initial_token::create_if_new(&self.state).await
     }
 
     /// Serves and delivers webhooks until `shutdown` completes.
@@ -143,7 +151,28 @@ impl Application {
         let log = self.state.service.request_log.clone();
         let request_log = tokio::spawn(log.clone().run(db.clone()));
         let webhooks = self.webhooks.start();
-        let result = crate::server::run(self.acceptor, build(self.state), shutdown).await;
+        // The metrics listener stops with the main one.
+        let (stop_metrics, metrics_stopping) = watch::channel(false);
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopping = metrics_stopping;
+            tokio::spawn(crate::server::run(
+                listener,
+                metrics_app(self.state.clone()),
+                self.limits,
+                async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                },
+            ))
+        });
+        let shutdown = async {
+            shutdown.await;
+            let _ = stop_metrics.send(true);
+        };
+        let result =
+            crate::server::run(self.listener, build(self.state), self.limits, shutdown).await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         webhooks.stop().await;
         maintenance.abort();
         request_log.abort();
@@ -152,5 +181,25 @@ impl Application {
         }
         db.close().await;
         result.map_err(CliError::Serve)
+    }
+}
+
+/// The HTTP server's limits from the command line.
+fn limits(args: &ServeArgs) -> Limits {
+    Limits {
+        max_connections: args.max_connections as usize,
+        deadlines: Deadlines {
+            header_read: Duration::from_secs(args.header_read_timeout_seconds),
+            idle: Duration::from_secs(args.idle_timeout_seconds),
+        },
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_seconds),
+    }
+}
+
+/// The database connection settings of `serve`.
+pub fn db_options(args: &ServeArgs) -> DbOptions {
+    DbOptions {
+        max_connections: args.db_max_connections,
+        sqlite_synchronous_normal: args.sqlite_synchronous == SqliteSync::Normal,
     }
 }

@@ -41,6 +41,11 @@ impl ScimError {
         Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
     }
 
+    /// 503: the server could not answer in time (or at all) right now; a retry may succeed.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, None, detail)
+    }
+
     /// 401: no valid bearer token.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, None, detail)

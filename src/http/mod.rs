@@ -11,10 +11,12 @@ mod docs;
 pub mod error;
 mod groups;
 mod health;
+pub mod metrics;
 pub mod payload;
 pub mod request_id;
 mod resource_api;
 mod search;
+mod timeout;
 mod users;
 
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use std::time::Instant;
 
 use poem::http::{Method, StatusCode, header};
 use poem::middleware::{NormalizePath, TrailingSlash};
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::TokenAuthority;
@@ -45,6 +47,14 @@ pub struct AppState {
     pub max_page_size: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a request may take, body upload included, before it is answered `503`.
+    pub request_timeout: std::time::Duration,
+    /// Whether the access log takes the client address from `X-Forwarded-For`/`X-Real-IP`.
+    pub trust_proxy: bool,
+    /// Request counts and latencies, read by `GET /metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Whether `/metrics` is served on its own listener (`--metrics-listen`) instead.
+    pub metrics_on_own_listener: bool,
 }
 
 impl AppState {
@@ -72,8 +82,8 @@ enum ApiTags {
     Health,
 }
 
-/// Builds the whole application: the SCIM API, the host application's API, `/healthz`, `/docs`
-/// and `/openapi.json`. Pure: no socket, so tests can serve it on any listener.
+/// Builds the whole application: the SCIM API, the host application's API, `/healthz`,
+/// `/readyz`, `/metrics` (unless on its own listener), `/docs` and `/openapi.json`. Pure: no socket, so tests can serve it on any listener.
 pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let scim = OpenApiService::new(
         (
@@ -89,17 +99,34 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
     let max_body = state.max_body_bytes;
+    let request_timeout = state.request_timeout;
+    let trust_proxy = state.trust_proxy;
     let host_api = api::routes(&state);
-    Route::new()
+    let metrics = state.metrics.clone();
+    let mut routes = Route::new()
         .at("/openapi.json", scim.spec_endpoint())
         .nest("/docs", scim.swagger_ui())
         .nest(BASE_PATH, scim)
         .nest(api::API_PATH, host_api)
-        .nest("/", health)
+        .nest("/", health);
+    if !state.metrics_on_own_listener {
+        routes = routes.at("/metrics", get(metrics::scrape));
+    }
+    routes
         .around(move |ep, req| guard_request(ep, req, max_body))
+        .around(move |ep, req| timeout::limit(ep, req, request_timeout))
         .with(NormalizePath::new(TrailingSlash::Trim))
+        .around(move |ep, req| metrics::observe(ep, req, metrics.clone()))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
-        .around(request_id::track)
+        .around(move |ep, req| request_id::track(ep, req, trust_proxy))
+        .data(state)
+        .into_endpoint()
+}
+
+/// The application of `--metrics-listen`: `GET /metrics` alone.
+pub fn metrics_app(state: Arc<AppState>) -> impl Endpoint {
+    Route::new()
+        .at("/metrics", get(metrics::scrape))
         .data(state)
         .into_endpoint()
 }

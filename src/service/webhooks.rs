@@ -155,6 +155,13 @@ impl Service {
         Ok(rows.into_iter().map(Webhook::from).collect())
     }
 
+    /// Per endpoint id, the events after its cursor it has yet to receive or skip (for
+    /// `/metrics`).
+    pub async fn webhook_backlog(&self) -> Result<Vec<(String, i64)>, ServiceError> {
+        let rows = webhooks::backlog(&self.db).await?;
+        Ok(rows.into_iter().map(|(id, n)| (id, n.max(0))).collect())
+    }
+
     /// Removes an endpoint; a delivery in flight is its last.
     pub async fn delete_webhook(&self, _ctx: &Context, id: &str) -> Result<(), ServiceError> {
         if webhooks::delete(&self.db, id).await? {

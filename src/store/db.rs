@@ -7,6 +7,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,8 +23,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::StoreError;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+pub(super) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+pub(super) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("migrations/postgres");
 
 /// Which SQL dialect a statement is written for, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +37,7 @@ pub enum Dialect {
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL scheme.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool, WriteGate),
+    Sqlite(SqlitePool, Arc<WriteGate>),
     Postgres(PgPool),
 }
 
@@ -43,7 +45,44 @@ pub enum Db {
 /// served, before `BEGIN IMMEDIATE`, instead of polling for the lock through `busy_timeout`
 /// (whose growing sleeps let some writers lose again and again: seconds-long tails under load).
 /// Other processes on the same file still meet `busy_timeout`.
-pub type WriteGate = Arc<Semaphore>;
+#[derive(Debug)]
+pub struct WriteGate {
+    turn: Arc<Semaphore>,
+    /// Writers waiting for their turn right now (the `/metrics` write queue).
+    waiting: AtomicUsize,
+}
+
+impl WriteGate {
+    fn new() -> Self {
+        Self {
+            turn: Arc::new(Semaphore::new(1)),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Waits for the writer's turn, counted in [`WriteGate::waiting`] meanwhile.
+    async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
+        /// Uncounts the writer however its wait ends (a cancelled request included).
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
+        self.turn
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Corrupt("the SQLite write gate was closed".into()))
+    }
+
+    /// Writers waiting for their turn.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+}
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
@@ -129,7 +168,7 @@ macro_rules! bind_all {
 pub struct DbOptions {
     pub max_connections: u32,
     /// SQLite `synchronous=NORMAL` (durable on application crash, may lose the last
-    /// transactions on power loss) instead of `FULL`.
+    /// transactions on power loss) instead of `FULL` (every commit synced before it returns).
     pub sqlite_synchronous_normal: bool,
 }
 
@@ -137,7 +176,7 @@ impl Default for DbOptions {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            sqlite_synchronous_normal: true,
+            sqlite_synchronous_normal: false,
         }
     }
 }
@@ -151,7 +190,12 @@ impl Db {
             } else {
                 SqliteSynchronous::Full
             };
-            let connect = SqliteConnectOptions::from_str(url)?
+            let connect = SqliteConnectOptions::from_str(url)?;
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                super::sqlite_files::protect(connect.get_filename())?;
+            }
+            let connect = connect
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
@@ -165,7 +209,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(connect)
                 .await?;
-            Ok(Db::Sqlite(pool, Arc::new(Semaphore::new(1))))
+            Ok(Db::Sqlite(pool, Arc::new(WriteGate::new())))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
@@ -203,10 +247,7 @@ impl Db {
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Db::Sqlite(pool, gate) => {
-                let turn =
-                    gate.clone().acquire_owned().await.map_err(|_| {
-                        StoreError::Corrupt("the SQLite write gate was closed".into())
-                    })?;
+                let turn = gate.enter().await?;
                 Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),

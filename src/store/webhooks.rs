@@ -371,3 +371,16 @@ async fn write_one(
     tx.commit().await?;
     Ok(row)
 }
+
+/// Per endpoint, how many events of the feed lie after its cursor: the events it has yet to
+/// receive or skip (positions are contiguous, so this is the highest position less the cursor;
+/// events not yet sequenced are not counted until they are).
+pub async fn backlog(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
+    db.autocommit()
+        .fetch_all(
+            "SELECT id, CAST(COALESCE((SELECT MAX(position) FROM events), 0) - delivered_through \
+                 AS BIGINT) FROM webhooks ORDER BY id",
+            Vec::new(),
+        )
+        .await
+}

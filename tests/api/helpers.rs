@@ -142,14 +142,16 @@ impl TestApp {
     /// Starts the server with adjusted options.
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
-            scimd::telemetry::init();
+            scimd::telemetry::init(scimd::config::LogFormat::Text);
         }
         let database_url = fresh_database_url().await;
         let mut args = serve_args();
         adjust(&mut args);
+        // Tests skip the per-commit fsync of the default `--sqlite-synchronous full`: a crash
+        // of the test machine loses nothing that matters, and the suite runs faster.
         let options = DbOptions {
-            max_connections: args.db_max_connections,
             sqlite_synchronous_normal: true,
+            ..scimd::cli::serve::db_options(&args)
         };
         let db = scimd::cli::open(&database_url, &options)
             .await

@@ -119,9 +119,9 @@ pub fn serve(database_url: &str, log: &Path, http: &Http) -> BenchResult<Server>
 }
 
 impl Server {
-    /// Waits for `GET /healthz`, which also checks the database.
+    /// Waits for `GET /readyz`: the server answers and so does its database.
     pub fn wait_healthy(&self, http: &Http) -> BenchResult<()> {
-        http.wait_healthy(&format!("{}/healthz", self.origin))
+        http.wait_healthy(&format!("{}/readyz", self.origin))
     }
 }
 

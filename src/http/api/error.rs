@@ -35,7 +35,7 @@ pub struct ApiErrorDetail {
     pub status: u16,
     /// A stable machine-readable code: `invalid_parameter`, `invalid_request`, `unauthorized`,
     /// `forbidden`, `not_found`, `conflict`, `precondition_failed`, `gone`,
-    /// `payload_too_large`, `internal`.
+    /// `payload_too_large`, `internal`, `unavailable`.
     pub code: String,
     /// What happened, for people; never internal details.
     pub message: String,
@@ -97,6 +97,11 @@ impl ApiError {
     /// 404: no such object.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 503: the server could not answer in time (or at all) right now; a retry may succeed.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
     /// 500 whose cause is logged but not shown.

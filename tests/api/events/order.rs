@@ -5,12 +5,10 @@
 //! never let a reader pass an event that commits late.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -20,6 +18,7 @@ use crate::helpers::{
     TestApp, USER_SCHEMA, feed_page, fresh_database_url, get_events, id, page_events, patch_body,
     postgres_url,
 };
+use crate::process::Serve;
 
 /// Where requests go: one server's origin (`http://host:port`) and the tokens to use there.
 #[derive(Clone)]
@@ -297,20 +296,6 @@ async fn concurrent_writers_in_one_process_feed_every_change_once_in_version_ord
     check_ordering(std::slice::from_ref(&target), vec![target.clone()], 8, 8).await;
 }
 
-/// A `scimd serve` process, killed when dropped.
-struct ServerProcess {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
-
 /// Runs a `scimd` command on `database_url`.
 fn scimd(database_url: &str, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_scimd"))
@@ -327,46 +312,6 @@ fn scimd(database_url: &str, args: &[&str]) -> Output {
     out
 }
 
-/// A loopback port nothing listens on right now.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-/// Starts `scimd serve` on `database_url` and waits until it answers `/healthz`.
-async fn start_server(database_url: &str) -> (ServerProcess, String) {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let log = std::env::temp_dir().join(format!(
-        "scimd-events-{}.log",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let child = Command::new(env!("CARGO_BIN_EXE_scimd"))
-        .args(["serve", "--listen", &addr])
-        .env("SCIMD_DATABASE_URL", database_url)
-        .env_remove("SCIMD_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(File::create(&log).expect("log file"))
-        .spawn()
-        .expect("spawn scimd serve");
-    let mut server = ServerProcess { child, log };
-    let origin = format!("http://{addr}");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let up = client.get(format!("{origin}/healthz")).send().await;
-        if up.is_ok_and(|r| r.status() == StatusCode::OK) {
-            return (server, origin);
-        }
-        let exited = server.child.try_wait().expect("child status");
-        if exited.is_some() || Instant::now() > deadline {
-            let log = std::fs::read_to_string(&server.log).unwrap_or_default();
-            panic!("scimd serve on {addr} did not come up ({exited:?}): {log}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_database_feed_every_change_once_in_version_order() {
     if postgres_url("two servers can share only a PostgreSQL database").is_none() {
@@ -381,14 +326,16 @@ async fn two_servers_on_one_postgres_database_feed_every_change_once_in_version_
     };
     let scim_token = token(&["token", "create", "--name", "t"]);
     let admin_token = token(&["token", "create", "--name", "app", "--admin"]);
-    let (_first, first) = start_server(&url).await;
-    let (_second, second) = start_server(&url).await;
+    let servers = [
+        Serve::new(&url).start().await,
+        Serve::new(&url).start().await,
+    ];
     let client = reqwest::Client::new();
-    let targets: Vec<Target> = [first, second]
-        .into_iter()
-        .map(|origin| Target {
+    let targets: Vec<Target> = servers
+        .iter()
+        .map(|server| Target {
             client: client.clone(),
-            origin,
+            origin: server.origin.clone(),
             scim_token: scim_token.clone(),
             admin_token: admin_token.clone(),
         })

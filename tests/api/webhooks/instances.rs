@@ -2,8 +2,6 @@
 //! delivered by exactly one of them, in feed order. (SQLite is one file on one machine: this
 //! runs only when `TEST_DATABASE_URL` is set.)
 
-use std::process::{Child, Command, Stdio};
-
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -12,59 +10,7 @@ use super::receiver::Receiver;
 use super::{Admin, eventually};
 use crate::cli::{scimd, stdout};
 use crate::helpers::{USER_SCHEMA, fresh_database_url};
-
-/// A `scimd serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn spawn(database_url: &str) -> Self {
-        // A port that was free a moment ago; the process binds it itself.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let logs = || {
-            if std::env::var("TEST_LOG").is_ok() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            }
-        };
-        let child = Command::new(env!("CARGO_BIN_EXE_scimd"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("SCIMD_DATABASE_URL", database_url)
-            .env("SCIMD_WEBHOOK_RETRY_SCHEDULE", "100ms,100ms,100ms")
-            .env_remove("SCIMD_JWT_SECRET")
-            .stdout(logs())
-            .stderr(logs())
-            .spawn()
-            .unwrap();
-        Server {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    async fn wait_until_up(&self) {
-        let health = format!("{}/healthz", self.address);
-        eventually("the server to answer", || async {
-            let resp = reqwest::get(&health).await.ok()?;
-            (resp.status() == StatusCode::OK).then_some(())
-        })
-        .await;
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::process::Serve;
 
 #[tokio::test]
 async fn two_instances_on_one_postgres_deliver_each_event_once_in_order() {
@@ -83,12 +29,10 @@ async fn two_instances_on_one_postgres_deliver_each_event_once_in_order() {
     ))
     .trim()
     .to_owned();
-    let servers = [Server::spawn(&url), Server::spawn(&url)];
-    for server in &servers {
-        server.wait_until_up().await;
-    }
+    let serve = || Serve::new(&url).env("SCIMD_WEBHOOK_RETRY_SCHEDULE", "100ms,100ms,100ms");
+    let servers = [serve().start().await, serve().start().await];
     let receiver = Receiver::start().await;
-    let admin = Admin::new(&servers[0].address, admin_token);
+    let admin = Admin::new(&servers[0].origin, admin_token);
     let hook = admin.create(&receiver.url(), None).await;
     let start = admin.webhook(hook["id"].as_str().unwrap()).await["delivered_through"]
         .as_str()
@@ -99,7 +43,7 @@ async fn two_instances_on_one_postgres_deliver_each_event_once_in_order() {
     let client = reqwest::Client::new();
     let creates = (0..40).map(|n| {
         let request = client
-            .post(format!("{}/scim/v2/Users", servers[n % 2].address))
+            .post(format!("{}/scim/v2/Users", servers[n % 2].origin))
             .bearer_auth(&token)
             .json(&json!({"schemas": [USER_SCHEMA], "userName": format!("user{n}@example.com")}))
             .send();
