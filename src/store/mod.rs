@@ -21,6 +21,7 @@ pub mod seed_events;
 pub mod signing_keys;
 mod sql;
 pub mod tokens;
+pub mod user_export;
 pub mod user_listing;
 mod user_row;
 mod user_values;
