@@ -19,6 +19,7 @@ mod resources;
 mod roles;
 mod suspension;
 pub mod tokens;
+pub mod transfer;
 pub mod user_views;
 mod users;
 pub mod webhooks;
