@@ -1,9 +1,11 @@
-//! The host application's API at `/api/v1` (admin tokens only): the event feed, and webhooks.
+//! The host application's API at `/api/v1` (admin tokens only): the event feed, webhooks, and
+//! each directory's users and groups (read, act on, export as CSV).
 //! Plain JSON, its own error shape (`error.rs`), its own OpenAPI document at
 //! `/api/v1/openapi.json` with Swagger UI at `/api/v1/docs`.
 
 pub mod error;
 mod events;
+mod export;
 mod groups;
 mod users;
 mod webhooks;
@@ -40,6 +42,7 @@ pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
             webhooks::WebhooksApi,
             users::UsersApi,
             groups::GroupsApi,
+            export::ExportApi,
         ),
         "scimd host application API",
         env!("CARGO_PKG_VERSION"),
