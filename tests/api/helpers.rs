@@ -22,6 +22,8 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// A running scimd with a valid token.
 pub struct TestApp {
     pub address: String,
+    /// The server's database, for commands (`scimd …`) run against it.
+    pub database_url: String,
     pub base: String,
     pub token: String,
     pub client: reqwest::Client,
@@ -166,6 +168,7 @@ impl TestApp {
         TestApp {
             base: state.base_url.clone(),
             address,
+            database_url,
             token,
             client: reqwest::Client::new(),
             state,
