@@ -78,6 +78,13 @@ pub enum Command {
     /// Manage webhook endpoints (as `/api/v1/webhooks` does).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Import users from a CSV or NDJSON file (creates and updates them through the use cases,
+    /// with their events).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export users or groups as CSV or NDJSON, the columns an import reads.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Development tools: test and benchmark data.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -304,6 +311,88 @@ pub enum WebhookCommand {
         /// The endpoint's id.
         id: String,
     },
+}
+
+/// `scimd import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Create and update a directory's users from a file, one row per user; prints a summary.
+    /// Exits with 3 when rows were rejected (listed in the error report).
+    Users(ImportArgs),
+}
+
+/// Options of `scimd import users`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The file: CSV with a header row, or NDJSON (by the extension `.ndjson` or `.jsonl`, or
+    /// `--format`). It is read twice when managers name users further down the file.
+    pub file: PathBuf,
+    /// The directory to import into.
+    #[arg(long, default_value = "default")]
+    pub directory: String,
+    /// `COLUMN=FIELD`: read COLUMN as FIELD (userName, externalId, email, givenName,
+    /// familyName, displayName, title, employeeNumber, department, active, manager, groups);
+    /// `COLUMN=-` leaves the column out. Repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD", value_parser = crate::userfile::parse_map)]
+    pub map: Vec<crate::userfile::ColumnMap>,
+    /// What matches a row to an existing user.
+    #[arg(long, value_enum, default_value_t = ImportKey::UserName)]
+    pub key: ImportKey,
+    /// Report what the import would do, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also deactivate (`active: false`) the directory's active users that no row names by the
+    /// key.
+    #[arg(long)]
+    pub deactivate_missing: bool,
+    /// Where rejected rows are listed (line, userName, reason). Default: `<FILE>.errors.csv`.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+    /// The file's format (default: by its extension).
+    #[arg(long, value_enum)]
+    pub format: Option<crate::userfile::Format>,
+    #[command(flatten)]
+    pub url: PublicUrl,
+}
+
+/// What matches an import row to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKey {
+    #[value(name = "userName")]
+    UserName,
+    #[value(name = "externalId")]
+    ExternalId,
+}
+
+/// `scimd export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every user of a directory (or those in one state), in creation order.
+    Users {
+        #[command(flatten)]
+        common: ExportArgs,
+        /// Only users in this state: active, inactive or suspended.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Every group of a directory, by name: displayName, externalId, memberCount.
+    Groups {
+        #[command(flatten)]
+        common: ExportArgs,
+    },
+}
+
+/// Options of every export.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The directory to export.
+    #[arg(long, default_value = "default")]
+    pub directory: String,
+    #[arg(long, value_enum, default_value_t = crate::userfile::Format::Csv)]
+    pub format: crate::userfile::Format,
+    /// Write to this file (complete or not at all) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `scimd dev …`

@@ -9,6 +9,7 @@
 //! - `scim`: the pure protocol model — schemas, validation, filters, PATCH, rendering
 //!   (no poem, sqlx or tokio);
 //! - `store`: the only place SQL lives, on SQLite or PostgreSQL;
+//! - `userfile`: the CSV and NDJSON files of user imports and exports, for the edges;
 //! - `webhooks`: delivery of the event feed to registered endpoints (uses `service` and
 //!   `store`, runs beside the HTTP server).
 #![cfg_attr(
@@ -26,4 +27,5 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod userfile;
 pub mod webhooks;

@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scimd: {e}");
-            ExitCode::FAILURE
+            e.exit_code()
         }
     }
 }

@@ -3,7 +3,10 @@
 //! clients.
 
 mod directory;
+mod export;
+mod import;
 pub mod initial_token;
+mod progress;
 mod seed;
 pub mod serve;
 mod token;
@@ -31,6 +34,21 @@ pub enum CliError {
     Serve(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The command ran to its end but left work undone (rows an import rejected).
+    #[error("{0}")]
+    Incomplete(String),
+}
+
+impl CliError {
+    /// The process's exit status: 3 for [`CliError::Incomplete`], else 1.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        match self {
+            CliError::Incomplete(_) => std::process::ExitCode::from(3),
+            _ => std::process::ExitCode::FAILURE,
+        }
+    }
 }
 
 /// Runs the parsed command line.
@@ -65,6 +83,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webhook(cmd) => {
             let db = open(&cli.database_url, &DbOptions::default()).await?;
             let result = webhook::run(&db, cmd, secret).await;
+            db.close().await;
+            result
+        }
+        Command::Import(crate::config::ImportCommand::Users(args)) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = import::run(&db, args, cli.jwt_secret.as_ref()).await;
+            db.close().await;
+            result
+        }
+        Command::Export(cmd) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = export::run(&db, cmd, cli.jwt_secret.as_ref()).await;
             db.close().await;
             result
         }

@@ -21,6 +21,7 @@ mod roles;
 pub mod setup;
 mod suspension;
 pub mod tokens;
+pub mod transfer;
 pub mod user_views;
 mod users;
 pub mod webhooks;

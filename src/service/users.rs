@@ -13,7 +13,8 @@ use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
-use crate::store::{Intent, users};
+use crate::store::Intent;
+use crate::store::users::{self, Source};
 
 /// Creates a user from a request body.
 pub(super) async fn create(
@@ -21,11 +22,22 @@ pub(super) async fn create(
     ctx: &Context,
     body: &Value,
 ) -> Result<Resource, ServiceError> {
+    create_from(service, ctx, body, Source::Scim).await
+}
+
+/// Creates a user from a request body, recording where it comes from: `Local` for the
+/// operator's imports, which the admin API shows as `source: "local"`.
+pub(super) async fn create_from(
+    service: &Service,
+    ctx: &Context,
+    body: &Value,
+    source: Source,
+) -> Result<Resource, ServiceError> {
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
     let ctx = &ctx.pinned();
-    let user = users::insert(&mut w, &ctx.directory, attrs, hash, ctx.now()).await?;
+    let user = users::insert_from(&mut w, &ctx.directory, attrs, hash, ctx.now(), source).await?;
     let doc = service.document(ctx, Kind::User, &user);
     w.record(changes::created(ctx, Kind::User, &user.id, doc));
     service.announce(w.commit().await?);

@@ -23,6 +23,7 @@ pub mod signing_keys;
 mod sql;
 mod sqlite_files;
 pub mod tokens;
+pub mod user_export;
 pub mod user_listing;
 mod user_row;
 mod user_values;

@@ -29,13 +29,43 @@ pub async fn insert(
     password_hash: Option<String>,
     at: DateTime<Utc>,
 ) -> Result<Resource, StoreError> {
+    insert_from(w, tenant, attrs, password_hash, at, Source::Scim).await
+}
+
+/// Where a user comes from (the `users.source` column, migration 0004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Provisioned by an identity provider (the column's default).
+    Scim,
+    /// Imported by the operator from a file (`scimd import users`).
+    Local,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Scim => "scim",
+            Source::Local => "local",
+        }
+    }
+}
+
+/// Inserts a new user like [`insert`], recording where it comes from.
+pub async fn insert_from(
+    w: &mut Write,
+    tenant: &str,
+    attrs: Map<String, Value>,
+    password_hash: Option<String>,
+    at: DateTime<Utc>,
+    source: Source,
+) -> Result<Resource, StoreError> {
     let id = uuid::Uuid::new_v4().to_string();
     let row = Restored {
         id: &id,
         created: at,
         version: 1,
     };
-    insert_as(w, tenant, &row, attrs, password_hash, at).await
+    insert_row(w, tenant, &row, attrs, password_hash, at, source).await
 }
 
 /// The identity a user had before it was archived, for a restore.
@@ -52,9 +82,21 @@ pub async fn insert_as(
     w: &mut Write,
     tenant: &str,
     row: &Restored<'_>,
+    attrs: Map<String, Value>,
+    password_hash: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<Resource, StoreError> {
+    insert_row(w, tenant, row, attrs, password_hash, at, Source::Scim).await
+}
+
+async fn insert_row(
+    w: &mut Write,
+    tenant: &str,
+    row: &Restored<'_>,
     mut attrs: Map<String, Value>,
     password_hash: Option<String>,
     at: DateTime<Utc>,
+    source: Source,
 ) -> Result<Resource, StoreError> {
     attrs.remove("groups");
     attrs.remove("password");
@@ -68,6 +110,7 @@ pub async fn insert_as(
         ("created", Arg::from(row.created)),
         ("last_modified", Arg::from(at)),
         ("version", Arg::from(row.version)),
+        ("source", Arg::from(source.as_str())),
     ];
     values.extend(column_values(&cols));
     let mut sql = SqlBuilder::default();
@@ -172,6 +215,39 @@ async fn read_suspension(
 pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
     // One statement (see `user_select`), so no transaction is needed for a consistent read.
     load(&mut db.autocommit(), tenant, id).await
+}
+
+/// What identifies a user to an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey {
+    /// `userName`, compared case-insensitively (as its uniqueness is).
+    UserName,
+    /// `externalId`, compared as typed (`caseExact`, RFC 7643 §3.1); not unique.
+    ExternalId,
+}
+
+/// The users whose `key` attribute is `value`, oldest first; at most two, enough to tell an
+/// ambiguous `externalId` from a unique one. One statement on an index (`users_user_name`,
+/// `users_external_id`).
+pub async fn find_by_key(
+    db: &Db,
+    tenant: &str,
+    key: UserKey,
+    value: &str,
+) -> Result<Vec<Resource>, StoreError> {
+    let (column, bound) = match key {
+        UserKey::UserName => ("user_name_norm", value.to_lowercase()),
+        UserKey::ExternalId => ("external_id", value.to_owned()),
+    };
+    let sql = format!(
+        "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.{column} = $2 ORDER BY u.created, u.id LIMIT 2",
+        user_select(db.dialect())
+    );
+    let rows: Vec<UserRow> = db
+        .autocommit()
+        .fetch_all(&sql, args![tenant, bound])
+        .await?;
+    rows.into_iter().map(assemble).collect()
 }
 
 /// Locks one user's row for the rest of the unit of work and reads it, so a precondition

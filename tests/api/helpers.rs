@@ -22,6 +22,8 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// A running scimd with a valid token.
 pub struct TestApp {
     pub address: String,
+    /// The server's database, for commands (`scimd …`) run against it.
+    pub database_url: String,
     pub base: String,
     pub token: String,
     pub client: reqwest::Client,
@@ -169,6 +171,7 @@ impl TestApp {
         TestApp {
             base: state.base_url.clone(),
             address,
+            database_url,
             token,
             client: reqwest::Client::new(),
             state,
@@ -183,6 +186,7 @@ impl TestApp {
     pub fn view(&self, base: &str, token: &str) -> TestApp {
         TestApp {
             address: self.address.clone(),
+            database_url: self.database_url.clone(),
             base: base.to_owned(),
             token: token.to_owned(),
             client: reqwest::Client::new(),

@@ -18,6 +18,7 @@ mod groups;
 mod helpers;
 mod idp_entra;
 mod idp_okta;
+mod import_export;
 mod leniency;
 mod lifecycle;
 mod logs;

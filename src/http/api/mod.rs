@@ -1,11 +1,13 @@
 //! The host application's API at `/api/v1` (admin tokens only): directories with their tokens
-//! and setup view, their users and groups, the event feed, and webhooks.
+//! and setup view, their users and groups (read, act on, export as CSV), the event feed, and
+//! webhooks.
 //! Plain JSON, its own error shape (`error.rs`), its own OpenAPI document at
 //! `/api/v1/openapi.json` with Swagger UI at `/api/v1/docs`.
 
 mod directories;
 pub mod error;
 mod events;
+mod export;
 mod groups;
 mod setup;
 mod tokens;
@@ -51,6 +53,7 @@ pub fn routes(state: &Arc<AppState>) -> impl Endpoint + use<> {
             webhooks::WebhooksApi,
             users::UsersApi,
             groups::GroupsApi,
+            export::ExportApi,
         ),
         "scimd host application API",
         env!("CARGO_PKG_VERSION"),
