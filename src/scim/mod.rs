@@ -1,6 +1,7 @@
 //! The SCIM protocol model (RFC 7643 schemas, RFC 7644 filters and PATCH), pure: nothing here
 //! may depend on poem, sqlx or tokio, so every rule can be unit-tested without I/O.
 
+pub mod bulk;
 pub mod error;
 pub mod etag;
 pub mod filter;
