@@ -25,7 +25,7 @@ mod write;
 pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
 pub use locking::Intent;
-pub use write::Write;
+pub use write::{Savepoint, Write};
 
 use chrono::{DateTime, Utc};
 
