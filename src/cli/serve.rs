@@ -12,7 +12,7 @@ use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::ServeArgs;
 use crate::http::{AppState, BASE_PATH, build};
-use crate::service::Service;
+use crate::service::{BulkLimits, Service};
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
 use crate::webhooks::Dispatcher;
 
@@ -52,7 +52,11 @@ impl Application {
             auth.clone(),
             base_url.clone(),
             args.max_page_size,
-        );
+        )
+        .with_bulk_limits(BulkLimits {
+            max_operations: args.bulk_max_operations as usize,
+            max_payload_bytes: usize::try_from(args.bulk_max_payload_bytes).unwrap_or(usize::MAX),
+        });
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
                 CliError::Serve(std::io::Error::other(format!(

@@ -5,6 +5,7 @@
 
 pub mod api;
 mod auth;
+mod bulk;
 mod discovery;
 mod docs;
 pub mod error;
@@ -18,7 +19,7 @@ mod users;
 
 use std::sync::Arc;
 
-use poem::http::{Method, StatusCode, header};
+use poem::http::{Method, header};
 use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -64,6 +65,8 @@ enum ApiTags {
     Groups,
     /// RFC 7644 §3.4.3 searching across resource types.
     Search,
+    /// RFC 7644 §3.7 bulk operations.
+    Bulk,
     /// RFC 7644 §4 service provider discovery.
     Discovery,
     /// Operations endpoints.
@@ -78,6 +81,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
             users::UsersApi,
             groups::GroupsApi,
             search::SearchApi,
+            bulk::BulkApi,
             discovery::DiscoveryApi,
         ),
         "scimd",
@@ -86,7 +90,10 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .description("SCIM 2.0 provisioning server (RFC 7643, RFC 7644)")
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
-    let max_body = state.max_body_bytes;
+    let limits = Limits {
+        body: state.max_body_bytes,
+        bulk: state.service.bulk_limits().max_payload_bytes,
+    };
     let host_api = api::routes(&state);
     Route::new()
         .at("/openapi.json", scim.spec_endpoint())
@@ -94,7 +101,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .nest(BASE_PATH, scim)
         .nest(api::API_PATH, host_api)
         .nest("/", health)
-        .around(move |ep, req| guard_request(ep, req, max_body))
+        .around(move |ep, req| guard_request(ep, req, limits))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
         .around(request_id::track)
@@ -102,28 +109,60 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .into_endpoint()
 }
 
-/// The body size limit, for payload readers of requests without `Content-Length`.
+/// The request body limits: `--max-body-bytes` for every request but `/Bulk`, whose limit is
+/// `maxPayloadSize` (`--bulk-max-payload-bytes`, RFC 7644 §3.7.4).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+struct Limits {
+    body: usize,
+    bulk: usize,
+}
 
-/// Refuses bodies over `max_body` bytes (413) and reads a body sent without `Content-Type` as
-/// SCIM JSON: one identity provider's test suite POSTs users that way, and JSON is the only
-/// body SCIM knows.
+/// The body size limit of a request, for payload readers of requests without `Content-Length`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit {
+    pub bytes: usize,
+    /// Whether the limit is a bulk request's `maxPayloadSize`.
+    bulk: bool,
+}
+
+impl BodyLimit {
+    /// The 413 for a body over this limit; it names the limit (RFC 7644 §3.7.4 requires that
+    /// for bulk requests).
+    pub fn exceeded(&self) -> error::ScimError {
+        error::ScimError::payload_too_large(if self.bulk {
+            format!(
+                "the bulk request exceeds the maxPayloadSize ({} bytes)",
+                self.bytes
+            )
+        } else {
+            format!("the request body exceeds the limit of {} bytes", self.bytes)
+        })
+    }
+}
+
+/// Refuses bodies over their limit (413) and reads a body sent without `Content-Type` as SCIM
+/// JSON: one identity provider's test suite POSTs users that way, and JSON is the only body
+/// SCIM knows.
 async fn guard_request<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
-    max_body: usize,
+    limits: Limits,
 ) -> poem::Result<poem::Response> {
+    canonical_endpoint_case(&mut req);
+    let bulk = req.uri().path().strip_prefix(BASE_PATH) == Some("/Bulk");
+    let limit = BodyLimit {
+        bytes: if bulk { limits.bulk } else { limits.body },
+        bulk,
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
-        return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
+    if declared.is_some_and(|n| n > limit.bytes as u64) {
+        return Err(limit.exceeded().into());
     }
-    req.extensions_mut().insert(BodyLimit(max_body));
-    canonical_endpoint_case(&mut req);
+    req.extensions_mut().insert(limit);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
         req.headers_mut().insert(
@@ -135,9 +174,10 @@ async fn guard_request<E: Endpoint>(
 }
 
 /// The endpoint names of RFC 7644 §3.2 and §4, as the routes spell them.
-const ENDPOINTS: [&str; 5] = [
+const ENDPOINTS: [&str; 6] = [
     "Users",
     "Groups",
+    "Bulk",
     "ServiceProviderConfig",
     "ResourceTypes",
     "Schemas",

@@ -4,6 +4,7 @@
 //! applies the protocol rules (`scim`), saves, records its change events and commits them
 //! together. Depends on `scim`, `store` and `auth`, never on `http` or poem.
 
+mod bulk;
 mod changes;
 mod context;
 mod error;
@@ -17,6 +18,7 @@ pub mod webhooks;
 
 use tokio::sync::watch;
 
+pub use bulk::{BulkLimits, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
@@ -33,6 +35,8 @@ pub struct Service {
     pub auth: TokenAuthority,
     pub base_url: String,
     pub max_page_size: i64,
+    /// `maxOperations` and `maxPayloadSize` of `/Bulk`.
+    bulk: BulkLimits,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -46,6 +50,7 @@ impl Service {
             auth,
             base_url,
             max_page_size,
+            bulk: BulkLimits::default(),
             committed: watch::Sender::new(0),
         }
     }

@@ -43,6 +43,10 @@ pub enum BulkError {
     /// cycle that could not be resolved (RFC 7644 §3.7.1: 409).
     #[error("{0}")]
     Conflict(String),
+    /// The operation succeeded, but the transaction it shared with other operations could not
+    /// be committed, so it was not applied (500; the service logs the cause).
+    #[error("the operation could not be committed and was not applied; send it again")]
+    NotCommitted,
 }
 
 #[cfg(test)]
