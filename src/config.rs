@@ -128,6 +128,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Most operations one `/Bulk` request may hold (`bulk.maxOperations` in
+    /// `/ServiceProviderConfig`); a request with more is refused with 413 before any runs.
+    #[arg(long, env = "SCIMD_BULK_MAX_OPERATIONS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub bulk_max_operations: u32,
+
+    /// Largest `/Bulk` request body, in bytes (`bulk.maxPayloadSize`); a larger one is refused
+    /// with 413. Other requests keep `--max-body-bytes`.
+    #[arg(long, env = "SCIMD_BULK_MAX_PAYLOAD_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
+    pub bulk_max_payload_bytes: u64,
+
     /// Size of the database connection pool.
     #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,

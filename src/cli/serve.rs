@@ -15,7 +15,7 @@ use crate::config::{ServeArgs, SqliteSync};
 use crate::http::metrics::Metrics;
 use crate::http::{AppState, BASE_PATH, build, metrics_app};
 use crate::server::{Deadlines, Limits};
-use crate::service::Service;
+use crate::service::{BulkLimits, Service};
 use crate::store::{Db, DbOptions};
 use crate::webhooks::Dispatcher;
 
@@ -64,7 +64,11 @@ impl Application {
             auth.clone(),
             base_url.clone(),
             args.max_page_size,
-        );
+        )
+        .with_bulk_limits(BulkLimits {
+            max_operations: args.bulk_max_operations as usize,
+            max_payload_bytes: usize::try_from(args.bulk_max_payload_bytes).unwrap_or(usize::MAX),
+        });
         service.archive_retention = chrono::Duration::days(i64::from(args.archive_retention_days));
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {

@@ -112,11 +112,16 @@ fn list(resources: Vec<Value>) -> Value {
 /// RFC 7643 §5. Every block is present, with `supported: false` where a feature does not work
 /// yet, because conformance runners read them all.
 fn service_provider_config(state: &AppState, base_url: &str) -> Value {
+    let bulk = state.service.bulk_limits();
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": true,
+            "maxOperations": bulk.max_operations,
+            "maxPayloadSize": bulk.max_payload_bytes,
+        },
         "filter": {"supported": true, "maxResults": state.max_page_size},
         "changePassword": {"supported": true},
         "sort": {"supported": true},

@@ -185,3 +185,57 @@ pub struct SearchRequest {
     /// RFC 9865 cursor.
     pub cursor: Option<String>,
 }
+
+/// One operation of a BulkRequest (RFC 7644 §3.7).
+#[derive(Object)]
+pub struct BulkOperation {
+    /// `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// Required for a POST; `"bulkId:<bulkId>"` then stands for the new resource's id in the
+    /// request's other operations (in `members` and `manager` values and in paths).
+    #[oai(rename = "bulkId")]
+    pub bulk_id: Option<String>,
+    /// For PUT, PATCH and DELETE: the ETag the resource must have, as `If-Match`.
+    pub version: Option<String>,
+    /// `/Users` or `/Groups` for a POST, `/Users/{id}` (or `/Users/bulkId:<bulkId>`) otherwise.
+    pub path: String,
+    /// The body of the single request: a User, a Group or a PatchOp.
+    pub data: Option<Value>,
+}
+
+/// RFC 7644 §3.7 BulkRequest.
+#[derive(Object)]
+#[oai(rename = "BulkRequest")]
+pub struct BulkRequest {
+    pub schemas: Vec<String>,
+    /// Stop after this many failed operations.
+    #[oai(rename = "failOnErrors")]
+    pub fail_on_errors: Option<i64>,
+    #[oai(rename = "Operations")]
+    pub operations: Vec<BulkOperation>,
+}
+
+/// The result of one operation of a bulk request (RFC 7644 §3.7.3).
+#[derive(Object)]
+pub struct BulkOperationResult {
+    /// The resource's URL (absent for a failed POST).
+    pub location: Option<String>,
+    pub method: Option<String>,
+    #[oai(rename = "bulkId")]
+    pub bulk_id: Option<String>,
+    /// The resource's new ETag.
+    pub version: Option<String>,
+    /// The HTTP status the single request would have had, e.g. `"201"`.
+    pub status: String,
+    /// The SCIM Error of a failed operation.
+    pub response: Option<Value>,
+}
+
+/// RFC 7644 §3.7 BulkResponse: the operations that ran, in request order.
+#[derive(Object)]
+#[oai(rename = "BulkResponse")]
+pub struct BulkResponse {
+    pub schemas: Vec<String>,
+    #[oai(rename = "Operations")]
+    pub operations: Vec<BulkOperationResult>,
+}

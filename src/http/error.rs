@@ -11,6 +11,7 @@ use poem_openapi::error::{
 use poem_openapi::{ApiResponse, Object};
 
 use super::payload::{SCIM_CONTENT_TYPE, ScimJson};
+use crate::scim::bulk::BulkError;
 use crate::scim::error::ProtocolError;
 use crate::scim::filter::FilterError;
 use crate::service::ServiceError;
@@ -72,6 +73,16 @@ impl ScimError {
             None,
             format!("the resource has changed: its current version is {current}"),
         )
+    }
+
+    /// 413: a body or a bulk request over a limit, named in `detail` (RFC 7644 §3.7.4).
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, None, detail)
+    }
+
+    /// The error as the JSON body a response carries (a failed bulk operation's `response`).
+    pub fn to_json(&self) -> serde_json::Value {
+        poem_openapi::types::ToJSON::to_json(&self.body()).unwrap_or_default()
     }
 
     /// 500 whose cause is logged but not shown to the client.
@@ -189,7 +200,29 @@ impl From<ServiceError> for ScimError {
                 ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
             }
             ServiceError::Gone(detail) => ScimError::new(StatusCode::GONE, None, detail),
+            ServiceError::Bulk(b) => b.into(),
             ServiceError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<BulkError> for ScimError {
+    fn from(e: BulkError) -> Self {
+        let detail = e.to_string();
+        match e {
+            BulkError::Protocol(p) => p.into(),
+            // RFC 7644 §3.7.4: 413, and the detail names the limit.
+            BulkError::TooManyOperations { .. } => {
+                ScimError::new(StatusCode::PAYLOAD_TOO_LARGE, None, detail)
+            }
+            BulkError::NoEndpoint(_) => ScimError::new(StatusCode::NOT_FOUND, None, detail),
+            BulkError::MethodNotAllowed(_) => {
+                ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, detail)
+            }
+            BulkError::Conflict(_) => ScimError::new(StatusCode::CONFLICT, None, detail),
+            BulkError::NotCommitted => {
+                ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, detail)
+            }
         }
     }
 }

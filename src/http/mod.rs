@@ -5,6 +5,7 @@
 
 pub mod api;
 mod auth;
+mod bulk;
 mod directory_scope;
 mod discovery;
 mod docs;
@@ -76,6 +77,8 @@ enum ApiTags {
     Groups,
     /// RFC 7644 §3.4.3 searching across resource types.
     Search,
+    /// RFC 7644 §3.7 bulk operations.
+    Bulk,
     /// RFC 7644 §4 service provider discovery.
     Discovery,
     /// Operations endpoints.
@@ -90,6 +93,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
             users::UsersApi,
             groups::GroupsApi,
             search::SearchApi,
+            bulk::BulkApi,
             discovery::DiscoveryApi,
         ),
         "scimd",
@@ -98,7 +102,10 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .description("SCIM 2.0 provisioning server (RFC 7643, RFC 7644)")
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
-    let max_body = state.max_body_bytes;
+    let limits = Limits {
+        body: state.max_body_bytes,
+        bulk: state.service.bulk_limits().max_payload_bytes,
+    };
     let request_timeout = state.request_timeout;
     let trust_proxy = state.trust_proxy;
     let host_api = api::routes(&state);
@@ -113,7 +120,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         routes = routes.at("/metrics", get(metrics::scrape));
     }
     routes
-        .around(move |ep, req| guard_request(ep, req, max_body))
+        .around(move |ep, req| guard_request(ep, req, limits))
         .around(move |ep, req| timeout::limit(ep, req, request_timeout))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .around(move |ep, req| metrics::observe(ep, req, metrics.clone()))
@@ -131,39 +138,72 @@ pub fn metrics_app(state: Arc<AppState>) -> impl Endpoint {
         .into_endpoint()
 }
 
-/// The body size limit, for payload readers of requests without `Content-Length`.
+/// The request body limits: `--max-body-bytes` for every request but `/Bulk`, whose limit is
+/// `maxPayloadSize` (`--bulk-max-payload-bytes`, RFC 7644 §3.7.4).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+struct Limits {
+    body: usize,
+    bulk: usize,
+}
 
-/// Refuses bodies over `max_body` bytes (413) and reads a body sent without `Content-Type` as
-/// SCIM JSON: one identity provider's test suite POSTs users that way, and JSON is the only
-/// body SCIM knows.
+/// The body size limit of a request, for payload readers of requests without `Content-Length`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit {
+    pub bytes: usize,
+    /// Whether the limit is a bulk request's `maxPayloadSize`.
+    bulk: bool,
+}
+
+impl BodyLimit {
+    /// The 413 for a body over this limit; it names the limit (RFC 7644 §3.7.4 requires that
+    /// for bulk requests).
+    pub fn exceeded(&self) -> error::ScimError {
+        error::ScimError::payload_too_large(if self.bulk {
+            format!(
+                "the bulk request exceeds the maxPayloadSize ({} bytes)",
+                self.bytes
+            )
+        } else {
+            format!("the request body exceeds the limit of {} bytes", self.bytes)
+        })
+    }
+}
+
+/// Refuses bodies over their limit (413) and reads a body sent without `Content-Type` as SCIM
+/// JSON: one identity provider's test suite POSTs users that way, and JSON is the only body
+/// SCIM knows.
 async fn guard_request<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
-    max_body: usize,
+    limits: Limits,
 ) -> poem::Result<poem::Response> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
-        let too_large = poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
-        // Refused before routing, so the host application's API renders its own error here.
-        if directory_scope::is_under(req.uri().path(), api::API_PATH) {
-            return Err(poem::Error::from_response(api::error::poem_error_to_api(
-                too_large,
-            )));
-        }
-        return Err(too_large);
-    }
-    req.extensions_mut().insert(BodyLimit(max_body));
+    // The directory first: `/directories/{id}/scim/v2/...` becomes the SCIM routes' path.
     let seen = directory_scope::scope(&mut req).map(|directory| {
         let path = req.original_uri().path().to_owned();
         (directory, path, req.method().to_string(), Instant::now())
     });
     canonical_endpoint_case(&mut req);
+    let bulk = req.uri().path().strip_prefix(BASE_PATH) == Some("/Bulk");
+    let limit = BodyLimit {
+        bytes: if bulk { limits.bulk } else { limits.body },
+        bulk,
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.bytes as u64) {
+        // Refused before routing, so the host application's API renders its own error here.
+        if directory_scope::is_under(req.uri().path(), api::API_PATH) {
+            let too_large = poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+            return Err(poem::Error::from_response(api::error::poem_error_to_api(
+                too_large,
+            )));
+        }
+        return Err(limit.exceeded().into());
+    }
+    req.extensions_mut().insert(limit);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
         req.headers_mut().insert(
@@ -191,9 +231,10 @@ async fn guard_request<E: Endpoint>(
 }
 
 /// The endpoint names of RFC 7644 §3.2 and §4, as the routes spell them.
-const ENDPOINTS: [&str; 5] = [
+const ENDPOINTS: [&str; 6] = [
     "Users",
     "Groups",
+    "Bulk",
     "ServiceProviderConfig",
     "ResourceTypes",
     "Schemas",

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
+use poem::error::ReadBodyError;
 use poem::{IntoResponse, Request, RequestBody, Response};
 use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::{ParsePayload, Payload};
@@ -47,11 +48,15 @@ impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request
-            .extensions()
-            .get::<super::BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let data = body.take()?.into_bytes_limit(limit).await?;
+        let limit = request.extensions().get::<super::BodyLimit>().copied();
+        let data = body
+            .take()?
+            .into_bytes_limit(limit.map_or(usize::MAX, |l| l.bytes))
+            .await
+            .map_err(|e| match (e, limit) {
+                (ReadBodyError::PayloadTooLarge, Some(limit)) => limit.exceeded().into(),
+                (e, _) => poem::Error::from(e),
+            })?;
         if data.iter().all(u8::is_ascii_whitespace) {
             return Err(ParseRequestPayloadError {
                 reason: "the request body is empty".into(),

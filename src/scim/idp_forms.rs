@@ -16,6 +16,18 @@ pub fn op_name<'a>(op: &str, names: &[&'a str]) -> Option<&'a str> {
     names.iter().copied().find(|n| n.eq_ignore_ascii_case(op))
 }
 
+/// The PATCH `data` of a bulk operation given as a bare list of operations, as a PatchOp body.
+/// RFC 7644 §3.7.3's own example writes the data of its PATCH as `{[ {"op": …}, … ]}`, which is
+/// not JSON; its evident meaning, `[ {"op": …}, … ]`, is accepted.
+pub fn bulk_patch_operations(data: &Value) -> Option<Value> {
+    data.as_array().map(|ops| {
+        serde_json::json!({
+            "schemas": [super::patch::PATCH_OP_SCHEMA],
+            "Operations": ops,
+        })
+    })
+}
+
 /// A boolean, also from the strings `"true"`/`"false"` in any case. Entra ID sends
 /// `"active": "False"` in PATCH values.
 pub fn boolean(value: &Value) -> Option<bool> {

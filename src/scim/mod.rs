@@ -4,6 +4,7 @@
 /// The SCIM base path (RFC 7644 §3.13 leaves it to the service provider).
 pub const BASE_PATH: &str = "/scim/v2";
 
+pub mod bulk;
 pub mod error;
 pub mod etag;
 pub mod filter;

@@ -1,6 +1,7 @@
 //! The one error type of the service layer. Each edge turns it into its own responses in one
 //! place (`http::error` for SCIM errors, `http::api::error` for the host application's API).
 
+use crate::scim::bulk::BulkError;
 use crate::scim::error::ProtocolError;
 use crate::scim::filter::FilterError;
 use crate::store::StoreError;
@@ -34,6 +35,9 @@ pub enum ServiceError {
     /// What the caller asks for is no longer kept (events past retention).
     #[error("{0}")]
     Gone(String),
+    /// A bulk request, or one of its operations, refused by the `/Bulk` rules.
+    #[error(transparent)]
+    Bulk(#[from] BulkError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,5 +49,11 @@ impl ServiceError {
             scim_type,
             detail: detail.into(),
         }
+    }
+
+    /// Whether the database gave up on the write because of concurrent ones, so that running
+    /// it again can succeed.
+    pub fn is_contention(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_contention())
     }
 }

@@ -2,7 +2,7 @@
 //! inserts and deletes (`scim::member_patch`), and each member that joins or leaves records one
 //! event, so a change to a large group costs what the change costs, not what the group costs.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::resources::{Conditions, Kind, apply_ops};
 use super::roles::RoleWatch;
@@ -12,9 +12,9 @@ use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::GROUP_RESOURCE;
 use crate::scim::validate::{self, Mode};
-use crate::store::Intent;
 use crate::store::groups::{self, GroupChange};
 use crate::store::memberships::GroupRef;
+use crate::store::{Intent, Write};
 
 /// Creates a group with its members.
 pub(super) async fn create(
@@ -23,10 +23,23 @@ pub(super) async fn create(
     body: &Value,
 ) -> Result<Resource, ServiceError> {
     let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
-    let change = GroupChange::replace_all(attrs)?;
     let mut w = service.db.begin_write().await?;
+    let group = create_in(service, &mut w, ctx, attrs).await?;
+    service.announce(w.commit().await?);
+    Ok(group)
+}
+
+/// Inserts a group from canonical attributes and records its events, in the caller's unit of
+/// work.
+pub(super) async fn create_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    attrs: Map<String, Value>,
+) -> Result<Resource, ServiceError> {
+    let change = GroupChange::replace_all(attrs)?;
     let ctx = &ctx.pinned();
-    let (group, delta) = groups::insert(&mut w, &ctx.directory, change, ctx.now()).await?;
+    let (group, delta) = groups::insert(w, &ctx.directory, change, ctx.now()).await?;
     let doc = service.document(ctx, Kind::Group, &group);
     let group_ref = group_ref(&group);
     w.record(changes::created(ctx, Kind::Group, &group.id, doc));
@@ -36,7 +49,6 @@ pub(super) async fn create(
         &delta.added,
         &delta.removed,
     ));
-    service.announce(w.commit().await?);
     Ok(group)
 }
 
@@ -49,11 +61,26 @@ pub(super) async fn replace(
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
     let attrs = validate::normalize(&GROUP_RESOURCE, body, Mode::Full)?;
+    let mut w = service.db.begin_write().await?;
+    let group = replace_in(service, &mut w, ctx, id, attrs, conditions).await?;
+    service.announce(w.commit().await?);
+    Ok(group)
+}
+
+/// Replaces a group with canonical attributes, in the caller's unit of work.
+pub(super) async fn replace_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    attrs: Map<String, Value>,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
     let load = Loading {
         members: false,
         return_members: true,
     };
-    save(service, ctx, id, conditions, load, move |current| {
+    save(service, w, ctx, id, conditions, load, move |current| {
         validate::check_immutable(&GROUP_RESOURCE, &current.attrs, &attrs)?;
         Ok(GroupChange::replace_all(attrs)?)
     })
@@ -70,6 +97,22 @@ pub(super) async fn patch(
     return_members: bool,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
+    let mut w = service.db.begin_write().await?;
+    let group = patch_in(service, &mut w, ctx, id, ops, return_members, conditions).await?;
+    service.announce(w.commit().await?);
+    Ok(group)
+}
+
+/// Applies PATCH operations in the caller's unit of work.
+pub(super) async fn patch_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    ops: &[Operation],
+    return_members: bool,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
     match member_patch::split(ops)? {
         Some(GroupPatch {
             attribute_ops,
@@ -79,7 +122,7 @@ pub(super) async fn patch(
                 members: false,
                 return_members,
             };
-            save(service, ctx, id, conditions, load, move |current| {
+            save(service, w, ctx, id, conditions, load, move |current| {
                 let attrs = if attribute_ops.is_empty() {
                     current.attrs.clone()
                 } else {
@@ -97,7 +140,7 @@ pub(super) async fn patch(
                 members: true,
                 return_members,
             };
-            save(service, ctx, id, conditions, load, |current| {
+            save(service, w, ctx, id, conditions, load, |current| {
                 Ok(GroupChange::replace_all(apply_ops(
                     &GROUP_RESOURCE,
                     current,
@@ -119,9 +162,11 @@ struct Loading {
 }
 
 /// Locks and loads the group, checks the preconditions, lets `change` compute the new
-/// attributes and membership changes, saves, records the events and commits.
+/// attributes and membership changes, saves and records the events, in the caller's unit of
+/// work.
 async fn save(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     id: &str,
     conditions: Conditions<'_>,
@@ -129,8 +174,7 @@ async fn save(
     change: impl FnOnce(&Resource) -> Result<GroupChange, ServiceError>,
 ) -> Result<Resource, ServiceError> {
     let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await?;
-    let current = groups::load_locked(&mut w, dir, id, Intent::Update, load.members)
+    let current = groups::load_locked(w, dir, id, Intent::Update, load.members)
         .await?
         .ok_or_else(|| Kind::Group.not_found(id))?;
     conditions.check(&current.meta)?;
@@ -140,9 +184,9 @@ async fn save(
     let watch = if change.members.is_empty() {
         None
     } else {
-        RoleWatch::group(&mut w, dir, id).await?
+        RoleWatch::group(w, dir, id).await?
     };
-    let delta = groups::save(&mut w, dir, &current, change, ctx.now()).await?;
+    let delta = groups::save(w, dir, &current, change, ctx.now()).await?;
     if !delta.unknown.is_empty() {
         // Skipped rather than refused (see `MemberChange::Add`); the log is where an operator
         // sees that an identity provider referred to resources scimd does not have.
@@ -152,7 +196,7 @@ async fn save(
             "a group PATCH added ids that are no existing User or Group; they were skipped"
         );
     }
-    let saved = groups::reload(&mut w, dir, id, load.return_members).await?;
+    let saved = groups::reload(w, dir, id, load.return_members).await?;
     let before = service.document(ctx, Kind::Group, &current);
     let after = service.document(ctx, Kind::Group, &saved);
     if let Some(e) = changes::updated(ctx, Kind::Group, id, before, after) {
@@ -166,10 +210,9 @@ async fn save(
         &delta.removed,
     ));
     if let Some(watch) = watch {
-        let events = watch.finish(&mut w, ctx, Some(id)).await?;
+        let events = watch.finish(w, ctx, Some(id)).await?;
         w.record_all(events);
     }
-    service.announce(w.commit().await?);
     Ok(saved)
 }
 

@@ -5,6 +5,7 @@
 //! together. Depends on `scim`, `store` and `auth`, never on `http` or poem.
 
 pub mod archive;
+mod bulk;
 mod changes;
 mod context;
 pub mod directories;
@@ -28,6 +29,7 @@ pub mod webhooks;
 
 use tokio::sync::watch;
 
+pub use bulk::{BulkLimits, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
@@ -49,6 +51,8 @@ pub struct Service {
     pub archive_retention: chrono::Duration,
     /// The SCIM requests seen, on their way to each directory's setup view.
     pub request_log: request_log::RequestLog,
+    /// `maxOperations` and `maxPayloadSize` of `/Bulk`.
+    bulk: BulkLimits,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -64,6 +68,7 @@ impl Service {
             max_page_size,
             request_log: request_log::RequestLog::default(),
             archive_retention: chrono::Duration::days(i64::from(archive::DEFAULT_RETENTION_DAYS)),
+            bulk: BulkLimits::default(),
             committed: watch::Sender::new(0),
         }
     }

@@ -103,14 +103,19 @@ impl Service {
         let doc = projection.apply(rt, self.document(ctx, kind, resource));
         Rendered {
             body: Value::Object(doc),
-            location: format!(
-                "{}{}/{}",
-                self.scim_base(&ctx.directory),
-                rt.endpoint,
-                resource.id
-            ),
+            location: self.location(ctx, kind, &resource.id),
             etag: resource.meta.etag(),
         }
+    }
+
+    /// The URL of a resource (`Location`, `meta.location`, a bulk operation's `location`).
+    pub(super) fn location(&self, ctx: &Context, kind: Kind, id: &str) -> String {
+        format!(
+            "{}{}/{}",
+            self.scim_base(&ctx.directory),
+            kind.rt().endpoint,
+            id
+        )
     }
 
     /// The whole SCIM representation of a resource, as change events carry it.
@@ -173,14 +178,7 @@ impl Service {
         conditions: Conditions<'_>,
     ) -> Result<Rendered, ServiceError> {
         known_id(kind, id)?;
-        if let Some(body_id) = body.get("id").and_then(Value::as_str)
-            && body_id != id
-        {
-            return Err(ServiceError::invalid(
-                "mutability",
-                format!("the body's id \"{body_id}\" does not match the URL"),
-            ));
-        }
+        same_id(body.get("id").and_then(Value::as_str), id)?;
         let resource = match kind {
             Kind::User => users::replace(self, ctx, id, body, conditions).await?,
             Kind::Group => groups::replace(self, ctx, id, body, conditions).await?,
@@ -222,57 +220,76 @@ impl Service {
         conditions: Conditions<'_>,
     ) -> Result<(), ServiceError> {
         known_id(kind, id)?;
-        let dir = ctx.directory.as_str();
         for _ in 0..DELETE_ATTEMPTS {
             let mut w = self.db.begin_write().await?;
-            let ctx = &ctx.pinned();
-            // The groups it is in first, then its own row: the order every writer uses, so none
-            // deadlock.
-            let touched = memberships::touch_groups_of_member(&mut w, dir, id, ctx.now()).await?;
-            let current = match kind {
-                Kind::User => store::users::load_locked(&mut w, dir, id, Intent::Delete).await?,
-                Kind::Group => {
-                    store::groups::load_locked(&mut w, dir, id, Intent::Delete, false).await?
-                }
+            if let Attempt::Done = self.delete_in(&mut w, ctx, kind, id, conditions).await? {
+                self.announce(w.commit().await?);
+                return Ok(());
             }
-            .ok_or_else(|| kind.not_found(id))?;
-            conditions.check(&current.meta)?;
-            // It joined a group the touch missed: start again, touching that one first too.
-            let Some(groups) = memberships::settle_departures(&mut w, dir, id, touched).await?
-            else {
-                continue;
-            };
-            let version = current.meta.version;
-            // A deleted group's users may lose roles it gave them.
-            let watch = match kind {
-                Kind::Group => RoleWatch::group(&mut w, dir, id).await?,
-                Kind::User => None,
-            };
-            archive::archive(&mut w, ctx, self.archive_retention, kind, &current, &groups).await?;
-            match kind {
-                Kind::User => store::users::delete(&mut w, dir, id, version).await?,
-                Kind::Group => store::groups::delete(&mut w, dir, id, version).await?,
-            }
-            let doc = self.document(ctx, kind, &current);
-            let member = MemberRef {
-                id: current.id.clone(),
-                is_group: kind == Kind::Group,
-                display: ["displayName", "userName"]
-                    .iter()
-                    .find_map(|k| doc.get(*k).and_then(Value::as_str))
-                    .map(str::to_owned),
-            };
-            w.record_all(changes::departures(ctx, &groups, &member));
-            w.record(changes::deleted(ctx, kind, id, doc));
-            if let Some(watch) = watch {
-                let events = watch.finish(&mut w, ctx, None).await?;
-                w.record_all(events);
-            }
-            self.announce(w.commit().await?);
-            return Ok(());
         }
         Err(store::StoreError::VersionConflict.into())
     }
+
+    /// One attempt of a delete in the caller's unit of work; [`Attempt::Again`] when the
+    /// resource joined a group the attempt did not lock, and the caller must roll back and
+    /// start again.
+    pub(super) async fn delete_in(
+        &self,
+        w: &mut store::Write,
+        ctx: &Context,
+        kind: Kind,
+        id: &str,
+        conditions: Conditions<'_>,
+    ) -> Result<Attempt, ServiceError> {
+        let dir = ctx.directory.as_str();
+        let ctx = &ctx.pinned();
+        // The groups it is in first, then its own row: the order every writer uses, so none
+        // deadlock.
+        let touched = memberships::touch_groups_of_member(w, dir, id, ctx.now()).await?;
+        let current = match kind {
+            Kind::User => store::users::load_locked(w, dir, id, Intent::Delete).await?,
+            Kind::Group => store::groups::load_locked(w, dir, id, Intent::Delete, false).await?,
+        }
+        .ok_or_else(|| kind.not_found(id))?;
+        conditions.check(&current.meta)?;
+        // It joined a group the touch missed: start again, touching that one first too.
+        let Some(groups) = memberships::settle_departures(w, dir, id, touched).await? else {
+            return Ok(Attempt::Again);
+        };
+        let version = current.meta.version;
+        // A deleted group's users may lose roles it gave them.
+        let watch = match kind {
+            Kind::Group => RoleWatch::group(w, dir, id).await?,
+            Kind::User => None,
+        };
+        archive::archive(w, ctx, self.archive_retention, kind, &current, &groups).await?;
+        match kind {
+            Kind::User => store::users::delete(w, dir, id, version).await?,
+            Kind::Group => store::groups::delete(w, dir, id, version).await?,
+        }
+        let doc = self.document(ctx, kind, &current);
+        let member = MemberRef {
+            id: current.id.clone(),
+            is_group: kind == Kind::Group,
+            display: ["displayName", "userName"]
+                .iter()
+                .find_map(|k| doc.get(*k).and_then(Value::as_str))
+                .map(str::to_owned),
+        };
+        w.record_all(changes::departures(ctx, &groups, &member));
+        w.record(changes::deleted(ctx, kind, id, doc));
+        if let Some(watch) = watch {
+            let events = watch.finish(w, ctx, None).await?;
+            w.record_all(events);
+        }
+        Ok(Attempt::Done)
+    }
+}
+
+/// How an attempt of a write that may have to start again ended.
+pub(super) enum Attempt {
+    Done,
+    Again,
 }
 
 /// How many times a delete starts its unit of work again because the resource joined a group
@@ -282,10 +299,22 @@ pub(super) const DELETE_ATTEMPTS: usize = 5;
 
 /// Resource ids are UUIDs the server assigned; anything else cannot exist, and is answered
 /// without a database round trip.
-fn known_id(kind: Kind, id: &str) -> Result<(), ServiceError> {
+pub(super) fn known_id(kind: Kind, id: &str) -> Result<(), ServiceError> {
     match uuid::Uuid::try_parse(id) {
         Ok(_) => Ok(()),
         Err(_) => Err(kind.not_found(id)),
+    }
+}
+
+/// Refuses a PUT whose body names another resource than its URL (`id` is read-only, RFC 7643
+/// §3.1).
+pub(super) fn same_id(body_id: Option<&str>, id: &str) -> Result<(), ServiceError> {
+    match body_id {
+        Some(body_id) if body_id != id => Err(ServiceError::invalid(
+            "mutability",
+            format!("the body's id \"{body_id}\" does not match the URL"),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -13,8 +13,8 @@ use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
-use crate::store::Intent;
 use crate::store::users::{self, Source};
+use crate::store::{Intent, Write};
 
 /// Creates a user from a request body.
 pub(super) async fn create(
@@ -36,11 +36,25 @@ pub(super) async fn create_from(
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
+    let user = create_in(service, &mut w, ctx, attrs, hash, source).await?;
+    service.announce(w.commit().await?);
+    Ok(user)
+}
+
+/// Inserts a user from canonical attributes (the password already hashed) and records its
+/// event, in the caller's unit of work.
+pub(super) async fn create_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    attrs: Map<String, Value>,
+    hash: Option<String>,
+    source: Source,
+) -> Result<Resource, ServiceError> {
     let ctx = &ctx.pinned();
-    let user = users::insert_from(&mut w, &ctx.directory, attrs, hash, ctx.now(), source).await?;
+    let user = users::insert_from(w, &ctx.directory, attrs, hash, ctx.now(), source).await?;
     let doc = service.document(ctx, Kind::User, &user);
     w.record(changes::created(ctx, Kind::User, &user.id, doc));
-    service.announce(w.commit().await?);
     Ok(user)
 }
 
@@ -54,7 +68,24 @@ pub(super) async fn replace(
 ) -> Result<Resource, ServiceError> {
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
-    save(service, ctx, id, conditions, move |current| {
+    let mut w = service.db.begin_write().await?;
+    let user = replace_in(service, &mut w, ctx, id, attrs, hash, conditions).await?;
+    service.announce(w.commit().await?);
+    Ok(user)
+}
+
+/// Replaces a user with canonical attributes (a new password already hashed), in the caller's
+/// unit of work.
+pub(super) async fn replace_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    attrs: Map<String, Value>,
+    hash: Option<String>,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
+    save(service, w, ctx, id, conditions, move |current| {
         validate::check_immutable(&USER_RESOURCE, &current.attrs, &attrs)?;
         Ok((attrs, hash))
     })
@@ -74,36 +105,55 @@ pub(super) async fn patch(
 ) -> Result<Resource, ServiceError> {
     let mut hashed: Option<(String, String)> = None;
     loop {
-        let outcome = save(service, ctx, id, conditions, |current| {
-            let attrs = apply_ops(&USER_RESOURCE, current, ops)?;
-            match (attrs.get("password").and_then(Value::as_str), &hashed) {
-                (None, _) => Ok((attrs, None)),
-                (Some(plain), Some((p, hash))) if plain == p => {
-                    let hash = Some(hash.clone());
-                    Ok((attrs, hash))
-                }
-                // The password depends on the operations alone, so the second pass finds the
-                // one the first pass found.
-                (Some(plain), None) => Err(Pass::NeedsHash(plain.to_owned())),
-                (Some(_), Some(_)) => Err(Pass::Failed(ServiceError::Store(
-                    crate::store::StoreError::Corrupt("a PATCH set two different passwords".into()),
-                ))),
+        let mut w = service.db.begin_write().await?;
+        match patch_in(service, &mut w, ctx, id, ops, hashed.as_ref(), conditions).await {
+            Ok(user) => {
+                service.announce(w.commit().await?);
+                return Ok(user);
             }
-        })
-        .await;
-        match outcome {
             Err(Pass::NeedsHash(plain)) => {
+                drop(w);
                 let hash = password::hash(plain.clone()).await?;
                 hashed = Some((plain, hash));
             }
             Err(Pass::Failed(e)) => return Err(e),
-            Ok(user) => return Ok(user),
         }
     }
 }
 
+/// One pass of a PATCH in the caller's unit of work: `hashed` is the password the operations set
+/// and its hash, once a pass asked for it with [`Pass::NeedsHash`] (the caller then rolls back,
+/// hashes outside the transaction and runs the pass again).
+pub(super) async fn patch_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    ops: &[Operation],
+    hashed: Option<&(String, String)>,
+    conditions: Conditions<'_>,
+) -> Result<Resource, Pass> {
+    save(service, w, ctx, id, conditions, |current| {
+        let attrs = apply_ops(&USER_RESOURCE, current, ops)?;
+        match (attrs.get("password").and_then(Value::as_str), hashed) {
+            (None, _) => Ok((attrs, None)),
+            (Some(plain), Some((p, hash))) if plain == p => {
+                let hash = Some(hash.clone());
+                Ok((attrs, hash))
+            }
+            // The password depends on the operations alone, so the second pass finds the
+            // one the first pass found.
+            (Some(plain), None) => Err(Pass::NeedsHash(plain.to_owned())),
+            (Some(_), Some(_)) => Err(Pass::Failed(ServiceError::Store(
+                crate::store::StoreError::Corrupt("a PATCH set two different passwords".into()),
+            ))),
+        }
+    })
+    .await
+}
+
 /// Why one pass of a PATCH stopped.
-enum Pass {
+pub(super) enum Pass {
     /// The operations set this password; hash it and run again.
     NeedsHash(String),
     Failed(ServiceError),
@@ -116,9 +166,11 @@ impl From<ServiceError> for Pass {
 }
 
 /// Locks and loads the user, checks the preconditions, lets `change` compute the new
-/// attributes and password hash, saves, records the update event and commits.
+/// attributes and password hash, saves and records the update event, in the caller's unit of
+/// work.
 async fn save<E>(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     id: &str,
     conditions: Conditions<'_>,
@@ -128,8 +180,7 @@ where
     E: From<ServiceError>,
 {
     let dir = ctx.directory.as_str();
-    let mut w = service.db.begin_write().await.map_err(lift)?;
-    let current = users::load_locked(&mut w, dir, id, Intent::Update)
+    let current = users::load_locked(w, dir, id, Intent::Update)
         .await
         .map_err(lift)?
         .ok_or_else(|| E::from(Kind::User.not_found(id)))?;
@@ -141,9 +192,9 @@ where
         None
     } else {
         let user = std::collections::HashSet::from([id.to_owned()]);
-        Some(RoleWatch::users(&mut w, dir, user).await.map_err(lift)?)
+        Some(RoleWatch::users(w, dir, user).await.map_err(lift)?)
     };
-    let saved = users::save(&mut w, dir, &current, attrs, hash, ctx.now())
+    let saved = users::save(w, dir, &current, attrs, hash, ctx.now())
         .await
         .map_err(lift)?;
     let before = service.document(ctx, Kind::User, &current);
@@ -152,10 +203,9 @@ where
         w.record(e);
     }
     if let Some(watch) = watch {
-        let events = watch.finish(&mut w, ctx, None).await.map_err(lift)?;
+        let events = watch.finish(w, ctx, None).await.map_err(lift)?;
         w.record_all(events);
     }
-    service.announce(w.commit().await.map_err(lift)?);
     Ok(saved)
 }
 
@@ -164,7 +214,9 @@ fn lift<E: From<ServiceError>>(e: impl Into<ServiceError>) -> E {
 }
 
 /// The hash of the password a body sets, computed before any transaction opens.
-async fn hash_password(attrs: &Map<String, Value>) -> Result<Option<String>, ServiceError> {
+pub(super) async fn hash_password(
+    attrs: &Map<String, Value>,
+) -> Result<Option<String>, ServiceError> {
     match attrs.get("password").and_then(Value::as_str) {
         Some(plain) => Ok(Some(password::hash(plain.to_owned()).await?)),
         None => Ok(None),

@@ -35,7 +35,7 @@ pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
 pub use locking::Intent;
 pub use readiness::PoolState;
-pub use write::Write;
+pub use write::{Savepoint, Write};
 
 use chrono::{DateTime, Utc};
 

@@ -2,10 +2,21 @@
 //! events it records, committed together. A resource write function takes a [`Write`], and the
 //! only way to commit one is [`Write::commit`], which inserts the recorded events in the same
 //! transaction: a rolled-back write leaves no event, a committed one always has its events.
+//!
+//! A unit of work may run several independent changes (the operations of a `/Bulk` request),
+//! each after a [`Savepoint`]: rolling back to it undoes that change's statements and forgets
+//! its events, and leaves the others.
 
 use super::StoreError;
 use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
+
+/// A point in a unit of work that [`Write::rollback_to`] returns to.
+#[derive(Debug)]
+pub struct Savepoint {
+    /// How many events were recorded when it was set.
+    events: usize,
+}
 
 /// An open write transaction with the events recorded so far.
 pub struct Write {
@@ -32,6 +43,32 @@ impl Write {
     /// Records several change events.
     pub fn record_all(&mut self, events: impl IntoIterator<Item = NewEvent>) {
         self.events.extend(events);
+    }
+
+    /// Sets a savepoint. Savepoints are not released one by one (a statement each): they nest,
+    /// and rolling back to the latest one undoes only what came after it, which is all a caller
+    /// that rolls back only to its own latest savepoint needs; the commit releases them all.
+    pub async fn savepoint(&mut self) -> Result<Savepoint, StoreError> {
+        self.tx.execute("SAVEPOINT change", Vec::new()).await?;
+        Ok(Savepoint {
+            events: self.events.len(),
+        })
+    }
+
+    /// Undoes everything since `savepoint`, the latest one set: its statements, and the events
+    /// recorded since. The transaction stays usable (also on PostgreSQL after a failed
+    /// statement).
+    pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), StoreError> {
+        self.tx
+            .execute("ROLLBACK TO SAVEPOINT change", Vec::new())
+            .await?;
+        self.events.truncate(savepoint.events);
+        Ok(())
+    }
+
+    /// How many events are recorded so far.
+    pub fn recorded(&self) -> usize {
+        self.events.len()
     }
 
     /// The transaction, for the store modules' statements.

@@ -5,7 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json,
+    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, bulk_body, id, patch_body,
+    scim_json,
 };
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -31,7 +32,12 @@ fn attribute<'a>(schema: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn service_provider_config_pins_every_capability_to_what_is_implemented() {
     // Arrange
-    let app = TestApp::spawn_with(|a| a.max_page_size = 250).await;
+    let app = TestApp::spawn_with(|a| {
+        a.max_page_size = 250;
+        a.bulk_max_operations = 40;
+        a.bulk_max_payload_bytes = 65_536;
+    })
+    .await;
 
     // Act
     let spc = get_ok(&app, "/ServiceProviderConfig").await;
@@ -43,7 +49,7 @@ async fn service_provider_config_pins_every_capability_to_what_is_implemented() 
         "schemas": [SPC_SCHEMA],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": true, "maxOperations": 40, "maxPayloadSize": 65_536},
         "filter": {"supported": true, "maxResults": 250},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
@@ -141,9 +147,19 @@ async fn service_provider_config_claims_hold() {
         .await;
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED, "etag");
 
-    assert_eq!(spc["bulk"]["supported"], false);
-    let bulk = app.request(Method::POST, "/Bulk", Some(json!({}))).await;
-    assert_scim_error(bulk, 404, None).await;
+    assert_eq!(spc["bulk"]["supported"], true);
+    assert_eq!(spc["bulk"]["maxOperations"], 1000, "the default");
+    assert_eq!(spc["bulk"]["maxPayloadSize"], 1_048_576, "the default");
+    let bulk = app
+        .bulk(bulk_body(json!([
+            {"method": "POST", "path": "/Users", "bulkId": "n",
+             "data": {"schemas": [USER_SCHEMA], "userName": "u-new"}},
+            {"method": "PATCH", "path": "/Users/bulkId:n",
+             "data": patch_body(json!([{"op": "replace", "path": "title", "value": "Bulk"}]))},
+        ])))
+        .await;
+    let statuses: Vec<&Value> = bulk.iter().map(|op| &op["status"]).collect();
+    assert_eq!(statuses, ["201", "200"], "bulk");
 }
 
 #[tokio::test]
@@ -467,6 +483,7 @@ async fn openapi_document_is_public_and_describes_the_scim_api() {
             vec!["delete", "get", "patch", "put"],
             "one group",
         ),
+        ("/Bulk", vec!["post"], "bulk operations"),
         ("/ServiceProviderConfig", vec!["get"], "discovery"),
         ("/ResourceTypes", vec!["get"], "discovery"),
         ("/Schemas", vec!["get"], "discovery"),

@@ -18,6 +18,8 @@ pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
 /// A running scimd with a valid token.
 pub struct TestApp {
@@ -318,6 +320,20 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// `POST /Bulk` with `body`; asserts `200` and a BulkResponse, and returns its operations.
+    pub async fn bulk(&self, body: Value) -> Vec<Value> {
+        let resp = self.post("/Bulk", body).await;
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let answer: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(answer["schemas"], json!([BULK_RESPONSE]), "{answer}");
+        answer["Operations"]
+            .as_array()
+            .cloned()
+            .expect("Operations")
+    }
+
     /// Lists with a filter and returns the ListResponse.
     pub async fn list(&self, endpoint: &str, filter: &str) -> Value {
         let resp = self
@@ -382,6 +398,11 @@ pub fn sorted_values(body: &Value, attr: &str) -> Vec<String> {
         .unwrap_or_default();
     values.sort();
     values
+}
+
+/// A BulkRequest body with `operations`.
+pub fn bulk_body(operations: Value) -> Value {
+    json!({"schemas": [BULK_REQUEST], "Operations": operations})
 }
 
 /// A PatchOp request body with `operations`.

@@ -2,6 +2,7 @@
 //! or PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod bulk;
 mod cli;
 mod concurrency;
 mod conformance_fixes;

@@ -134,6 +134,8 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Store(StoreError::InvalidReference(m)) => ApiError::invalid(m),
             ServiceError::Store(other) => ApiError::internal(&other),
+            // Bulk requests are a SCIM feature: no use case of this API returns one.
+            ServiceError::Bulk(other) => ApiError::internal(&other),
         }
     }
 }

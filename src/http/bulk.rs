@@ -1,0 +1,54 @@
+//! `/Bulk` (RFC 7644 §3.7). The request body may be as large as `maxPayloadSize` (enforced with
+//! the other body limits in `guard_request`); the operations run in the service layer, and each
+//! failed operation's error becomes its SCIM Error here, as a single request's would.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+
+use super::auth::BearerAuth;
+use super::error::{ErrorResponse, ScimError};
+use super::payload::{Doc, ScimJson};
+use super::{ApiTags, AppState, docs};
+use crate::scim::bulk::{OpResponse, response_json};
+
+/// The bulk endpoint.
+pub struct BulkApi;
+
+#[OpenApi(tag = "ApiTags::Bulk")]
+impl BulkApi {
+    /// Run many POST, PUT, PATCH and DELETE operations on Users and Groups in one request
+    /// (RFC 7644 §3.7): 200 with each operation's status in request order, also when some
+    /// fail; 413 over `maxOperations` or `maxPayloadSize`.
+    #[oai(path = "/Bulk", method = "post")]
+    async fn bulk(
+        &self,
+        auth: BearerAuth,
+        state: Data<&Arc<AppState>>,
+        body: ScimJson<Doc<docs::BulkRequest>>,
+    ) -> Result<ScimJson<Doc<docs::BulkResponse>>, ErrorResponse> {
+        let outcomes = state.service.bulk(&auth.0, &body.0.0).await?;
+        let operations = outcomes
+            .into_iter()
+            .map(|o| {
+                let (status, response) = match o.result {
+                    Ok(status) => (status, None),
+                    Err(e) => {
+                        let e = ScimError::from(e);
+                        (e.status.as_u16(), Some(e.to_json()))
+                    }
+                };
+                OpResponse {
+                    method: o.method,
+                    bulk_id: o.bulk_id,
+                    location: o.location,
+                    version: o.version,
+                    status,
+                    response,
+                }
+            })
+            .collect();
+        Ok(ScimJson(Doc::new(response_json(operations))))
+    }
+}

@@ -1,0 +1,571 @@
+//! The run of one bulk request: chunks of operations sharing a transaction, a savepoint per unit
+//! of the plan, `bulkId`s resolved as their POSTs succeed, and an outcome per operation.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::step::{Step, Stop, apply};
+use super::{CHUNK_OPERATIONS, OpOutcome};
+use crate::scim::bulk::{
+    Action, BulkError, BulkOperation, BulkRequest, Method, Target, Unit, bulk_id_of,
+    canonical_refs, defer_canonical_refs, patch_refs,
+};
+use crate::scim::patch::Operation;
+use crate::scim::resource::Resource;
+use crate::scim::schema::{ResourceTypeDef, USER_RESOURCE};
+use crate::service::resources::{DELETE_ATTEMPTS, Kind, known_id, same_id};
+use crate::service::{Context, Service, ServiceError, users};
+use crate::store::{Savepoint, StoreError, Write};
+
+/// A transaction shared by the operations of a chunk.
+struct Chunk {
+    w: Write,
+    /// The operations that succeeded in it: they fail after all if it cannot be committed.
+    succeeded: Vec<usize>,
+}
+
+/// A POST of a cycle, ready to be created: its kind, attributes without the deferred
+/// references, password hash, and the PATCH operations that add those references afterwards.
+type CycleCreate = (
+    usize,
+    Kind,
+    Map<String, Value>,
+    Option<String>,
+    Vec<Operation>,
+);
+
+/// The state of one bulk request's run.
+pub(super) struct Run<'a> {
+    service: &'a Service,
+    ctx: &'a Context,
+    ops: Vec<BulkOperation>,
+    problems: Vec<Option<BulkError>>,
+    fail_on_errors: Option<usize>,
+    errors: usize,
+    outcomes: Vec<Option<OpOutcome>>,
+    /// The resource each successful POST created, by `bulkId`.
+    created: HashMap<String, (Kind, String)>,
+    /// Password hashes computed for the chunk about to run, by operation.
+    hashes: HashMap<usize, Result<Option<String>, ServiceError>>,
+    chunk: Option<Chunk>,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(
+        service: &'a Service,
+        ctx: &'a Context,
+        request: BulkRequest,
+        problems: Vec<Option<BulkError>>,
+    ) -> Self {
+        let n = request.operations.len();
+        Self {
+            service,
+            ctx,
+            ops: request.operations,
+            problems,
+            fail_on_errors: request.fail_on_errors,
+            errors: 0,
+            outcomes: (0..n).map(|_| None).collect(),
+            created: HashMap::new(),
+            hashes: HashMap::new(),
+            chunk: None,
+        }
+    }
+
+    /// The outcomes of the operations that ran, in request order.
+    pub(super) fn outcomes(self) -> Vec<OpOutcome> {
+        self.outcomes.into_iter().flatten().collect()
+    }
+
+    /// Runs the units in order, about [`CHUNK_OPERATIONS`] operations per transaction, until all
+    /// ran or `failOnErrors` stops the run.
+    pub(super) async fn all(&mut self, units: &[Unit]) {
+        let mut start = 0;
+        while start < units.len() && !self.stopped() {
+            let mut end = start;
+            let mut size = 0;
+            while end < units.len() && (size == 0 || size + len(&units[end]) <= CHUNK_OPERATIONS) {
+                size += len(&units[end]);
+                end += 1;
+            }
+            self.hash_passwords(&units[start..end]).await;
+            for unit in &units[start..end] {
+                if self.stopped() {
+                    break;
+                }
+                match unit {
+                    Unit::One(i) => self.one(*i).await,
+                    Unit::Cycle(members) => self.cycle(members).await,
+                }
+            }
+            self.finish_chunk().await;
+            start = end;
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.fail_on_errors.is_some_and(|n| self.errors >= n)
+    }
+
+    /// Hashes the passwords that the POSTs and PUTs of `units` set, before their transaction.
+    async fn hash_passwords(&mut self, units: &[Unit]) {
+        for &i in units.iter().flat_map(members) {
+            if let Ok(Action::Create { rt, attrs } | Action::Replace { rt, attrs, .. }) =
+                &self.ops[i].action
+                && std::ptr::eq(*rt, &USER_RESOURCE)
+                && attrs.contains_key("password")
+            {
+                let hashed = users::hash_password(attrs).await;
+                self.hashes.insert(i, hashed);
+            }
+        }
+    }
+
+    /// Runs one operation under its own savepoint.
+    async fn one(&mut self, i: usize) {
+        let location = self.location_of(i);
+        let step = match self.prepare(i) {
+            Ok(step) => step,
+            Err(e) => return self.fail(i, location, e),
+        };
+        let mut hashed: Option<(String, String)> = None;
+        let mut attempts = 1;
+        let mut retried = false;
+        loop {
+            match self.attempt(&step, hashed.as_ref()).await {
+                Ok(resource) => {
+                    return self.succeed(i, step.kind(), resource.as_ref(), location);
+                }
+                // Another writer got in the way (a PostgreSQL deadlock): commit what the chunk
+                // did, so its row locks go, and try once more in a new transaction.
+                Err(Stop::Failed(e)) if e.is_contention() && !retried => {
+                    retried = true;
+                    self.finish_chunk().await;
+                }
+                Err(Stop::Failed(e)) => return self.fail(i, location, e),
+                Err(Stop::NeedsHash(plain)) if hashed.is_none() => {
+                    self.finish_chunk().await;
+                    match crate::password::hash(plain.clone()).await {
+                        Ok(hash) => hashed = Some((plain, hash)),
+                        Err(e) => return self.fail(i, location, e.into()),
+                    }
+                }
+                Err(Stop::NeedsHash(_)) => {
+                    let e = StoreError::Corrupt("a PATCH set two different passwords".into());
+                    return self.fail(i, location, e.into());
+                }
+                Err(Stop::Again) if attempts < DELETE_ATTEMPTS => attempts += 1,
+                Err(Stop::Again) => {
+                    return self.fail(i, location, StoreError::VersionConflict.into());
+                }
+            }
+        }
+    }
+
+    /// Runs a step after a savepoint, and rolls back to it if the step does not succeed.
+    async fn attempt(
+        &mut self,
+        step: &Step,
+        hashed: Option<&(String, String)>,
+    ) -> Result<Option<Resource>, Stop> {
+        let savepoint = self.savepoint().await?;
+        let (service, ctx) = (self.service, self.ctx);
+        let outcome = match self.chunk.as_mut() {
+            Some(chunk) => apply(service, &mut chunk.w, ctx, step, hashed).await,
+            None => Err(Stop::Failed(
+                StoreError::Corrupt("no open transaction".into()).into(),
+            )),
+        };
+        if outcome.is_err() {
+            self.rollback_to(savepoint).await?;
+        }
+        outcome
+    }
+
+    /// Runs POSTs that refer to each other in a cycle under one savepoint: each is created
+    /// without its references to those not created yet, which are then added (RFC 7644
+    /// §3.7.1).
+    async fn cycle(&mut self, members: &[usize]) {
+        let mut creates: Vec<CycleCreate> = Vec::with_capacity(members.len());
+        for (p, &i) in members.iter().enumerate() {
+            if let Some(problem) = self.problems[i].take() {
+                return self.fail_cycle(members, i, problem.into());
+            }
+            let later: HashSet<String> = members[p..]
+                .iter()
+                .filter_map(|&j| self.ops[j].bulk_id.clone())
+                .collect();
+            match self.take_action(i) {
+                Ok(Action::Create { rt, mut attrs }) => {
+                    let fixups = defer_canonical_refs(rt, &mut attrs, &|b| later.contains(b));
+                    let hash = match self.hashes.remove(&i) {
+                        Some(Err(e)) => return self.fail_cycle(members, i, e),
+                        Some(Ok(hash)) => hash,
+                        None => None,
+                    };
+                    creates.push((i, kind(rt), attrs, hash, fixups));
+                }
+                Ok(_) => {
+                    let e = BulkError::Conflict("only POSTs can form a reference cycle".into());
+                    return self.fail_cycle(members, i, e.into());
+                }
+                Err(e) => return self.fail_cycle(members, i, e),
+            }
+        }
+        let savepoint = match self.savepoint().await {
+            Ok(s) => s,
+            Err(e) => return self.fail_cycle(members, members[0], e),
+        };
+        match self.create_cycle(creates).await {
+            Ok(done) => {
+                for (i, kind, resource) in done {
+                    self.succeed(i, kind, Some(&resource), None);
+                }
+            }
+            Err((i, e)) => {
+                for &j in members {
+                    if let Some(b) = &self.ops[j].bulk_id {
+                        self.created.remove(b);
+                    }
+                }
+                match self.rollback_to(savepoint).await {
+                    Ok(()) => self.fail_cycle(members, i, e),
+                    Err(broken) => self.fail_cycle(members, i, broken),
+                }
+            }
+        }
+    }
+
+    /// Creates the members of a cycle, then fills in their deferred references.
+    async fn create_cycle(
+        &mut self,
+        creates: Vec<CycleCreate>,
+    ) -> Result<Vec<(usize, Kind, Resource)>, (usize, ServiceError)> {
+        let mut done = Vec::with_capacity(creates.len());
+        let mut later = Vec::new();
+        for (i, kind, mut attrs, hash, fixups) in creates {
+            self.substitute_canonical(kind.rt(), &mut attrs)
+                .map_err(|e| (i, e))?;
+            let step = Step::Create { kind, attrs, hash };
+            let resource = self.apply_within(&step).await.map_err(|e| (i, e))?;
+            if let Some(b) = self.ops[i].bulk_id.clone() {
+                self.created.insert(b, (kind, resource.id.clone()));
+            }
+            later.push((done.len(), fixups));
+            done.push((i, kind, resource));
+        }
+        for (p, mut fixups) in later.into_iter().filter(|(_, f)| !f.is_empty()) {
+            let (i, kind, id) = (done[p].0, done[p].1, done[p].2.id.clone());
+            self.substitute_patch(kind.rt(), &mut fixups)
+                .map_err(|e| (i, e))?;
+            let step = Step::Patch {
+                kind,
+                id,
+                ops: fixups,
+                if_match: None,
+            };
+            done[p].2 = self.apply_within(&step).await.map_err(|e| (i, e))?;
+        }
+        Ok(done)
+    }
+
+    /// Runs a create or a PATCH that sets no password in the open chunk, under the caller's
+    /// savepoint.
+    async fn apply_within(&mut self, step: &Step) -> Result<Resource, ServiceError> {
+        let (service, ctx) = (self.service, self.ctx);
+        let Some(chunk) = self.chunk.as_mut() else {
+            return Err(StoreError::Corrupt("no open transaction".into()).into());
+        };
+        match apply(service, &mut chunk.w, ctx, step, None).await {
+            Ok(Some(resource)) => Ok(resource),
+            Ok(None) | Err(Stop::Again) => Err(StoreError::RowMissing.into()),
+            Err(Stop::Failed(e)) => Err(e),
+            Err(Stop::NeedsHash(_)) => {
+                Err(StoreError::Corrupt("a deferred reference set a password".into()).into())
+            }
+        }
+    }
+
+    /// Fails every member of a cycle: `failed` with `e`, the others because of it.
+    fn fail_cycle(&mut self, members: &[usize], failed: usize, e: ServiceError) {
+        for &j in members.iter().filter(|&&j| j != failed) {
+            let detail = format!(
+                "Operations[{j}] is in a reference cycle with Operations[{failed}], which failed; \
+                 the operations of a cycle succeed or fail together (RFC 7644 §3.7.1)"
+            );
+            self.fail(j, None, BulkError::Conflict(detail).into());
+        }
+        self.fail(failed, None, e);
+    }
+
+    /// Resolves an operation's references and makes the checks the single request makes
+    /// before its transaction.
+    fn prepare(&mut self, i: usize) -> Result<Step, ServiceError> {
+        if let Some(problem) = self.problems[i].take() {
+            return Err(problem.into());
+        }
+        let action = self.take_action(i)?;
+        let kind = kind(action.rt());
+        let if_match = self.ops[i].version.clone();
+        let id = match action.target() {
+            Some(target) => {
+                let id = self.target_id(target)?;
+                known_id(kind, &id)?;
+                id
+            }
+            None => String::new(),
+        };
+        let hash = match self.hashes.remove(&i) {
+            Some(hash) => hash?,
+            None => None,
+        };
+        Ok(match action {
+            Action::Create { rt, mut attrs } => {
+                self.substitute_canonical(rt, &mut attrs)?;
+                Step::Create { kind, attrs, hash }
+            }
+            Action::Replace {
+                rt,
+                mut attrs,
+                body_id,
+                ..
+            } => {
+                let body_id = match body_id.as_deref().and_then(bulk_id_of) {
+                    Some(b) => Some(self.resolve(b)?),
+                    None => body_id,
+                };
+                same_id(body_id.as_deref(), &id)?;
+                self.substitute_canonical(rt, &mut attrs)?;
+                Step::Replace {
+                    kind,
+                    id,
+                    attrs,
+                    hash,
+                    if_match,
+                }
+            }
+            Action::Patch { rt, mut ops, .. } => {
+                self.substitute_patch(rt, &mut ops)?;
+                Step::Patch {
+                    kind,
+                    id,
+                    ops,
+                    if_match,
+                }
+            }
+            Action::Delete { .. } => Step::Delete { kind, id, if_match },
+        })
+    }
+
+    /// The operation's action, taken out to run (each runs once).
+    fn take_action(&mut self, i: usize) -> Result<Action, ServiceError> {
+        let taken = std::mem::replace(
+            &mut self.ops[i].action,
+            Err(BulkError::Conflict(format!("Operations[{i}] already ran"))),
+        );
+        taken.map_err(ServiceError::from)
+    }
+
+    /// The resource id a target names.
+    fn target_id(&self, target: &Target) -> Result<String, ServiceError> {
+        match target {
+            Target::Id(id) => Ok(id.clone()),
+            Target::BulkId(b) => self.resolve(b),
+        }
+    }
+
+    /// The id of the resource the POST with `bulkId` `b` created; 409 if it failed.
+    fn resolve(&self, b: &str) -> Result<String, ServiceError> {
+        if let Some((_, id)) = self.created.get(b) {
+            return Ok(id.clone());
+        }
+        let by = self
+            .ops
+            .iter()
+            .position(|op| op.bulk_id.as_deref() == Some(b));
+        let detail = match by {
+            Some(j) => format!(
+                "\"bulkId:{b}\" refers to Operations[{j}], which failed, so there is no resource \
+                 to refer to"
+            ),
+            None => format!("\"bulkId:{b}\" refers to no operation of this request"),
+        };
+        Err(BulkError::Conflict(detail).into())
+    }
+
+    /// Replaces the references in canonical attributes with the ids they stand for.
+    fn substitute_canonical(
+        &self,
+        rt: &ResourceTypeDef,
+        attrs: &mut Map<String, Value>,
+    ) -> Result<(), ServiceError> {
+        let mut failed = None;
+        canonical_refs(rt, attrs, &mut |s| self.substitute(s, &mut failed));
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Replaces the references in PATCH operations with the ids they stand for.
+    fn substitute_patch(
+        &self,
+        rt: &ResourceTypeDef,
+        ops: &mut [Operation],
+    ) -> Result<(), ServiceError> {
+        let mut failed = None;
+        patch_refs(rt, ops, &mut |s| self.substitute(s, &mut failed));
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn substitute(&self, s: &mut String, failed: &mut Option<ServiceError>) {
+        if failed.is_some() {
+            return;
+        }
+        if let Some(b) = bulk_id_of(s) {
+            match self.resolve(b) {
+                Ok(id) => *s = id,
+                Err(e) => *failed = Some(e),
+            }
+        }
+    }
+
+    /// The URL of the resource a PUT, PATCH or DELETE names, if it is known yet.
+    fn location_of(&self, i: usize) -> Option<String> {
+        let action = self.ops[i].action.as_ref().ok()?;
+        let id = match action.target()? {
+            Target::Id(id) => id.clone(),
+            Target::BulkId(b) => self.created.get(b)?.1.clone(),
+        };
+        Some(self.service.location(self.ctx, kind(action.rt()), &id))
+    }
+
+    /// Opens the chunk's transaction if needed and sets a savepoint in it.
+    async fn savepoint(&mut self) -> Result<Savepoint, ServiceError> {
+        if self.chunk.is_none() {
+            self.chunk = Some(Chunk {
+                w: self.service.db.begin_write().await?,
+                succeeded: Vec::new(),
+            });
+        }
+        match self.chunk.as_mut() {
+            Some(chunk) => Ok(chunk.w.savepoint().await?),
+            None => Err(StoreError::Corrupt("no open transaction".into()).into()),
+        }
+    }
+
+    /// Rolls the chunk back to `savepoint`. If even that fails, the transaction is lost, and
+    /// with it the operations that had succeeded in it.
+    async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), ServiceError> {
+        let Some(chunk) = self.chunk.as_mut() else {
+            return Ok(());
+        };
+        if let Err(e) = chunk.w.rollback_to(savepoint).await {
+            tracing::error!(error = %e, "a bulk chunk could not roll back to a savepoint");
+            if let Some(chunk) = self.chunk.take() {
+                self.revoke(chunk.succeeded, false);
+            }
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Commits the open chunk; if the commit fails, its operations fail after all.
+    async fn finish_chunk(&mut self) {
+        let Some(chunk) = self.chunk.take() else {
+            return;
+        };
+        match chunk.w.commit().await {
+            Ok(events) => self.service.announce(events),
+            Err(e) => {
+                tracing::error!(error = %e, "a bulk chunk could not be committed");
+                self.revoke(chunk.succeeded, e.is_contention());
+            }
+        }
+    }
+
+    /// Turns the outcomes of operations whose transaction was lost into failures.
+    fn revoke(&mut self, succeeded: Vec<usize>, contention: bool) {
+        for i in succeeded {
+            if let Some(b) = &self.ops[i].bulk_id {
+                self.created.remove(b);
+            }
+            let location = match self.ops[i].method {
+                Some(Method::Post) => None,
+                _ => self.outcomes[i].as_mut().and_then(|o| o.location.take()),
+            };
+            let e = if contention {
+                BulkError::Conflict(
+                    "the operation collided with concurrent changes and was not applied; send it again"
+                        .into(),
+                )
+            } else {
+                BulkError::NotCommitted
+            };
+            self.outcomes[i] = None;
+            self.fail(i, location, e.into());
+        }
+    }
+
+    /// Records a success: `location` is the target's URL, for a DELETE (which leaves no
+    /// resource to take it from).
+    fn succeed(
+        &mut self,
+        i: usize,
+        kind: Kind,
+        resource: Option<&Resource>,
+        location: Option<String>,
+    ) {
+        let op = &self.ops[i];
+        if let (Some(Method::Post), Some(b), Some(r)) = (op.method, &op.bulk_id, resource) {
+            self.created.insert(b.clone(), (kind, r.id.clone()));
+        }
+        let status = match (op.method, kind) {
+            (Some(Method::Post), _) => 201,
+            (Some(Method::Patch), Kind::Group) | (Some(Method::Delete), _) => 204,
+            _ => 200,
+        };
+        self.outcomes[i] = Some(OpOutcome {
+            method: op.method_name(),
+            bulk_id: op.bulk_id.clone(),
+            location: resource
+                .map(|r| self.service.location(self.ctx, kind, &r.id))
+                .or(location),
+            version: resource.map(|r| r.meta.etag()),
+            result: Ok(status),
+        });
+        if let Some(chunk) = self.chunk.as_mut() {
+            chunk.succeeded.push(i);
+        }
+    }
+
+    fn fail(&mut self, i: usize, location: Option<String>, e: ServiceError) {
+        let op = &self.ops[i];
+        self.errors += 1;
+        self.outcomes[i] = Some(OpOutcome {
+            method: op.method_name(),
+            bulk_id: op.bulk_id.clone(),
+            location,
+            version: None,
+            result: Err(e),
+        });
+    }
+}
+
+/// The operations of a unit.
+fn members(unit: &Unit) -> &[usize] {
+    match unit {
+        Unit::One(i) => std::slice::from_ref(i),
+        Unit::Cycle(members) => members,
+    }
+}
+
+fn len(unit: &Unit) -> usize {
+    members(unit).len()
+}
+
+fn kind(rt: &ResourceTypeDef) -> Kind {
+    if std::ptr::eq(rt, &USER_RESOURCE) {
+        Kind::User
+    } else {
+        Kind::Group
+    }
+}
