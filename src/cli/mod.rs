@@ -3,6 +3,7 @@
 //! clients.
 
 mod directory;
+mod plans;
 mod seed;
 pub mod serve;
 mod token;
@@ -78,6 +79,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             };
             let db = open(&cli.database_url, &options).await?;
             let result = seed::run(&db, &args).await;
+            db.close().await;
+            result
+        }
+        Command::Dev(DevCommand::Plans(args)) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = plans::run(&db, &args).await;
             db.close().await;
             result
         }
