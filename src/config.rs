@@ -412,6 +412,21 @@ pub enum DevCommand {
     /// (far faster than HTTP), for tests and benchmarks. Prints one summary line on stdout,
     /// progress on stderr.
     Seed(SeedArgs),
+    /// Print how the database runs each admin listing (SQLite `EXPLAIN QUERY PLAN`,
+    /// PostgreSQL `EXPLAIN`): every state and order of `/api/v1/…/users`, with and without a
+    /// cursor, the `q=` search, and the groups listing.
+    Plans(PlansArgs),
+}
+
+/// Options of `scimd dev plans`.
+#[derive(Debug, Clone, Args)]
+pub struct PlansArgs {
+    /// The directory whose listings are explained.
+    #[arg(long, default_value = "default")]
+    pub directory: String,
+    /// The search prefix to explain `q=` with (lower-case, as the API lowers it).
+    #[arg(long, default_value = "user1234")]
+    pub q: String,
 }
 
 /// Options of `scimd dev seed`.

@@ -6,6 +6,7 @@ mod directory;
 mod export;
 mod import;
 pub mod initial_token;
+mod plans;
 mod progress;
 mod seed;
 pub mod serve;
@@ -106,6 +107,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             };
             let db = open(&cli.database_url, &options).await?;
             let result = seed::run(&db, &args).await;
+            db.close().await;
+            result
+        }
+        Command::Dev(DevCommand::Plans(args)) => {
+            let db = open(&cli.database_url, &DbOptions::default()).await?;
+            let result = plans::run(&db, &args).await;
             db.close().await;
             result
         }

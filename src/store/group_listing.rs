@@ -39,6 +39,12 @@ pub async fn list(
     tenant: &str,
     query: &GroupQuery,
 ) -> Result<Vec<ListedGroup>, StoreError> {
+    let sql = statement(tenant, query);
+    db.autocommit().fetch_all(&sql.sql, sql.args).await
+}
+
+/// The statement of one page.
+pub(super) fn statement(tenant: &str, query: &GroupQuery) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     sql.push(SELECT).bind(tenant);
     if let Some(q) = &query.q {
@@ -56,7 +62,7 @@ pub async fn list(
     }
     sql.push(" ORDER BY g.display_name_norm, g.id LIMIT ")
         .bind(query.limit + 1);
-    db.autocommit().fetch_all(&sql.sql, sql.args).await
+    sql
 }
 
 /// One group as listings show it.

@@ -1,7 +1,9 @@
 //! The admin listing of a directory's users: by state, searched by prefix, sorted by name,
-//! userName, creation or last change, in keyset pages. Every combination walks an index
-//! (`users_state_*` and `users_*` of migration 0004; the archive's own for archived users), so
-//! page 10,000 of a walk costs what page 1 costs.
+//! userName, creation or last change, in keyset pages. Every state with every order walks an
+//! index (`users_state_*` and `users_*` of migration 0004; the archive's own for archived
+//! users), so page 10,000 of a walk costs what page 1 costs. A `q=` search collects and sorts
+//! its matches when they are few, and walks the order's index when they are many (see
+//! `user_search`); `scimd dev plans` shows each plan.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,7 @@ use sqlx::types::Json;
 use super::StoreError;
 use super::db::{Arg, Db, Dialect};
 use super::sql::SqlBuilder;
+use super::user_search::{self, Search};
 
 /// A user's state as the admin products show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,21 +108,43 @@ impl ListedUser {
     }
 }
 
-/// The upper bound of a prefix range: every string starting with `prefix` sorts below it
-/// (byte order, which both backends use for these columns).
-fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
-}
-
 /// One page of users (at most `limit`, plus one to tell whether more follow).
 pub async fn list(db: &Db, tenant: &str, query: &UserQuery) -> Result<Vec<ListedUser>, StoreError> {
+    let search = match &query.q {
+        Some(q) if query.state != Some(State::Archived) => {
+            user_search::choose(db, tenant, q).await?
+        }
+        _ => Search::Matches,
+    };
+    list_by(db, tenant, query, search).await
+}
+
+/// One page found the way `search` says: both ways give the same page, [`list`] picks the
+/// cheaper one.
+pub async fn list_by(
+    db: &Db,
+    tenant: &str,
+    query: &UserQuery,
+    search: Search,
+) -> Result<Vec<ListedUser>, StoreError> {
+    let sql = statement(db.dialect(), tenant, query, search);
+    db.autocommit().fetch_all(&sql.sql, sql.args).await
+}
+
+/// The statement of one page; `search` only matters with `q` (the archive is always walked).
+pub(super) fn statement(
+    dialect: Dialect,
+    tenant: &str,
+    query: &UserQuery,
+    search: Search,
+) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     if query.state == Some(State::Archived) {
         archived(&mut sql, tenant, query);
     } else {
-        present(&mut sql, db.dialect(), tenant, query);
+        present(&mut sql, dialect, tenant, query, search);
     }
-    db.autocommit().fetch_all(&sql.sql, sql.args).await
+    sql
 }
 
 /// The sort key column of `users` and its kind.
@@ -132,7 +157,13 @@ fn users_key(sort: SortKey) -> (&'static str, bool) {
     }
 }
 
-fn present(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, query: &UserQuery) {
+fn present(
+    sql: &mut SqlBuilder,
+    dialect: Dialect,
+    tenant: &str,
+    query: &UserQuery,
+    search: Search,
+) {
     let (key, is_time) = users_key(query.sort);
     let (key_text, key_time) = if is_time {
         ("NULL", key)
@@ -147,52 +178,25 @@ fn present(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, query: &UserQue
            u.state, u.source, u.created, u.last_modified, {key_text} AS key_text, {key_time} AS key_time, \
            NULL AS deleted_at, NULL AS deleted_by "
     ));
-    if let Some(q) = &query.q {
-        // The matches of each indexed column, then their users: the planner starts from the
-        // (few) matches instead of walking the sort index past every user that does not match.
-        let join = match dialect {
-            Dialect::Sqlite => "CROSS JOIN",
-            Dialect::Postgres => "JOIN",
-        };
-        sql.push("FROM (");
-        let columns = [
-            "user_name_norm",
-            "name_family_name_norm",
-            "name_given_name_norm",
-            "display_name_norm",
-        ];
-        for (n, c) in columns.iter().enumerate() {
-            sql.push(if n == 0 { "" } else { " UNION " })
-                .push("SELECT id FROM users WHERE tenant_id = ")
+    match (&query.q, search) {
+        (Some(q), Search::Matches) => user_search::matching_users(sql, dialect, tenant, q),
+        (Some(q), Search::Walk) => {
+            sql.push("FROM users u WHERE u.tenant_id = ")
                 .bind(tenant)
-                .push(&format!(" AND {c} >= "))
-                .bind(q.as_str())
-                .push(&format!(" AND {c} < "))
-                .bind(prefix_end(q));
+                .push(" AND ");
+            user_search::matches_user(sql, q);
         }
-        sql.push(" UNION SELECT user_id FROM user_values WHERE tenant_id = ")
-            .bind(tenant)
-            .push(" AND attr = 'emails' AND value_norm >= ")
-            .bind(q.as_str())
-            .push(" AND value_norm < ")
-            .bind(prefix_end(q))
-            .push(" UNION SELECT id FROM users WHERE tenant_id = ")
-            .bind(tenant)
-            .push(" AND external_id >= ")
-            .bind(q.as_str())
-            .push(" AND external_id < ")
-            .bind(prefix_end(q));
-        sql.push(&format!(
-            ") hits {join} users u ON u.id = hits.id AND u.tenant_id = "
-        ))
-        .bind(tenant);
-    } else {
-        sql.push("FROM users u WHERE u.tenant_id = ").bind(tenant);
+        (None, _) => {
+            sql.push("FROM users u WHERE u.tenant_id = ").bind(tenant);
+        }
     }
     if let Some(state) = query.state {
         sql.push(" AND u.state = ").bind(state.as_str());
     }
-    page(sql, key, query);
+    // userNames are unique in a directory (`users_user_name`): ordered by it alone, the
+    // listing without a state walks that index; ordered by it and the id, PostgreSQL would
+    // sort each run of equal userNames (an `Incremental Sort`) on top of it.
+    page(sql, key, query.sort == SortKey::UserName, query);
 }
 
 fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {
@@ -216,21 +220,18 @@ fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {
     .bind(tenant)
     .push(" AND a.resource_type = 'User'");
     if let Some(q) = &query.q {
-        sql.push(" AND ((a.name_norm >= ")
-            .bind(q.as_str())
-            .push(" AND a.name_norm < ")
-            .bind(prefix_end(q))
-            .push(") OR (a.sort_name >= ")
-            .bind(q.as_str())
-            .push(" AND a.sort_name < ")
-            .bind(prefix_end(q))
-            .push("))");
+        sql.push(" AND ((");
+        user_search::prefix_range(sql, "a.name_norm", q);
+        sql.push(") OR (");
+        user_search::prefix_range(sql, "a.sort_name", q);
+        sql.push("))");
     }
-    page(sql, key, query);
+    page(sql, key, false, query);
 }
 
-/// The keyset condition, order and limit.
-fn page(sql: &mut SqlBuilder, key: &str, query: &UserQuery) {
+/// The keyset condition, order and limit. A `unique` key orders the rows by itself; any other
+/// is followed by the id, so that the order is total.
+fn page(sql: &mut SqlBuilder, key: &str, unique: bool, query: &UserQuery) {
     let (cmp, dir) = if query.descending {
         ("<", "DESC")
     } else {
@@ -246,14 +247,22 @@ fn page(sql: &mut SqlBuilder, key: &str, query: &UserQuery) {
             After::Text(k, id) => (Arg::from(k.as_str()), id),
             After::Time(t, id) => (Arg::from(*t), id),
         };
-        sql.push(&format!(" AND ({key}, {id}) {cmp} ("))
-            .bind(k)
-            .push(", ")
-            .bind(last_id)
-            .push(")");
+        if unique {
+            sql.push(&format!(" AND {key} {cmp} ")).bind(k);
+        } else {
+            sql.push(&format!(" AND ({key}, {id}) {cmp} ("))
+                .bind(k)
+                .push(", ")
+                .bind(last_id)
+                .push(")");
+        }
     }
-    sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
-        .bind(query.limit + 1);
+    if unique {
+        sql.push(&format!(" ORDER BY {key} {dir} LIMIT "));
+    } else {
+        sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "));
+    }
+    sql.bind(query.limit + 1);
 }
 
 /// One present user as listings show it.
@@ -266,8 +275,7 @@ pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<ListedUser>, 
         limit: 1,
         after: None,
     };
-    let mut sql = SqlBuilder::default();
-    present(&mut sql, db.dialect(), tenant, &query);
+    let mut sql = statement(db.dialect(), tenant, &query, Search::Matches);
     // The same columns, for one id: replace the order and limit with the id condition.
     let cut = sql.sql.rfind(" ORDER BY ").unwrap_or(sql.sql.len());
     sql.sql.truncate(cut);

@@ -2,6 +2,7 @@
 //! retention), local suspension, roles from groups, and the `/api/v1` read API over them.
 
 mod archive;
+mod listing;
 mod read_api;
 mod roles;
 mod suspension;

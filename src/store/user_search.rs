@@ -1,0 +1,142 @@
+//! The `q=` search of the admin users listing: a prefix, case-insensitive, of the userName, the
+//! given and family names, the displayName, any email, and the externalId as typed. A prefix
+//! that few users match is served by collecting the matches through each column's index and
+//! sorting them; one that many match, by walking the listing order's index and keeping the
+//! users that match, until the page is full. A capped count of the matches chooses.
+
+use super::StoreError;
+use super::db::{Db, Dialect};
+use super::sql::SqlBuilder;
+
+/// A prefix with at most this many matching index entries (summed over the searched columns;
+/// see [`count`]) is served by sorting its matches, one with more by walking the order's
+/// index. Both read about one row per match or per walked user: sorting `m` matches reads `m`
+/// rows, the walk about `limit × users / m`. For pages of 100 among a million users the two
+/// meet near 10,000 matches; in a smaller directory a prefix this common is sorted, at most
+/// this many rows.
+pub const SORTED_MATCHES_AT_MOST: i64 = 10_000;
+
+/// How a listing with `q=` finds its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// Collect the matches through the indexes of each searched column, then sort them: for a
+    /// prefix that few users match.
+    Matches,
+    /// Walk the order's index and keep the users that match: for a prefix that many match.
+    Walk,
+}
+
+/// The columns of `users` that `q` is a prefix of (besides emails and the externalId), each
+/// with an index that starts `(tenant_id, column)`.
+const SEARCHED_COLUMNS: [&str; 4] = [
+    "user_name_norm",
+    "name_family_name_norm",
+    "name_given_name_norm",
+    "display_name_norm",
+];
+
+/// How to find the page of a search for `q` (lower-cased) in `tenant`.
+pub async fn choose(db: &Db, tenant: &str, q: &str) -> Result<Search, StoreError> {
+    let counted = count(tenant, q);
+    let (n,): (i64,) = db
+        .autocommit()
+        .fetch_one(&counted.sql, counted.args)
+        .await?;
+    Ok(if n > SORTED_MATCHES_AT_MOST {
+        Search::Walk
+    } else {
+        Search::Matches
+    })
+}
+
+/// Counts the index entries that match `q`, up to one more than [`SORTED_MATCHES_AT_MOST`]:
+/// each column's range through its own index (a user matching in two columns counts twice),
+/// and the `LIMIT` stops the count there, so it reads at most that many entries.
+pub(super) fn count(tenant: &str, q: &str) -> SqlBuilder {
+    let mut sql = SqlBuilder::default();
+    sql.push("SELECT COUNT(*) FROM (");
+    for (n, c) in SEARCHED_COLUMNS.iter().enumerate() {
+        sql.push(if n == 0 { "" } else { " UNION ALL " })
+            .push("SELECT 1 AS hit FROM users WHERE tenant_id = ")
+            .bind(tenant)
+            .push(" AND ");
+        prefix_range(&mut sql, c, q);
+    }
+    sql.push(" UNION ALL SELECT 1 FROM user_values WHERE tenant_id = ")
+        .bind(tenant)
+        .push(" AND attr = 'emails' AND ");
+    prefix_range(&mut sql, "value_norm", q);
+    sql.push(" UNION ALL SELECT 1 FROM users WHERE tenant_id = ")
+        .bind(tenant)
+        .push(" AND ");
+    prefix_range(&mut sql, "external_id", q);
+    sql.push(" LIMIT ")
+        .bind(SORTED_MATCHES_AT_MOST + 1)
+        .push(") capped");
+    sql
+}
+
+/// `FROM` the users matching `q`, as `u`, found through each searched column's index: the
+/// planner starts from the (few) matches instead of walking the order's index past every user
+/// that does not match.
+pub(super) fn matching_users(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, q: &str) {
+    let join = match dialect {
+        Dialect::Sqlite => "CROSS JOIN",
+        Dialect::Postgres => "JOIN",
+    };
+    sql.push("FROM (");
+    for (n, c) in SEARCHED_COLUMNS.iter().enumerate() {
+        sql.push(if n == 0 { "" } else { " UNION " })
+            .push("SELECT id FROM users WHERE tenant_id = ")
+            .bind(tenant)
+            .push(" AND ");
+        prefix_range(sql, c, q);
+    }
+    sql.push(" UNION SELECT user_id FROM user_values WHERE tenant_id = ")
+        .bind(tenant)
+        .push(" AND attr = 'emails' AND ");
+    prefix_range(sql, "value_norm", q);
+    sql.push(" UNION SELECT id FROM users WHERE tenant_id = ")
+        .bind(tenant)
+        .push(" AND ");
+    prefix_range(sql, "external_id", q);
+    sql.push(&format!(
+        ") hits {join} users u ON u.id = hits.id AND u.tenant_id = "
+    ))
+    .bind(tenant);
+}
+
+/// The condition that user `u` matches `q`, checked row by row on a walk of the order's index:
+/// the page is full after about `limit` divided by the share of users that match.
+pub(super) fn matches_user(sql: &mut SqlBuilder, q: &str) {
+    sql.push("(");
+    for (n, c) in SEARCHED_COLUMNS
+        .iter()
+        .chain(["external_id"].iter())
+        .enumerate()
+    {
+        sql.push(if n == 0 { "(" } else { " OR (" });
+        prefix_range(sql, &format!("u.{c}"), q);
+        sql.push(")");
+    }
+    sql.push(
+        " OR EXISTS (SELECT 1 FROM user_values v WHERE v.tenant_id = u.tenant_id \
+           AND v.user_id = u.id AND v.attr = 'emails' AND ",
+    );
+    prefix_range(sql, "v.value_norm", q);
+    sql.push("))");
+}
+
+/// `column >= q AND column < q…`: the index range of the values starting with `q`.
+pub(super) fn prefix_range(sql: &mut SqlBuilder, column: &str, q: &str) {
+    sql.push(&format!("{column} >= "))
+        .bind(q)
+        .push(&format!(" AND {column} < "))
+        .bind(prefix_end(q));
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it
+/// (byte order, which both backends use for these columns).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}

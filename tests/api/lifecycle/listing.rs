@@ -1,0 +1,170 @@
+//! The admin listing's statements, below HTTP: every state and order can be served by an index
+//! (checked on the plans, as `scimd dev plans` prints them), and the two ways a `q=` search
+//! finds its page (sorting the matches, walking the order's index) give the same pages.
+
+use scimd::store::Db;
+use scimd::store::DbOptions;
+use scimd::store::plans::{self, Plan};
+use scimd::store::seed::{self, SeedOptions};
+use scimd::store::user_listing::{self, SortKey, State, UserQuery};
+use scimd::store::user_search::Search;
+
+use crate::helpers::fresh_database_url;
+
+/// A fresh database with `users` seeded users (planner statistics included, as `dev seed`
+/// leaves them), and its URL.
+async fn seeded(users: u64) -> (Db, String) {
+    let url = fresh_database_url().await;
+    let db = scimd::cli::open(&url, &DbOptions::default())
+        .await
+        .expect("open database");
+    let options = SeedOptions {
+        tenant: "default".into(),
+        users,
+        groups: 3,
+        group_size: 5,
+        large_group_size: None,
+        seed: 3,
+        append: false,
+        events: 0,
+    };
+    seed::seed(&db, &options, &mut |_| {}).await.expect("seed");
+    (db, url)
+}
+
+/// What in a plan shows that a listing does not walk an index: a full scan of a table, or a
+/// sort of the page's rows (a sort inside a correlated subquery orders one user's emails).
+fn unserved(db: &Db, plan: &Plan) -> Option<String> {
+    let sorted = |line: &str| {
+        let node = line.trim_start().trim_start_matches("->").trim_start();
+        node.starts_with("Sort") || node.starts_with("Incremental Sort")
+    };
+    match db {
+        Db::Sqlite(..) => plan.lines.iter().find_map(|line| {
+            let scan = line.trim_start().starts_with("SCAN ")
+                && !["SCAN hits", "SCAN capped"].contains(&line.trim_start());
+            // Top level, not indented: the statement's own order.
+            let top_level_sort =
+                line.starts_with("USE TEMP B-TREE FOR") && line.contains("ORDER BY");
+            (scan || (top_level_sort && !plan.sorts_matches)).then(|| line.clone())
+        }),
+        Db::Postgres(_) => {
+            let mut subplan_indent: Option<usize> = None;
+            for line in &plan.lines {
+                let indent = line.len() - line.trim_start().len();
+                if subplan_indent.is_some_and(|i| indent > i) {
+                    continue;
+                }
+                subplan_indent = None;
+                if line.trim_start().starts_with("SubPlan") {
+                    subplan_indent = Some(indent);
+                } else if line.contains("Seq Scan") || (sorted(line) && !plan.sorts_matches) {
+                    return Some(line.clone());
+                }
+            }
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_admin_listing_can_be_served_by_an_index() {
+    // Arrange: a small directory. SQLite plans it as it plans a million users (the README's
+    // table); PostgreSQL rightly prefers scanning and sorting a small table, so its planner is
+    // told to avoid both wherever an index can serve instead, which leaves a scan or a sort
+    // only where no index can.
+    let (db, url) = seeded(300).await;
+    let db = match db {
+        Db::Postgres(pool) => {
+            let name = url.rsplit('/').next().expect("database name");
+            // Those settings inflate every cost past JIT's threshold: no JIT for the pages
+            // `listing_plans` reads.
+            for setting in ["enable_seqscan = off", "enable_sort = off", "jit = off"] {
+                let sql = format!("ALTER DATABASE {name} SET {setting}");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .expect("planner setting");
+            }
+            pool.close().await;
+            Db::connect(&url, &DbOptions::default())
+                .await
+                .expect("reconnect")
+        }
+        sqlite => sqlite,
+    };
+
+    // Act
+    let plans = plans::listing_plans(&db, "default", "user1")
+        .await
+        .expect("plans");
+
+    // Assert
+    assert!(plans.len() > 80, "{} plans", plans.len());
+    let unserved: Vec<String> = plans
+        .iter()
+        .filter_map(|p| {
+            unserved(&db, p).map(|line| format!("{}: {line}\n{}", p.label, p.lines.join("\n")))
+        })
+        .collect();
+    assert!(unserved.is_empty(), "{}", unserved.join("\n\n"));
+}
+
+/// The ids of every page of `query`, found the way `search` says, `query.limit` at a time.
+async fn walk(db: &Db, query: &UserQuery, search: Search) -> Vec<Vec<String>> {
+    let mut query = query.clone();
+    let mut pages = Vec::new();
+    loop {
+        let mut rows = user_listing::list_by(db, "default", &query, search)
+            .await
+            .expect("page");
+        let more = rows.len() as i64 > query.limit;
+        rows.truncate(query.limit as usize);
+        pages.push(rows.iter().map(|r| r.id.clone()).collect());
+        match rows.last() {
+            Some(last) if more => query.after = Some(last.after()),
+            _ => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_search_walking_the_order_finds_the_pages_that_sorting_its_matches_finds() {
+    // Arrange: prefixes of userNames (and so emails), of externalIds, of family and given
+    // names and displayNames ("ma": Martin, Maya, "Maya …"), and one that matches nobody.
+    let (db, _) = seeded(200).await;
+    let mut multi_page = 0;
+    for q in ["user1", "ext-2", "ma", "zz"] {
+        for sort in [
+            SortKey::Name,
+            SortKey::UserName,
+            SortKey::Created,
+            SortKey::LastModified,
+        ] {
+            for state in [None, Some(State::Inactive)] {
+                for descending in [false, true] {
+                    let query = UserQuery {
+                        state,
+                        q: Some(q.to_owned()),
+                        sort,
+                        descending,
+                        limit: 9,
+                        after: None,
+                    };
+
+                    // Act
+                    let sorted = walk(&db, &query, Search::Matches).await;
+                    let walked = walk(&db, &query, Search::Walk).await;
+
+                    // Assert
+                    assert_eq!(walked, sorted, "{query:?}");
+                    multi_page += usize::from(sorted.len() > 1);
+                }
+            }
+        }
+    }
+    assert!(
+        multi_page >= 16,
+        "only {multi_page} searches had pages to walk"
+    );
+}
