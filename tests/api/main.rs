@@ -16,6 +16,7 @@ mod helpers;
 mod idp_entra;
 mod idp_okta;
 mod leniency;
+mod limits;
 mod migrations;
 mod patch;
 mod patch_rfc;
