@@ -52,7 +52,8 @@ impl Application {
             auth.clone(),
             base_url.clone(),
             args.max_page_size,
-        );
+        )
+        .with_limits(args.limits());
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
                 CliError::Serve(std::io::Error::other(format!(

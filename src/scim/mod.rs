@@ -1,10 +1,12 @@
 //! The SCIM protocol model (RFC 7643 schemas, RFC 7644 filters and PATCH), pure: nothing here
 //! may depend on poem, sqlx or tokio, so every rule can be unit-tested without I/O.
 
+pub mod elements;
 pub mod error;
 pub mod etag;
 pub mod filter;
 pub mod idp_forms;
+pub mod limits;
 pub mod member_patch;
 pub mod patch;
 pub mod render;

@@ -4,10 +4,9 @@
 
 use serde_json::Value;
 
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, Kind, Patch, apply_ops};
 use super::{Context, Service, ServiceError, changes};
 use crate::scim::member_patch::{self, GroupPatch};
-use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::GROUP_RESOURCE;
 use crate::scim::validate::{self, Mode};
@@ -65,11 +64,11 @@ pub(super) async fn patch(
     service: &Service,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     return_members: bool,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
-    match member_patch::split(ops)? {
+    match member_patch::split(&patch.ops)? {
         Some(GroupPatch {
             attribute_ops,
             member_changes,
@@ -82,7 +81,7 @@ pub(super) async fn patch(
                 let attrs = if attribute_ops.is_empty() {
                     current.attrs.clone()
                 } else {
-                    apply_ops(&GROUP_RESOURCE, current, &attribute_ops)?
+                    apply_ops(&GROUP_RESOURCE, current, &attribute_ops, patch.terms)?
                 };
                 Ok(GroupChange {
                     attrs,
@@ -100,7 +99,8 @@ pub(super) async fn patch(
                 Ok(GroupChange::replace_all(apply_ops(
                     &GROUP_RESOURCE,
                     current,
-                    ops,
+                    &patch.ops,
+                    patch.terms,
                 )?)?)
             })
             .await

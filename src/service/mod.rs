@@ -23,6 +23,7 @@ pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
 pub use resources::{Attrs, Conditions, Kind, Read, Rendered};
 
 use crate::auth::TokenAuthority;
+use crate::scim::limits::Limits;
 use crate::store::Db;
 
 /// The use cases and what they need: the database, the signing authority (for cursors), the
@@ -33,6 +34,8 @@ pub struct Service {
     pub auth: TokenAuthority,
     pub base_url: String,
     pub max_page_size: i64,
+    /// What one request may ask for (README "Limits").
+    pub limits: Limits,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -46,8 +49,14 @@ impl Service {
             auth,
             base_url,
             max_page_size,
+            limits: Limits::DEFAULT,
             committed: watch::Sender::new(0),
         }
+    }
+
+    /// The same use cases, holding requests to `limits`.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
     }
 
     /// A receiver that sees a change after every commit that recorded events in this process.

@@ -5,10 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::changes;
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, Kind, Patch, apply_ops};
 use super::{Context, Service, ServiceError};
 use crate::password;
-use crate::scim::patch::Operation;
+use crate::scim::limits;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
@@ -20,6 +20,7 @@ pub(super) async fn create(
     ctx: &Context,
     body: &Value,
 ) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
@@ -39,6 +40,7 @@ pub(super) async fn replace(
     body: &Value,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     save(service, ctx, id, conditions, move |current| {
@@ -56,13 +58,15 @@ pub(super) async fn patch(
     service: &Service,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
     let mut hashed: Option<(String, String)> = None;
     loop {
         let outcome = save(service, ctx, id, conditions, |current| {
-            let attrs = apply_ops(&USER_RESOURCE, current, ops)?;
+            let attrs = apply_ops(&USER_RESOURCE, current, &patch.ops, patch.terms)?;
+            limits::check_grown(&current.attrs, &attrs, service.limits.max_values)
+                .map_err(ServiceError::from)?;
             match (attrs.get("password").and_then(Value::as_str), &hashed) {
                 (None, _) => Ok((attrs, None)),
                 (Some(plain), Some((p, hash))) if plain == p => {
