@@ -9,6 +9,7 @@ pub mod idp_forms;
 pub mod limits;
 pub mod member_patch;
 pub mod patch;
+pub mod projection;
 pub mod render;
 pub mod resource;
 pub mod schema;
