@@ -11,6 +11,7 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::ServeArgs;
+use crate::http::body::{BYTES_PER_JSON_VALUE, BodyBudget};
 use crate::http::{AppState, BASE_PATH, build};
 use crate::service::Service;
 use crate::store::{DEFAULT_TENANT, Db, StoreError, tokens};
@@ -28,6 +29,15 @@ pub struct Application {
 impl Application {
     /// Binds `args.listen` and prepares the state (the database must be migrated).
     pub async fn build(db: Db, args: &ServeArgs, secret: Secret<'_>) -> Result<Self, CliError> {
+        let largest_body = args.max_body_bytes as u64
+            + u64::from(args.max_json_values) * BYTES_PER_JSON_VALUE as u64;
+        if largest_body > u64::from(args.max_body_memory) {
+            return Err(CliError::Usage(format!(
+                "--max-body-memory ({}) must hold the largest body one request may send: \
+                 --max-body-bytes plus {BYTES_PER_JSON_VALUE} bytes per --max-json-values, {largest_body}",
+                args.max_body_memory
+            )));
+        }
         let acceptor = TcpListener::bind(args.listen.clone())
             .into_acceptor()
             .await
@@ -67,6 +77,8 @@ impl Application {
             base_url,
             max_page_size: args.max_page_size,
             max_body_bytes: args.max_body_bytes,
+            max_json_values: args.max_json_values as usize,
+            body_budget: BodyBudget::new(args.max_body_memory),
         });
         Ok(Self {
             acceptor,

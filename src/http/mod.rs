@@ -5,6 +5,7 @@
 
 pub mod api;
 mod auth;
+pub mod body;
 mod discovery;
 mod docs;
 pub mod error;
@@ -23,6 +24,9 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route};
 use poem_openapi::{OpenApiService, Tags};
 
+use tokio::io::AsyncReadExt;
+
+use self::body::BodyBudget;
 use crate::auth::TokenAuthority;
 use crate::service::Service;
 use crate::store::Db;
@@ -43,6 +47,10 @@ pub struct AppState {
     pub max_page_size: i64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The most JSON values a request body may hold.
+    pub max_json_values: usize,
+    /// The memory the bodies of the requests in flight may take together.
+    pub body_budget: BodyBudget,
 }
 
 impl AppState {
@@ -86,7 +94,11 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     .description("SCIM 2.0 provisioning server (RFC 7643, RFC 7644)")
     .server(state.base_url.clone());
     let health = OpenApiService::new(health::HealthApi, "scimd health", env!("CARGO_PKG_VERSION"));
-    let max_body = state.max_body_bytes;
+    let limit = BodyLimit {
+        bytes: state.max_body_bytes,
+        json_values: state.max_json_values,
+    };
+    let budget = state.body_budget.clone();
     let host_api = api::routes(&state);
     Route::new()
         .at("/openapi.json", scim.spec_endpoint())
@@ -94,7 +106,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .nest(BASE_PATH, scim)
         .nest(api::API_PATH, host_api)
         .nest("/", health)
-        .around(move |ep, req| guard_request(ep, req, max_body))
+        .around(move |ep, req| guard_request(ep, req, limit, budget.clone()))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .catch_all_error(|e| async move { error::poem_error_to_scim(e) })
         .around(request_id::track)
@@ -102,27 +114,52 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .into_endpoint()
 }
 
-/// The body size limit, for payload readers of requests without `Content-Length`.
+/// What a request body may hold, for the payload readers.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit {
+    /// Bytes (`--max-body-bytes`).
+    pub bytes: usize,
+    /// JSON values (`--max-json-values`).
+    pub json_values: usize,
+}
 
-/// Refuses bodies over `max_body` bytes (413) and reads a body sent without `Content-Type` as
-/// SCIM JSON: one identity provider's test suite POSTs users that way, and JSON is the only
-/// body SCIM knows.
+/// Refuses bodies over the byte limit (413), takes the body's share of the memory budget
+/// before the body is read (503 with `Retry-After` when it does not fit in time; see `body`),
+/// and reads a body sent without `Content-Type` as SCIM JSON: one identity provider's test
+/// suite POSTs users that way, and JSON is the only body SCIM knows.
 async fn guard_request<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
-    max_body: usize,
+    limit: BodyLimit,
+    budget: BodyBudget,
 ) -> poem::Result<poem::Response> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
+    if declared.is_some_and(|n| n > limit.bytes as u64) {
         return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    req.extensions_mut().insert(BodyLimit(max_body));
+    let chunked = declared.is_none() && req.headers().contains_key(header::TRANSFER_ENCODING);
+    let share = match (declared, chunked) {
+        (Some(n), _) if n > 0 => Some(budget.admit(n as usize).await?),
+        // Its size is known only once read: it may take up to the limit, and reads stop there
+        // (one byte past it, so the payload readers answer 413).
+        (None, true) => {
+            let capped = req
+                .take_body()
+                .into_async_read()
+                .take(limit.bytes as u64 + 1);
+            req.set_body(poem::Body::from_async_read(capped));
+            Some(budget.admit(limit.bytes).await?)
+        }
+        _ => None,
+    };
+    if let Some(share) = &share {
+        req.extensions_mut().insert(share.clone());
+    }
+    req.extensions_mut().insert(limit);
     canonical_endpoint_case(&mut req);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
@@ -131,7 +168,9 @@ async fn guard_request<E: Endpoint>(
             header::HeaderValue::from_static(payload::SCIM_CONTENT_TYPE),
         );
     }
-    ep.call(req).await.map(poem::IntoResponse::into_response)
+    let response = ep.call(req).await.map(poem::IntoResponse::into_response);
+    drop(share);
+    response
 }
 
 /// The endpoint names of RFC 7644 §3.2 and §4, as the routes spell them.

@@ -100,13 +100,7 @@ impl Service {
         resource: &Resource,
         projection: &Projection,
     ) -> Rendered {
-        let rt = kind.rt();
-        let doc = projection.apply(rt, self.document(kind, resource));
-        Rendered {
-            body: Value::Object(doc),
-            location: format!("{}{}/{}", self.base_url, rt.endpoint, resource.id),
-            etag: resource.meta.etag(),
-        }
+        render(&self.base_url, kind, resource, projection)
     }
 
     /// The whole SCIM representation of a resource, as change events carry it.
@@ -263,6 +257,22 @@ impl Service {
             return Ok(());
         }
         Err(store::StoreError::VersionConflict.into())
+    }
+}
+
+/// The SCIM representation of a resource, projected, with its URL under `base_url`.
+pub(super) fn render(
+    base_url: &str,
+    kind: Kind,
+    resource: &Resource,
+    projection: &Projection,
+) -> Rendered {
+    let rt = kind.rt();
+    let doc = projection.apply(rt, resource_json(rt, resource, base_url));
+    Rendered {
+        body: Value::Object(doc),
+        location: format!("{base_url}{}/{}", rt.endpoint, resource.id),
+        etag: resource.meta.etag(),
     }
 }
 
