@@ -6,7 +6,7 @@
 pub mod db;
 mod error;
 pub mod events;
-mod filter_sql;
+pub mod filter_sql;
 pub mod groups;
 mod listing;
 mod locking;
@@ -14,7 +14,7 @@ pub mod memberships;
 pub mod seed;
 pub mod seed_events;
 pub mod signing_keys;
-mod sql;
+pub mod sql;
 pub mod tokens;
 mod user_row;
 mod user_values;

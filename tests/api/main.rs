@@ -11,6 +11,7 @@ mod etag;
 mod events;
 mod filter;
 mod filter_oracle;
+mod fuzz;
 mod groups;
 mod helpers;
 mod idp_entra;
