@@ -27,7 +27,9 @@ pub mod user_views;
 mod users;
 pub mod webhooks;
 
-use tokio::sync::watch;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, watch};
 
 pub use bulk::{BulkLimits, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
@@ -53,6 +55,8 @@ pub struct Service {
     pub request_log: request_log::RequestLog,
     /// `maxOperations` and `maxPayloadSize` of `/Bulk`.
     bulk: BulkLimits,
+    /// Turns to run a bulk request (see `bulk::concurrent_runs`).
+    bulk_runs: Arc<Semaphore>,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -62,6 +66,7 @@ impl Service {
     /// The use cases over `db`.
     pub fn new(db: Db, auth: TokenAuthority, base_url: String, max_page_size: i64) -> Self {
         Self {
+            bulk_runs: Arc::new(Semaphore::new(bulk::concurrent_runs(&db))),
             db,
             auth,
             base_url,

@@ -241,6 +241,15 @@ impl Db {
         }
     }
 
+    /// How many write transactions can make progress at once: one on SQLite (one writer at a
+    /// time), as many as the pool has connections on PostgreSQL.
+    pub fn concurrent_writers(&self) -> usize {
+        match self {
+            Db::Sqlite(..) => 1,
+            Db::Postgres(pool) => pool.options().get_max_connections() as usize,
+        }
+    }
+
     /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT`
     /// under concurrency, which `busy_timeout` does not retry.

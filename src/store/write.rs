@@ -45,9 +45,10 @@ impl Write {
         self.events.extend(events);
     }
 
-    /// Sets a savepoint. Savepoints are not released one by one (a statement each): they nest,
-    /// and rolling back to the latest one undoes only what came after it, which is all a caller
-    /// that rolls back only to its own latest savepoint needs; the commit releases them all.
+    /// Sets a savepoint. Each is released ([`Write::release`]) or rolled back
+    /// ([`Write::rollback_to`]) before the next is set: SQLite journals every page a change
+    /// modifies once for each open savepoint, so nesting them would make a long unit of work
+    /// slower with every change.
     pub async fn savepoint(&mut self) -> Result<Savepoint, StoreError> {
         self.tx.execute("SAVEPOINT change", Vec::new()).await?;
         Ok(Savepoint {
@@ -55,20 +56,25 @@ impl Write {
         })
     }
 
-    /// Undoes everything since `savepoint`, the latest one set: its statements, and the events
-    /// recorded since. The transaction stays usable (also on PostgreSQL after a failed
-    /// statement).
+    /// Keeps what was done since `savepoint`, as part of the unit of work.
+    pub async fn release(&mut self, _savepoint: Savepoint) -> Result<(), StoreError> {
+        self.tx
+            .execute("RELEASE SAVEPOINT change", Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes everything since `savepoint`: its statements, and the events recorded since. The
+    /// transaction stays usable (also on PostgreSQL after a failed statement).
     pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), StoreError> {
         self.tx
             .execute("ROLLBACK TO SAVEPOINT change", Vec::new())
             .await?;
+        self.tx
+            .execute("RELEASE SAVEPOINT change", Vec::new())
+            .await?;
         self.events.truncate(savepoint.events);
         Ok(())
-    }
-
-    /// How many events are recorded so far.
-    pub fn recorded(&self) -> usize {
-        self.events.len()
     }
 
     /// The transaction, for the store modules' statements.

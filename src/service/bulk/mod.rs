@@ -29,11 +29,22 @@ use serde_json::Value;
 
 use super::{Context, Service, ServiceError};
 use crate::scim::bulk;
+use crate::store::{Db, StoreError};
 
 /// How many operations share one transaction; measured with the S8 benchmark (see README,
 /// "Performance"): larger chunks gained little and hold the write lock (SQLite) or their row
 /// locks (PostgreSQL) longer.
 pub const CHUNK_OPERATIONS: usize = 50;
+
+/// How many bulk requests run at once; the others wait for their turn, first come first
+/// served, holding their body and nothing more. Within a request, operations run one after
+/// another, each waiting for its statements; requests in parallel overlap those waits where the
+/// database can write in parallel. SQLite has one writer: two runs, so that one's CPU work
+/// (validation, rendering) overlaps the other's statements. PostgreSQL: half the connection
+/// pool, leaving the other half to single requests.
+pub fn concurrent_runs(db: &Db) -> usize {
+    (db.concurrent_writers() / 2).max(2)
+}
 
 /// The limits of a bulk request (RFC 7644 §3.7.4), advertised in `/ServiceProviderConfig`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +95,12 @@ impl Service {
     /// otherwise every operation that ran has an outcome, in request order. With
     /// `failOnErrors` = N, nothing runs after the operation that brought the failures to N.
     pub async fn bulk(&self, ctx: &Context, body: &Value) -> Result<Vec<OpOutcome>, ServiceError> {
+        // The turn comes first, so a waiting request holds its body and nothing more.
+        let _turn = self
+            .bulk_runs
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Corrupt("the bulk turns were closed".into()))?;
         let mut request = bulk::parse(body, self.bulk.max_operations)?;
         let plan = bulk::plan(&mut request.operations);
         let mut run = run::Run::new(self, ctx, request, plan.problems);

@@ -1,5 +1,12 @@
-//! The run of one bulk request: chunks of operations sharing a transaction, a savepoint per unit
-//! of the plan, `bulkId`s resolved as their POSTs succeed, and an outcome per operation.
+//! The run of one bulk request: chunks of operations sharing a transaction, `bulkId`s resolved
+//! as their POSTs succeed, an outcome per operation.
+//!
+//! A chunk first runs **optimistically**, without savepoints (each costs SQLite a statement
+//! and a journal of every page the operation changes). As long as every operation succeeds,
+//! that is exact. When one fails after it may have written, the whole transaction is rolled
+//! back and its operations run again **carefully**, each unit of the plan after its own
+//! savepoint, so that the failure undoes only itself; the rest of the request stays careful,
+//! so a request with many failures pays for one replay at most.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,11 +25,23 @@ use crate::service::resources::{DELETE_ATTEMPTS, Kind, known_id, same_id};
 use crate::service::{Context, Service, ServiceError, users};
 use crate::store::{Savepoint, StoreError, Write};
 
-/// A transaction shared by the operations of a chunk.
+/// A transaction shared by consecutive units of the plan.
 struct Chunk {
     w: Write,
-    /// The operations that succeeded in it: they fail after all if it cannot be committed.
+    /// The index (in the plan) of the first unit run in it: a replay starts there.
+    first_unit: usize,
+    /// The operations whose outcome was recorded while it was open.
+    ran: Vec<usize>,
+    /// Those of them that succeeded: they fail after all if it cannot be committed.
     succeeded: Vec<usize>,
+}
+
+/// How a unit ended.
+enum Ran {
+    /// Its outcomes are recorded.
+    Done,
+    /// It failed in an optimistic chunk, which must be rolled back and run again carefully.
+    Replay,
 }
 
 /// A POST of a cycle, ready to be created: its kind, attributes without the deferred
@@ -46,9 +65,15 @@ pub(super) struct Run<'a> {
     outcomes: Vec<Option<OpOutcome>>,
     /// The resource each successful POST created, by `bulkId`.
     created: HashMap<String, (Kind, String)>,
-    /// Password hashes computed for the chunk about to run, by operation.
-    hashes: HashMap<usize, Result<Option<String>, ServiceError>>,
+    /// Password hashes of POSTs and PUTs (or why hashing failed), by operation.
+    hashes: HashMap<usize, Result<Option<String>, String>>,
+    /// The password a PATCH sets and its hash, by operation, once a run asked for it.
+    patch_hashes: HashMap<usize, (String, String)>,
     chunk: Option<Chunk>,
+    /// Whether every unit runs after its own savepoint (after a first failure).
+    careful: bool,
+    /// The index of the unit running now.
+    current_unit: usize,
 }
 
 impl<'a> Run<'a> {
@@ -69,7 +94,10 @@ impl<'a> Run<'a> {
             outcomes: (0..n).map(|_| None).collect(),
             created: HashMap::new(),
             hashes: HashMap::new(),
+            patch_hashes: HashMap::new(),
             chunk: None,
+            careful: false,
+            current_unit: 0,
         }
     }
 
@@ -90,13 +118,16 @@ impl<'a> Run<'a> {
                 end += 1;
             }
             self.hash_passwords(&units[start..end]).await;
-            for unit in &units[start..end] {
-                if self.stopped() {
-                    break;
-                }
-                match unit {
+            let mut k = start;
+            while k < end && !self.stopped() {
+                self.current_unit = k;
+                let ran = match &units[k] {
                     Unit::One(i) => self.one(*i).await,
                     Unit::Cycle(members) => self.cycle(members).await,
+                };
+                match ran {
+                    Ran::Done => k += 1,
+                    Ran::Replay => k = self.abandon_chunk(),
                 }
             }
             self.finish_chunk().await;
@@ -115,28 +146,28 @@ impl<'a> Run<'a> {
                 &self.ops[i].action
                 && std::ptr::eq(*rt, &USER_RESOURCE)
                 && attrs.contains_key("password")
+                && !self.hashes.contains_key(&i)
             {
-                let hashed = users::hash_password(attrs).await;
+                let hashed = users::hash_password(attrs).await.map_err(|e| e.to_string());
                 self.hashes.insert(i, hashed);
             }
         }
     }
 
-    /// Runs one operation under its own savepoint.
-    async fn one(&mut self, i: usize) {
+    /// Runs one operation.
+    async fn one(&mut self, i: usize) -> Ran {
         let location = self.location_of(i);
         let step = match self.prepare(i) {
             Ok(step) => step,
             Err(e) => return self.fail(i, location, e),
         };
-        let mut hashed: Option<(String, String)> = None;
         let mut attempts = 1;
         let mut retried = false;
         loop {
+            let hashed = self.patch_hashes.get(&i).cloned();
             match self.attempt(&step, hashed.as_ref()).await {
-                Ok(resource) => {
-                    return self.succeed(i, step.kind(), resource.as_ref(), location);
-                }
+                Ok(resource) => return self.succeed(i, step.kind(), resource.as_ref(), location),
+                Err(_) if !self.careful => return Ran::Replay,
                 // Another writer got in the way (a PostgreSQL deadlock): commit what the chunk
                 // did, so its row locks go, and try once more in a new transaction.
                 Err(Stop::Failed(e)) if e.is_contention() && !retried => {
@@ -144,10 +175,13 @@ impl<'a> Run<'a> {
                     self.finish_chunk().await;
                 }
                 Err(Stop::Failed(e)) => return self.fail(i, location, e),
+                // As a single PATCH: hash outside any transaction, then run again.
                 Err(Stop::NeedsHash(plain)) if hashed.is_none() => {
                     self.finish_chunk().await;
                     match crate::password::hash(plain.clone()).await {
-                        Ok(hash) => hashed = Some((plain, hash)),
+                        Ok(hash) => {
+                            self.patch_hashes.insert(i, (plain, hash));
+                        }
                         Err(e) => return self.fail(i, location, e.into()),
                     }
                 }
@@ -163,7 +197,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Runs a step after a savepoint, and rolls back to it if the step does not succeed.
+    /// Runs a step in the chunk's transaction; when careful, after a savepoint that it
+    /// releases on success and rolls back to otherwise.
     async fn attempt(
         &mut self,
         step: &Step,
@@ -173,36 +208,28 @@ impl<'a> Run<'a> {
         let (service, ctx) = (self.service, self.ctx);
         let outcome = match self.chunk.as_mut() {
             Some(chunk) => apply(service, &mut chunk.w, ctx, step, hashed).await,
-            None => Err(Stop::Failed(
-                StoreError::Corrupt("no open transaction".into()).into(),
-            )),
+            None => Err(Stop::Failed(no_transaction())),
         };
-        if outcome.is_err() {
-            self.rollback_to(savepoint).await?;
-        }
+        self.end_savepoint(savepoint, outcome.is_ok()).await?;
         outcome
     }
 
-    /// Runs POSTs that refer to each other in a cycle under one savepoint: each is created
-    /// without its references to those not created yet, which are then added (RFC 7644
-    /// §3.7.1).
-    async fn cycle(&mut self, members: &[usize]) {
+    /// Runs POSTs that refer to each other in a cycle as one unit: each is created without its
+    /// references to those not created yet, which are then added (RFC 7644 §3.7.1).
+    async fn cycle(&mut self, members: &[usize]) -> Ran {
         let mut creates: Vec<CycleCreate> = Vec::with_capacity(members.len());
         for (p, &i) in members.iter().enumerate() {
-            if let Some(problem) = self.problems[i].take() {
-                return self.fail_cycle(members, i, problem.into());
-            }
             let later: HashSet<String> = members[p..]
                 .iter()
                 .filter_map(|&j| self.ops[j].bulk_id.clone())
                 .collect();
-            match self.take_action(i) {
-                Ok(Action::Create { rt, mut attrs }) => {
+            match self.action(i) {
+                Ok(Action::Create { rt, attrs }) => {
+                    let mut attrs = attrs.clone();
                     let fixups = defer_canonical_refs(rt, &mut attrs, &|b| later.contains(b));
-                    let hash = match self.hashes.remove(&i) {
-                        Some(Err(e)) => return self.fail_cycle(members, i, e),
-                        Some(Ok(hash)) => hash,
-                        None => None,
+                    let hash = match self.hash_of(i) {
+                        Ok(hash) => hash,
+                        Err(e) => return self.fail_cycle(members, i, e),
                     };
                     creates.push((i, kind(rt), attrs, hash, fixups));
                 }
@@ -217,11 +244,16 @@ impl<'a> Run<'a> {
             Ok(s) => s,
             Err(e) => return self.fail_cycle(members, members[0], e),
         };
-        match self.create_cycle(creates).await {
+        let outcome = self.create_cycle(creates).await;
+        if let Err(e) = self.end_savepoint(savepoint, outcome.is_ok()).await {
+            return self.fail_cycle(members, members[0], e);
+        }
+        match outcome {
             Ok(done) => {
                 for (i, kind, resource) in done {
                     self.succeed(i, kind, Some(&resource), None);
                 }
+                Ran::Done
             }
             Err((i, e)) => {
                 for &j in members {
@@ -229,9 +261,10 @@ impl<'a> Run<'a> {
                         self.created.remove(b);
                     }
                 }
-                match self.rollback_to(savepoint).await {
-                    Ok(()) => self.fail_cycle(members, i, e),
-                    Err(broken) => self.fail_cycle(members, i, broken),
+                if self.careful {
+                    self.fail_cycle(members, i, e)
+                } else {
+                    Ran::Replay
                 }
             }
         }
@@ -270,12 +303,11 @@ impl<'a> Run<'a> {
         Ok(done)
     }
 
-    /// Runs a create or a PATCH that sets no password in the open chunk, under the caller's
-    /// savepoint.
+    /// Runs a create, or a PATCH that sets no password, in the chunk's transaction.
     async fn apply_within(&mut self, step: &Step) -> Result<Resource, ServiceError> {
         let (service, ctx) = (self.service, self.ctx);
         let Some(chunk) = self.chunk.as_mut() else {
-            return Err(StoreError::Corrupt("no open transaction".into()).into());
+            return Err(no_transaction());
         };
         match apply(service, &mut chunk.w, ctx, step, None).await {
             Ok(Some(resource)) => Ok(resource),
@@ -288,7 +320,7 @@ impl<'a> Run<'a> {
     }
 
     /// Fails every member of a cycle: `failed` with `e`, the others because of it.
-    fn fail_cycle(&mut self, members: &[usize], failed: usize, e: ServiceError) {
+    fn fail_cycle(&mut self, members: &[usize], failed: usize, e: ServiceError) -> Ran {
         for &j in members.iter().filter(|&&j| j != failed) {
             let detail = format!(
                 "Operations[{j}] is in a reference cycle with Operations[{failed}], which failed; \
@@ -296,16 +328,16 @@ impl<'a> Run<'a> {
             );
             self.fail(j, None, BulkError::Conflict(detail).into());
         }
-        self.fail(failed, None, e);
+        self.fail(failed, None, e)
     }
 
     /// Resolves an operation's references and makes the checks the single request makes
     /// before its transaction.
-    fn prepare(&mut self, i: usize) -> Result<Step, ServiceError> {
-        if let Some(problem) = self.problems[i].take() {
-            return Err(problem.into());
+    fn prepare(&self, i: usize) -> Result<Step, ServiceError> {
+        if let Some(problem) = &self.problems[i] {
+            return Err(problem.clone().into());
         }
-        let action = self.take_action(i)?;
+        let action = self.action(i)?;
         let kind = kind(action.rt());
         let if_match = self.ops[i].version.clone();
         let id = match action.target() {
@@ -316,27 +348,24 @@ impl<'a> Run<'a> {
             }
             None => String::new(),
         };
-        let hash = match self.hashes.remove(&i) {
-            Some(hash) => hash?,
-            None => None,
-        };
         Ok(match action {
-            Action::Create { rt, mut attrs } => {
+            Action::Create { rt, attrs } => {
+                let mut attrs = attrs.clone();
                 self.substitute_canonical(rt, &mut attrs)?;
+                let hash = self.hash_of(i)?;
                 Step::Create { kind, attrs, hash }
             }
             Action::Replace {
-                rt,
-                mut attrs,
-                body_id,
-                ..
+                rt, attrs, body_id, ..
             } => {
                 let body_id = match body_id.as_deref().and_then(bulk_id_of) {
                     Some(b) => Some(self.resolve(b)?),
-                    None => body_id,
+                    None => body_id.clone(),
                 };
                 same_id(body_id.as_deref(), &id)?;
+                let mut attrs = attrs.clone();
                 self.substitute_canonical(rt, &mut attrs)?;
+                let hash = self.hash_of(i)?;
                 Step::Replace {
                     kind,
                     id,
@@ -345,7 +374,8 @@ impl<'a> Run<'a> {
                     if_match,
                 }
             }
-            Action::Patch { rt, mut ops, .. } => {
+            Action::Patch { rt, ops, .. } => {
+                let mut ops = ops.clone();
                 self.substitute_patch(rt, &mut ops)?;
                 Step::Patch {
                     kind,
@@ -358,13 +388,21 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// The operation's action, taken out to run (each runs once).
-    fn take_action(&mut self, i: usize) -> Result<Action, ServiceError> {
-        let taken = std::mem::replace(
-            &mut self.ops[i].action,
-            Err(BulkError::Conflict(format!("Operations[{i}] already ran"))),
-        );
-        taken.map_err(ServiceError::from)
+    /// The operation's action, or why it cannot run.
+    fn action(&self, i: usize) -> Result<&Action, ServiceError> {
+        self.ops[i]
+            .action
+            .as_ref()
+            .map_err(|e| ServiceError::from(e.clone()))
+    }
+
+    /// The password hash a POST or PUT sets, computed before its chunk.
+    fn hash_of(&self, i: usize) -> Result<Option<String>, ServiceError> {
+        match self.hashes.get(&i) {
+            Some(Ok(hash)) => Ok(hash.clone()),
+            Some(Err(e)) => Err(StoreError::Corrupt(e.clone()).into()),
+            None => Ok(None),
+        }
     }
 
     /// The resource id a target names.
@@ -438,34 +476,68 @@ impl<'a> Run<'a> {
         Some(self.service.location(self.ctx, kind(action.rt()), &id))
     }
 
-    /// Opens the chunk's transaction if needed and sets a savepoint in it.
-    async fn savepoint(&mut self) -> Result<Savepoint, ServiceError> {
+    /// Opens the chunk's transaction if needed and, when careful, sets a savepoint in it.
+    async fn savepoint(&mut self) -> Result<Option<Savepoint>, ServiceError> {
         if self.chunk.is_none() {
             self.chunk = Some(Chunk {
                 w: self.service.db.begin_write().await?,
+                first_unit: self.current_unit,
+                ran: Vec::new(),
                 succeeded: Vec::new(),
             });
         }
-        match self.chunk.as_mut() {
-            Some(chunk) => Ok(chunk.w.savepoint().await?),
-            None => Err(StoreError::Corrupt("no open transaction".into()).into()),
+        match (self.careful, self.chunk.as_mut()) {
+            (false, _) => Ok(None),
+            (true, Some(chunk)) => Ok(Some(chunk.w.savepoint().await?)),
+            (true, None) => Err(no_transaction()),
         }
     }
 
-    /// Rolls the chunk back to `savepoint`. If even that fails, the transaction is lost, and
-    /// with it the operations that had succeeded in it.
-    async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<(), ServiceError> {
-        let Some(chunk) = self.chunk.as_mut() else {
+    /// Releases `savepoint` after a success, or rolls back to it. If that fails, the
+    /// transaction is lost, and with it the operations that had succeeded in it.
+    async fn end_savepoint(
+        &mut self,
+        savepoint: Option<Savepoint>,
+        succeeded: bool,
+    ) -> Result<(), ServiceError> {
+        let (Some(savepoint), Some(chunk)) = (savepoint, self.chunk.as_mut()) else {
             return Ok(());
         };
-        if let Err(e) = chunk.w.rollback_to(savepoint).await {
-            tracing::error!(error = %e, "a bulk chunk could not roll back to a savepoint");
+        let ended = if succeeded {
+            chunk.w.release(savepoint).await
+        } else {
+            chunk.w.rollback_to(savepoint).await
+        };
+        if let Err(e) = ended {
+            tracing::error!(error = %e, "a bulk chunk could not end a savepoint");
             if let Some(chunk) = self.chunk.take() {
                 self.revoke(chunk.succeeded, false);
             }
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Rolls back the optimistic chunk after a failure and forgets what its operations did;
+    /// from now on every unit runs carefully. Returns the unit to run again from.
+    fn abandon_chunk(&mut self) -> usize {
+        self.careful = true;
+        let Some(chunk) = self.chunk.take() else {
+            return self.current_unit;
+        };
+        for i in chunk.ran {
+            if let Some(outcome) = self.outcomes[i].take()
+                && outcome.result.is_err()
+            {
+                self.errors -= 1;
+            }
+            if let Some(b) = &self.ops[i].bulk_id {
+                self.created.remove(b);
+            }
+        }
+        // Dropping the unit of work rolls it back.
+        drop(chunk.w);
+        chunk.first_unit
     }
 
     /// Commits the open chunk; if the commit fails, its operations fail after all.
@@ -513,7 +585,7 @@ impl<'a> Run<'a> {
         kind: Kind,
         resource: Option<&Resource>,
         location: Option<String>,
-    ) {
+    ) -> Ran {
         let op = &self.ops[i];
         if let (Some(Method::Post), Some(b), Some(r)) = (op.method, &op.bulk_id, resource) {
             self.created.insert(b.clone(), (kind, r.id.clone()));
@@ -533,11 +605,13 @@ impl<'a> Run<'a> {
             result: Ok(status),
         });
         if let Some(chunk) = self.chunk.as_mut() {
+            chunk.ran.push(i);
             chunk.succeeded.push(i);
         }
+        Ran::Done
     }
 
-    fn fail(&mut self, i: usize, location: Option<String>, e: ServiceError) {
+    fn fail(&mut self, i: usize, location: Option<String>, e: ServiceError) -> Ran {
         let op = &self.ops[i];
         self.errors += 1;
         self.outcomes[i] = Some(OpOutcome {
@@ -547,7 +621,15 @@ impl<'a> Run<'a> {
             version: None,
             result: Err(e),
         });
+        if let Some(chunk) = self.chunk.as_mut() {
+            chunk.ran.push(i);
+        }
+        Ran::Done
     }
+}
+
+fn no_transaction() -> ServiceError {
+    StoreError::Corrupt("a bulk operation ran without its transaction".into()).into()
 }
 
 /// The operations of a unit.
