@@ -145,6 +145,34 @@ async fn a_failed_operation_leaves_nothing_behind_and_records_no_event() {
 }
 
 #[tokio::test]
+async fn operations_that_shared_a_transaction_with_a_failure_are_applied_once_in_order() {
+    // Arrange: the failure comes after two successes and before a third, in one transaction.
+    let app = TestApp::spawn().await;
+    let missing = uuid::Uuid::new_v4().to_string();
+    let request = bulk_body(json!([
+        post_user("a", "first"),
+        post_user("b", "second"),
+        {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {
+            "schemas": [GROUP_SCHEMA], "displayName": "Broken", "members": [{"value": missing}]}},
+        post_user("c", "third"),
+    ]));
+    let before = app.feed_end().await;
+
+    // Act
+    let ops = app.bulk(request).await;
+
+    // Assert
+    assert_eq!(statuses(&ops), ["201", "201", "400", "201"]);
+    let events = app.events_since(&before).await;
+    assert_eq!(event_types(&events), ["user.created"; 3]);
+    let names: Vec<&Value> = events.iter().map(|e| &e["data"]["userName"]).collect();
+    assert_eq!(names, ["first", "second", "third"]);
+    for (op, event) in [&ops[0], &ops[1], &ops[3]].into_iter().zip(&events) {
+        assert_eq!(event["data"]["id"], json!(located_id(op)), "the ids the response gave");
+    }
+}
+
+#[tokio::test]
 async fn fail_on_errors_stops_exactly_after_that_many_failures() {
     // Arrange: failures at positions 1, 3 and 5.
     let app = TestApp::spawn().await;
