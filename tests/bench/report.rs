@@ -15,6 +15,8 @@ use crate::wrk::Outcome;
 pub struct Measured {
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// SCIM operations per request (a bulk request's operations; 1 otherwise).
+    pub operations_per_request: u64,
     pub requests_per_second: f64,
     /// Server CPU time (all threads, user + system) over the run, per request.
     pub cpu_us_per_request: f64,
@@ -22,12 +24,22 @@ pub struct Measured {
     pub server_peak_rss_kib: u64,
 }
 
+impl Measured {
+    pub fn operations_per_second(&self) -> f64 {
+        self.requests_per_second * self.operations_per_request as f64
+    }
+
+    pub fn cpu_us_per_operation(&self) -> f64 {
+        self.cpu_us_per_request / self.operations_per_request as f64
+    }
+}
+
 /// Everything the bench found, in the order it found it.
 pub struct Report {
     /// Machine, scimd and settings, as they go to the JSON.
     pub facts: Value,
     pub seeds: Vec<(&'static str, Seeded)>,
-    pub rows: Vec<(&'static str, &'static str, Result<Measured, &'static str>)>,
+    pub rows: Vec<(&'static str, &'static str, Measured)>,
     /// Each server's `VmHWM` when its last scenario ended, by database.
     pub servers: Vec<(&'static str, u64)>,
     pub pgbench: Option<Ceiling>,
@@ -38,7 +50,7 @@ impl Report {
         self.rows
             .iter()
             .find(|(n, _, _)| *n == name)
-            .and_then(|(_, _, r)| r.as_ref().ok())
+            .map(|(_, _, m)| m)
     }
 
     fn ratio_to_floor(&self, measured: &Measured) -> Option<f64> {
@@ -55,7 +67,7 @@ impl Report {
             );
         }
         println!(
-            "\n{:<8} {:<42} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>8}",
+            "\n{:<9} {:<42} {:>9} {:>8} {:>8} {:>7} {:>9} {:>7} {:>8}",
             "scenario",
             "request",
             "req/s",
@@ -66,22 +78,20 @@ impl Report {
             "×FLOOR",
             "RSS MiB"
         );
-        for (name, request, result) in &self.rows {
-            match result {
-                Ok(m) => println!(
-                    "{name:<8} {request:<42} {:>9.0} {:>8} {:>8} {:>7} {:>9.1} {:>7} {:>8.1}",
-                    m.requests_per_second,
-                    ms(m.outcome.p50_us),
-                    ms(m.outcome.p99_us),
-                    m.outcome.socket_errors() + m.outcome.status,
-                    m.cpu_us_per_request,
-                    self.ratio_to_floor(m)
-                        .map_or("-".into(), |r| format!("{r:.1}")),
-                    m.server_peak_rss_kib as f64 / 1024.0,
-                ),
-                Err(reason) => println!("{name:<8} {request:<42} skipped: {reason}"),
-            }
+        for (name, request, m) in &self.rows {
+            println!(
+                "{name:<9} {request:<42} {:>9.0} {:>8} {:>8} {:>7} {:>9.1} {:>7} {:>8.1}",
+                m.requests_per_second,
+                ms(m.outcome.p50_us),
+                ms(m.outcome.p99_us),
+                m.outcome.errors(),
+                m.cpu_us_per_request,
+                self.ratio_to_floor(m)
+                    .map_or("-".into(), |r| format!("{r:.1}")),
+                m.server_peak_rss_kib as f64 / 1024.0,
+            );
         }
+        self.print_bulk();
         for (database, kib) in &self.servers {
             println!(
                 "scimd peak RSS on {database}: {:.1} MiB",
@@ -107,16 +117,40 @@ impl Report {
         }
     }
 
+    /// The bulk scenarios per operation, against the single request they repeat (S8-create:
+    /// S4, S8-patch: S5), at the same concurrency.
+    fn print_bulk(&self) {
+        for (name, single) in [("S8-create", "S4"), ("S8-patch", "S5")] {
+            let Some(bulk) = self.measured(name) else {
+                continue;
+            };
+            let against = self.measured(single).map_or(String::new(), |s| {
+                format!(
+                    "; {single}: {:.0} requests/s, {:.1} µs: {:.1}× the operations/s, {:.2}× the CPU per operation",
+                    s.requests_per_second,
+                    s.cpu_us_per_request,
+                    bulk.operations_per_second() / s.requests_per_second,
+                    bulk.cpu_us_per_operation() / s.cpu_us_per_request,
+                )
+            });
+            println!(
+                "{name}: {:.0} operations/s, {:.1} µs CPU per operation{against}",
+                bulk.operations_per_second(),
+                bulk.cpu_us_per_operation(),
+            );
+        }
+    }
+
     /// Scenarios with any error, as `name (what)`.
     pub fn failures(&self) -> Vec<String> {
         self.rows
             .iter()
-            .filter_map(|(name, _, r)| {
-                let o = &r.as_ref().ok()?.outcome;
-                (o.socket_errors() + o.status > 0).then(|| {
+            .filter_map(|(name, _, m)| {
+                let o = &m.outcome;
+                (o.errors() > 0).then(|| {
                     format!(
-                        "{name} ({} non-2xx/3xx, connect {}, read {}, write {}, timeout {})",
-                        o.status, o.connect, o.read, o.write, o.timeout
+                        "{name} ({} non-2xx/3xx, {} failed bulk operations, connect {}, read {}, write {}, timeout {})",
+                        o.status, o.op_failures, o.connect, o.read, o.write, o.timeout
                     )
                 })
             })
@@ -128,15 +162,14 @@ impl Report {
         let scenarios: Vec<Value> = self
             .rows
             .iter()
-            .map(|(name, request, result)| match result {
-                Ok(m) => {
-                    let mut row = serde_json::to_value(m).unwrap_or_default();
-                    row["name"] = json!(name);
-                    row["request"] = json!(request);
-                    row["cpu_ratio_to_floor"] = json!(self.ratio_to_floor(m));
-                    row
-                }
-                Err(reason) => json!({"name": name, "request": request, "skipped": reason}),
+            .map(|(name, request, m)| {
+                let mut row = serde_json::to_value(m).unwrap_or_default();
+                row["name"] = json!(name);
+                row["request"] = json!(request);
+                row["cpu_ratio_to_floor"] = json!(self.ratio_to_floor(m));
+                row["operations_per_second"] = json!(m.operations_per_second());
+                row["cpu_us_per_operation"] = json!(m.cpu_us_per_operation());
+                row
             })
             .collect();
         let seeds: Vec<Value> = self

@@ -7,6 +7,8 @@ use crate::BenchResult;
 pub struct Scenario {
     pub name: &'static str,
     pub request: &'static str,
+    /// SCIM operations per request: 1, or a bulk request's operations.
+    pub operations: u64,
     pub run: Run,
 }
 
@@ -23,8 +25,6 @@ pub enum Run {
     /// `webhooks` endpoints to a receiver in the bench process, each replayed from the feed's
     /// start; measured until every event has reached it once per endpoint (no wrk).
     Webhooks { database: Target, webhooks: u32 },
-    /// Not run, for this reason.
-    Skipped(&'static str),
 }
 
 impl Run {
@@ -32,7 +32,7 @@ impl Run {
     pub fn database(&self) -> Option<Target> {
         match *self {
             Run::Scimd { database, .. } | Run::Webhooks { database, .. } => Some(database),
-            Run::Floor | Run::Skipped(_) => None,
+            Run::Floor => None,
         }
     }
 }
@@ -129,71 +129,87 @@ const fn scimd(script: &'static str, database: Target, items: Items) -> Run {
     }
 }
 
+/// The operations of each S8 request (`OPERATIONS` in its scripts).
+const BULK_OPERATIONS: u64 = 1_000;
+
 /// Every scenario, in running order.
 pub const ALL: &[Scenario] = &[
     Scenario {
         name: "FLOOR",
         request: "GET / fixed 600-byte JSON (poem)",
+        operations: 1,
         run: Run::Floor,
     },
     Scenario {
         name: "S1",
         request: "GET /Users/{id}",
+        operations: 1,
         run: scimd("get_user.lua", Target::Main, Items::UserIds),
     },
     Scenario {
         name: "S2",
         request: "GET /Users?filter=userName eq",
+        operations: 1,
         run: scimd("filter_user_name.lua", Target::Main, Items::None),
     },
     Scenario {
         name: "S3",
         request: "GET /Users?startIndex=R&count=100",
+        operations: 1,
         run: scimd("index_page.lua", Target::Main, Items::None),
     },
     Scenario {
         name: "S3c",
         request: "GET /Users?cursor=C&count=100",
+        operations: 1,
         run: scimd("cursor_page.lua", Target::Main, Items::Cursors),
     },
     Scenario {
         name: "S7",
         request: "GET /Users?filter=familyName sw M and active",
+        operations: 1,
         run: scimd("family_name_active.lua", Target::Main, Items::None),
     },
     Scenario {
         name: "S4",
         request: "POST /Users",
+        operations: 1,
         run: scimd("create_user.lua", Target::Main, Items::None),
     },
     Scenario {
         name: "S5",
         request: "PATCH /Users/{id} active",
+        operations: 1,
         run: scimd("patch_active.lua", Target::Main, Items::UserIds),
     },
     Scenario {
         name: "S6-1k",
         request: "PATCH /Groups/{large} add member (1k)",
+        operations: 1,
         run: scimd("add_member.lua", Target::Main, Items::UserIds),
     },
     Scenario {
         name: "S6-100k",
         request: "PATCH /Groups/{large} add member (100k)",
+        operations: 1,
         run: scimd("add_member.lua", Target::Large100k, Items::UserIds),
     },
     Scenario {
         name: "E1-1k",
         request: "GET /api/v1/events?after=R&limit=100 (1k)",
+        operations: 1,
         run: scimd("event_page.lua", Target::Events1k, Items::EventIds),
     },
     Scenario {
         name: "E1-1M",
         request: "GET /api/v1/events?after=R&limit=100 (1M)",
+        operations: 1,
         run: scimd("event_page.lua", Target::Events1M, Items::EventIds),
     },
     Scenario {
         name: "E2",
         request: "GET /api/v1/events?types=user.deactivated",
+        operations: 1,
         run: scimd(
             "event_page_deactivated.lua",
             Target::Events1M,
@@ -203,6 +219,7 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         name: "W1",
         request: "webhook deliveries, 1 endpoint (20k events)",
+        operations: 1,
         run: Run::Webhooks {
             database: Target::Events20k,
             webhooks: 1,
@@ -211,15 +228,23 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         name: "W1-4",
         request: "webhook deliveries, 4 endpoints (20k each)",
+        operations: 1,
         run: Run::Webhooks {
             database: Target::Events20k,
             webhooks: 4,
         },
     },
     Scenario {
-        name: "S8",
-        request: "POST /Bulk",
-        run: Run::Skipped("/Bulk not implemented"),
+        name: "S8-create",
+        request: "POST /Bulk, 1,000 user creates (S4's)",
+        operations: BULK_OPERATIONS,
+        run: scimd("bulk_create.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "S8-patch",
+        request: "POST /Bulk, 1,000 PATCHes of active (S5's)",
+        operations: BULK_OPERATIONS,
+        run: scimd("bulk_patch.lua", Target::Main, Items::UserIds),
     },
 ];
 

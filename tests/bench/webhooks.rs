@@ -178,8 +178,10 @@ pub fn measure(
         write: 0,
         timeout: 0,
         status: failed + duplicates,
+        op_failures: 0,
     };
     Ok(Measured {
+        operations_per_request: 1,
         requests_per_second: (expected - 1) as f64 / (span_ns.max(1) as f64 / 1e9),
         cpu_us_per_request: cpu_seconds * 1e6 / expected as f64,
         server_peak_rss_kib: scimd.process.peak_rss_kib()?,

@@ -39,6 +39,9 @@ pub struct Outcome {
     pub timeout: u64,
     /// Responses with a status above 399.
     pub status: u64,
+    /// Failed operations inside bulk responses (which answer 200 however many fail).
+    #[serde(default)]
+    pub op_failures: u64,
 }
 
 impl Outcome {
@@ -48,6 +51,11 @@ impl Outcome {
 
     pub fn socket_errors(&self) -> u64 {
         self.connect + self.read + self.write + self.timeout
+    }
+
+    /// Every error: socket errors, error statuses and failed bulk operations.
+    pub fn errors(&self) -> u64 {
+        self.socket_errors() + self.status + self.op_failures
     }
 }
 

@@ -18,10 +18,13 @@ if token then
 end
 
 -- Every thread has its own Lua state: seed each differently, or all would draw the same ids.
+-- `done` reads what the threads counted (`op_failures`) through this list.
 local next_thread = 0
+local threads = {}
 function setup(thread)
   next_thread = next_thread + 1
   thread:set("thread_id", next_thread)
+  threads[#threads + 1] = thread
 end
 
 function init(args)
@@ -53,15 +56,31 @@ function common.request(method, path, body)
   return wrk.format(method, path, headers, body)
 end
 
+-- Counts the failed operations of a BulkResponse body in the thread's `op_failures` (a bulk
+-- request answers 200 however many of its operations fail). A failed operation's status is
+-- followed by its `response` (the SCIM error); a successful one's ends its object. Scripts of
+-- bulk scenarios call it from wrk's `response` callback.
+function common.count_failed_operations(body)
+  local failed = 0
+  for _ in string.gmatch(body, '"status":"%d+","response"') do
+    failed = failed + 1
+  end
+  op_failures = (op_failures or 0) + failed
+end
+
 -- wrk counts a response as a status error when its status is above 399.
 function done(summary, latency, requests)
   local e = summary.errors
+  local op_failures = 0
+  for _, thread in ipairs(threads) do
+    op_failures = op_failures + (thread:get("op_failures") or 0)
+  end
   local out = assert(io.open(assert(os.getenv("BENCH_RESULT")), "w"))
   out:write(string.format(
     '{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
-    '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d}\n',
+    '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"op_failures":%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.timeout, e.status))
+    e.connect, e.read, e.write, e.timeout, e.status, op_failures))
   out:close()
 end
 
