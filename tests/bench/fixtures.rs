@@ -10,7 +10,7 @@ use rand::seq::index::sample;
 
 use crate::BenchResult;
 use crate::http::Http;
-use crate::scenarios::{Items, Seeding};
+use crate::scenarios::{Items, Seeding, Token};
 use crate::server::Seeded;
 use crate::wrk::Load;
 
@@ -26,14 +26,34 @@ const MAX_IDS: u64 = 100_000;
 /// every `after` they pass.
 const EVENT_PAGE: u64 = 100;
 
+/// The tokens the scenarios of one database call it with.
+pub struct Tokens {
+    /// For the SCIM API of the seeding's measured directory, at `scim_base`.
+    pub scim: String,
+    /// For `/api/v1`, when a scenario calls it.
+    pub admin: Option<String>,
+    pub scim_base: String,
+}
+
+impl Tokens {
+    fn admin(&self) -> BenchResult<&str> {
+        Ok(self.admin.as_deref().ok_or("no admin token was created")?)
+    }
+}
+
 /// Facts about one seeded database, with their files in the scratch directory.
 pub struct Fixtures {
     users: u64,
-    token: String,
+    scim_token: String,
+    admin_token: Option<String>,
+    scim_base: String,
     ids_file: PathBuf,
     cursors_file: Option<PathBuf>,
     event_ids_file: Option<PathBuf>,
     deactivated_ids_file: Option<PathBuf>,
+    listing_cursors_file: Option<PathBuf>,
+    search_few_file: Option<PathBuf>,
+    search_many_file: Option<PathBuf>,
     group_id: Option<String>,
 }
 
@@ -44,7 +64,7 @@ impl Fixtures {
     pub fn prepare(
         http: &Http,
         origin: &str,
-        token: &str,
+        tokens: &Tokens,
         seeding: &Seeding,
         seeded: &Seeded,
         items: &[Items],
@@ -56,18 +76,34 @@ impl Fixtures {
             std::fs::write(&path, contents)?;
             Ok(path)
         };
-        let ids_file = file("user-ids", user_ids(seeding.users))?;
+        let seed = seeding.generator_seed(SEED);
+        let ids_file = file("user-ids", user_ids(seed, seeding.users))?;
+        let scim = format!("{origin}{}", tokens.scim_base);
         let cursors_file = if items.contains(&Items::Cursors) {
-            Some(file("cursors", walk_cursors(http, origin, token)?)?)
+            Some(file("cursors", walk_cursors(http, &scim, &tokens.scim)?)?)
         } else {
             None
         };
+        let listing_cursors_file = if items.contains(&Items::ListingCursors) {
+            let cursors = walk_listing(http, origin, tokens.admin()?)?;
+            Some(file("listing-cursors", cursors)?)
+        } else {
+            None
+        };
+        let search_file = |wanted, what, prefix: fn(u64, u64, u64) -> String| {
+            let wanted = items.contains(&wanted);
+            wanted
+                .then(|| file(what, search_prefixes(seed, seeding.users, prefix)))
+                .transpose()
+        };
+        let search_few_file = search_file(Items::SearchFew, "search-few", user_name_prefix)?;
+        let search_many_file = search_file(Items::SearchMany, "search-many", name_prefix)?;
         let event_file = |wanted, types, what| -> BenchResult<Option<PathBuf>> {
             if !items.contains(&wanted) {
                 return Ok(None);
             }
             let last_after = last_full_page_after(seeded, types)?;
-            check_full_page(http, origin, token, last_after, types)?;
+            check_full_page(http, origin, tokens.admin()?, last_after, types)?;
             Ok(Some(file(
                 what,
                 event_ids(seeded.first_event - 1, last_after),
@@ -80,25 +116,35 @@ impl Fixtures {
             "deactivated-event-ids",
         )?;
         let group_id = match seeding.large_group {
-            Some(_) => Some(large_group_id(http, origin, token)?),
+            Some(_) => Some(large_group_id(http, &scim, &tokens.scim)?),
             None => None,
         };
         Ok(Self {
             users: seeding.users,
-            token: token.to_owned(),
+            scim_token: tokens.scim.clone(),
+            admin_token: tokens.admin.clone(),
+            scim_base: tokens.scim_base.clone(),
             ids_file,
             cursors_file,
             event_ids_file,
             deactivated_ids_file,
+            listing_cursors_file,
+            search_few_file,
+            search_many_file,
             group_id,
         })
     }
 
     /// The wrk run of `script`, with the environment `common.lua` and the script read.
-    pub fn load<'a>(&self, script: &'a str, items: Items) -> BenchResult<Load<'a>> {
+    pub fn load<'a>(&self, script: &'a str, items: Items, token: Token) -> BenchResult<Load<'a>> {
+        let token = match token {
+            Token::Scim => self.scim_token.clone(),
+            Token::Admin => self.admin_token.clone().ok_or("no admin token")?,
+        };
         let mut env = vec![
-            ("BENCH_TOKEN", self.token.clone()),
+            ("BENCH_TOKEN", token),
             ("BENCH_USERS", self.users.to_string()),
+            ("BENCH_SCIM", self.scim_base.clone()),
         ];
         if let Some(group_id) = &self.group_id {
             env.push(("BENCH_GROUP_ID", group_id.clone()));
@@ -113,6 +159,13 @@ impl Fixtures {
                     .as_ref()
                     .ok_or("no deactivation event ids")?,
             ),
+            Items::ListingCursors => Some(
+                self.listing_cursors_file
+                    .as_ref()
+                    .ok_or("no listing cursors walked")?,
+            ),
+            Items::SearchFew => Some(self.search_few_file.as_ref().ok_or("no prefixes")?),
+            Items::SearchMany => Some(self.search_many_file.as_ref().ok_or("no prefixes")?),
         };
         if let Some(file) = file {
             env.push(("BENCH_ITEMS", file.display().to_string()));
@@ -122,7 +175,7 @@ impl Fixtures {
 }
 
 /// Ids of a uniform sample of the seeded users, one a line.
-fn user_ids(users: u64) -> String {
+fn user_ids(seed: u64, users: u64) -> String {
     let picked = sample(
         &mut rand::rng(),
         users as usize,
@@ -132,7 +185,7 @@ fn user_ids(users: u64) -> String {
         let _ = writeln!(
             out,
             "{}",
-            scimd::store::seed::user_id(SEED, index as u64 + 1)
+            scimd::store::seed::user_id(seed, index as u64 + 1)
         );
         out
     })
@@ -193,14 +246,14 @@ fn check_full_page(
 /// URL-encoded, one a line. The walk asks only for `id`: a cursor is bound to the resource
 /// type, filter and sort order, not to the attributes returned, and the wrk script then asks
 /// for whole users.
-fn walk_cursors(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
+fn walk_cursors(http: &Http, scim: &str, token: &str) -> BenchResult<String> {
     let started = Instant::now();
     let mut cursors = String::new();
     let mut cursor = String::new();
     let mut pages = 0;
     loop {
         let url = reqwest::Url::parse_with_params(
-            &format!("{origin}/scim/v2/Users"),
+            &format!("{scim}/Users"),
             [
                 ("cursor", cursor.as_str()),
                 ("count", "100"),
@@ -213,9 +266,7 @@ fn walk_cursors(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
             break;
         };
         cursor = next.to_owned();
-        let encoded = reqwest::Url::parse_with_params("http://x/", [("c", next)])?;
-        let value = encoded.query().and_then(|q| q.strip_prefix("c="));
-        writeln!(cursors, "{}", value.ok_or("cannot encode a cursor")?)?;
+        writeln!(cursors, "{}", url_encoded(next)?)?;
     }
     eprintln!(
         "walked {pages} cursor pages in {:.1} s",
@@ -225,9 +276,9 @@ fn walk_cursors(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
 }
 
 /// The id of the group named `large`.
-fn large_group_id(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
+fn large_group_id(http: &Http, scim: &str, token: &str) -> BenchResult<String> {
     let url = reqwest::Url::parse_with_params(
-        &format!("{origin}/scim/v2/Groups"),
+        &format!("{scim}/Groups"),
         [
             ("filter", r#"displayName eq "large""#),
             ("excludedAttributes", "members"),
@@ -238,4 +289,82 @@ fn large_group_id(http: &Http, origin: &str, token: &str) -> BenchResult<String>
         .as_str()
         .ok_or_else(|| format!("no group named large: {list}"))?
         .to_owned())
+}
+
+/// Pages of the admin users listing that A2 reads: the last this many of a full walk.
+const DEEP_PAGES: usize = 100;
+
+/// Walks the `default` directory's admin users listing 100 at a time and returns the `after`
+/// cursors of its last [`DEEP_PAGES`] pages (page 9,901 to 10,000 at a million users),
+/// URL-encoded, one a line.
+fn walk_listing(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
+    let started = Instant::now();
+    let mut deepest = std::collections::VecDeque::with_capacity(DEEP_PAGES);
+    let mut after = String::new();
+    let mut pages = 0;
+    loop {
+        let mut query = vec![("limit", "100")];
+        if !after.is_empty() {
+            query.push(("after", after.as_str()));
+        }
+        let url = reqwest::Url::parse_with_params(
+            &format!("{origin}/api/v1/directories/default/users"),
+            query,
+        )?;
+        let page = http.get_json(url.as_str(), token)?;
+        pages += 1;
+        let Some(next) = page["after"].as_str() else {
+            break;
+        };
+        after = next.to_owned();
+        if deepest.len() == DEEP_PAGES {
+            deepest.pop_front();
+        }
+        deepest.push_back(url_encoded(next)?);
+    }
+    eprintln!(
+        "walked {pages} listing pages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(deepest.iter().fold(String::new(), |mut out, c| {
+        let _ = writeln!(out, "{c}");
+        out
+    }))
+}
+
+/// `value` encoded for a query string.
+fn url_encoded(value: &str) -> BenchResult<String> {
+    let encoded = reqwest::Url::parse_with_params("http://x/", [("v", value)])?;
+    let value = encoded.query().and_then(|q| q.strip_prefix("v="));
+    Ok(value.ok_or("cannot encode a query value")?.to_owned())
+}
+
+/// `q=` prefixes made by `prefix` from a uniform sample of the seeded users, URL-encoded, one
+/// a line.
+fn search_prefixes(seed: u64, users: u64, prefix: fn(u64, u64, u64) -> String) -> String {
+    let picked = sample(&mut rand::rng(), users as usize, users.min(1_000) as usize);
+    picked.iter().fold(String::new(), |mut out, index| {
+        let q = prefix(seed, users, index as u64 + 1);
+        let _ = writeln!(out, "{}", url_encoded(&q).unwrap_or(q));
+        out
+    })
+}
+
+/// `user<n>` for an n in the top nine tenths of the user numbers, so that only `user<n>@…` and
+/// at most `user<n>0@…` match (A3-few).
+fn user_name_prefix(_seed: u64, users: u64, number: u64) -> String {
+    format!("user{}", users / 10 + number * 9 / 10)
+}
+
+/// The first three letters of user `number`'s family name (even numbers) or given name (odd):
+/// the seed draws them from short lists, so thousands match at a million users (A3-many).
+fn name_prefix(seed: u64, _users: u64, number: u64) -> String {
+    let attrs = scimd::store::seed::user_attributes(seed, number);
+    let part = if number.is_multiple_of(2) {
+        "familyName"
+    } else {
+        "givenName"
+    };
+    let name = attrs["name"][part].as_str().unwrap_or("a");
+    name.chars().take(3).collect::<String>().to_lowercase()
 }

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::database::{Backend, ScratchDir};
-use crate::fixtures::Fixtures;
+use crate::fixtures::{Fixtures, Tokens};
 use crate::http::Http;
 use crate::process::Running;
 use crate::report::{Measured, Report};
-use crate::scenarios::{Items, Run, Scenario, Target};
+use crate::scenarios::{Items, Run, Scenario, Target, Token};
 use crate::wrk::{self, Load, Shape};
 use crate::{BenchResult, Options, floor, pgbench, server, webhooks};
 
@@ -115,21 +115,27 @@ impl<'a> Bench<'a> {
                 _ => None,
             })
             .collect();
-        // The event and webhook scenarios call the host application's API, which takes admin
-        // tokens only.
-        let admin = items
-            .iter()
-            .any(|i| matches!(i, Items::EventIds | Items::DeactivatedEventIds))
-            || scenarios
-                .iter()
-                .any(|s| matches!(s.run, Run::Webhooks { .. }));
-        let token = server::create_token(&database.url, admin)?;
+        let (directory, scim_base) = seeding.directory();
+        let uses = |token| scenarios.iter().any(|s| s.run.token() == Some(token));
+        let tokens = Tokens {
+            scim: server::create_token(&database.url, Token::Scim, &directory)?,
+            admin: if uses(Token::Admin) {
+                Some(server::create_token(
+                    &database.url,
+                    Token::Admin,
+                    &directory,
+                )?)
+            } else {
+                None
+            },
+            scim_base,
+        };
         let log = logs_dir()?.join(format!("scimd-{}-{tag}.log", self.backend.name()));
         let mut server = server::serve(&database.url, &log, &self.http)?;
         let fixtures = Fixtures::prepare(
             &self.http,
             &server.origin,
-            &token,
+            &tokens,
             &seeding,
             &seeded,
             &items,
@@ -138,8 +144,13 @@ impl<'a> Bench<'a> {
         for s in scenarios {
             server.wait_healthy(&self.http)?;
             let measured = match s.run {
-                Run::Scimd { script, items, .. } => {
-                    let load = fixtures.load(script, items)?;
+                Run::Scimd {
+                    script,
+                    items,
+                    token,
+                    ..
+                } => {
+                    let load = fixtures.load(script, items, token)?;
                     let mut measured =
                         self.measure(s.name, &mut server.process, &server.origin, &load)?;
                     measured.operations_per_request = s.operations;
@@ -147,7 +158,8 @@ impl<'a> Bench<'a> {
                 }
                 Run::Webhooks { webhooks, .. } => {
                     eprintln!("{}: until every event is delivered", s.name);
-                    webhooks::measure(&self.http, &mut server, &token, &seeded, webhooks)?
+                    let admin = tokens.admin.as_deref().ok_or("no admin token")?;
+                    webhooks::measure(&self.http, &mut server, admin, &seeded, webhooks)?
                 }
                 Run::Floor => continue,
             };

@@ -21,6 +21,7 @@ pub enum Run {
         script: &'static str,
         database: Target,
         items: Items,
+        token: Token,
     },
     /// `webhooks` endpoints to a receiver in the bench process, each replayed from the feed's
     /// start; measured until every event has reached it once per endpoint (no wrk).
@@ -35,6 +36,24 @@ impl Run {
             Run::Floor => None,
         }
     }
+
+    /// The token the scenario calls scimd with, if it calls scimd.
+    pub fn token(&self) -> Option<Token> {
+        match *self {
+            Run::Scimd { token, .. } => Some(token),
+            Run::Webhooks { .. } => Some(Token::Admin),
+            Run::Floor => None,
+        }
+    }
+}
+
+/// Which API a scenario's token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    /// The SCIM API of the seeding's measured directory.
+    Scim,
+    /// The host application's API (`/api/v1`), which takes admin tokens only.
+    Admin,
 }
 
 /// Which seeded database a scenario needs.
@@ -50,6 +69,8 @@ pub enum Target {
     Events1M,
     /// 1,000 users and 20,000 change events, for webhook deliveries.
     Events20k,
+    /// 1,000 directories of 1,000 users each; requests go to one of them.
+    Directories,
 }
 
 /// What the script reads from `BENCH_ITEMS`.
@@ -62,10 +83,23 @@ pub enum Items {
     EventIds,
     /// Event ids after which at least 100 `user.deactivated` events follow.
     DeactivatedEventIds,
+    /// `after` cursors of the last 100 pages of a walk of the admin users listing.
+    ListingCursors,
+    /// `q=` prefixes of userNames that one or two users match.
+    SearchFew,
+    /// `q=` prefixes of given and family names, each matching thousands at a million users.
+    SearchMany,
 }
 
 /// Users in the event databases: the feed's cost should depend on the events alone.
 const EVENT_DATABASE_USERS: u64 = 1_000;
+
+/// Directories of [`Target::Directories`], and the users in each.
+const DIRECTORIES: u64 = 1_000;
+const DIRECTORY_USERS: u64 = 1_000;
+
+/// The directory of [`Target::Directories`] that its scenarios call: one in the middle.
+const MEASURED_DIRECTORY: u64 = 500;
 
 /// What `scimd dev seed` puts into a target's database.
 #[derive(Debug, Clone, Copy)]
@@ -78,16 +112,41 @@ pub struct Seeding {
     /// Members of the group named `large`, if there is one.
     pub large_group: Option<u64>,
     pub events: u64,
+    /// `dev seed --directories N`: `users` in each of N directories (0: in `default` only).
+    pub directories: u64,
+}
+
+impl Seeding {
+    /// The directory the scenarios call, and its SCIM base path.
+    pub fn directory(&self) -> (String, String) {
+        if self.directories == 0 {
+            return ("default".into(), "/scim/v2".into());
+        }
+        // `dev seed --directories` names them dir-0001, dir-0002, …
+        let id = format!("dir-{MEASURED_DIRECTORY:04}");
+        let base = format!("/directories/{id}/scim/v2");
+        (id, base)
+    }
+
+    /// The generator seed of the measured directory's users: `dev seed --directories` seeds
+    /// directory n with the seed plus n.
+    pub fn generator_seed(&self, seed: u64) -> u64 {
+        match self.directories {
+            0 => seed,
+            _ => seed + MEASURED_DIRECTORY,
+        }
+    }
 }
 
 impl Target {
     /// Every target, in the order their databases are seeded and measured.
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Main,
         Target::Large100k,
         Target::Events1k,
         Target::Events1M,
         Target::Events20k,
+        Target::Directories,
     ];
 
     /// The database of this target when the bench runs with `--users users`.
@@ -98,6 +157,7 @@ impl Target {
             users: EVENT_DATABASE_USERS,
             large_group: None,
             events,
+            directories: 0,
         };
         match self {
             Target::Main => Seeding {
@@ -106,6 +166,7 @@ impl Target {
                 users,
                 large_group: Some(1_000),
                 events: 0,
+                directories: 0,
             },
             Target::Large100k => Seeding {
                 tag: "large100k",
@@ -113,10 +174,19 @@ impl Target {
                 users: users.max(100_000),
                 large_group: Some(100_000),
                 events: 0,
+                directories: 0,
             },
             Target::Events1k => events("events1k", "_events1k", 1_000),
             Target::Events1M => events("events1m", "_events1m", 1_000_000),
             Target::Events20k => events("events20k", "_events20k", 20_000),
+            Target::Directories => Seeding {
+                tag: "directories",
+                suffix: "_directories",
+                users: DIRECTORY_USERS,
+                large_group: None,
+                events: 0,
+                directories: DIRECTORIES,
+            },
         }
     }
 }
@@ -126,6 +196,17 @@ const fn scimd(script: &'static str, database: Target, items: Items) -> Run {
         script,
         database,
         items,
+        token: Token::Scim,
+    }
+}
+
+/// A run on the host application's API.
+const fn admin(script: &'static str, database: Target, items: Items) -> Run {
+    Run::Scimd {
+        script,
+        database,
+        items,
+        token: Token::Admin,
     }
 }
 
@@ -171,6 +252,30 @@ pub const ALL: &[Scenario] = &[
         run: scimd("family_name_active.lua", Target::Main, Items::None),
     },
     Scenario {
+        name: "A1",
+        request: "GET /api/v1/…/users?limit=100, page 1",
+        operations: 1,
+        run: admin("listing_page.lua", Target::Main, Items::None),
+    },
+    Scenario {
+        name: "A2",
+        request: "GET /api/v1/…/users?after=C, last 100 pages",
+        operations: 1,
+        run: admin("listing_page.lua", Target::Main, Items::ListingCursors),
+    },
+    Scenario {
+        name: "A3-few",
+        request: "GET /api/v1/…/users?q=user<n> (1 or 2 match)",
+        operations: 1,
+        run: admin("listing_search.lua", Target::Main, Items::SearchFew),
+    },
+    Scenario {
+        name: "A3-many",
+        request: "GET /api/v1/…/users?q=<name prefix> (many)",
+        operations: 1,
+        run: admin("listing_search.lua", Target::Main, Items::SearchMany),
+    },
+    Scenario {
         name: "S4",
         request: "POST /Users",
         operations: 1,
@@ -198,19 +303,19 @@ pub const ALL: &[Scenario] = &[
         name: "E1-1k",
         request: "GET /api/v1/events?after=R&limit=100 (1k)",
         operations: 1,
-        run: scimd("event_page.lua", Target::Events1k, Items::EventIds),
+        run: admin("event_page.lua", Target::Events1k, Items::EventIds),
     },
     Scenario {
         name: "E1-1M",
         request: "GET /api/v1/events?after=R&limit=100 (1M)",
         operations: 1,
-        run: scimd("event_page.lua", Target::Events1M, Items::EventIds),
+        run: admin("event_page.lua", Target::Events1M, Items::EventIds),
     },
     Scenario {
         name: "E2",
         request: "GET /api/v1/events?types=user.deactivated",
         operations: 1,
-        run: scimd(
+        run: admin(
             "event_page_deactivated.lua",
             Target::Events1M,
             Items::DeactivatedEventIds,
@@ -245,6 +350,18 @@ pub const ALL: &[Scenario] = &[
         request: "POST /Bulk, 1,000 PATCHes of active (S5's)",
         operations: BULK_OPERATIONS,
         run: scimd("bulk_patch.lua", Target::Main, Items::UserIds),
+    },
+    Scenario {
+        name: "D1",
+        request: "GET /directories/dir-0500/scim/v2/Users/{id}",
+        operations: 1,
+        run: scimd("get_user.lua", Target::Directories, Items::UserIds),
+    },
+    Scenario {
+        name: "D4",
+        request: "POST /directories/dir-0500/scim/v2/Users",
+        operations: 1,
+        run: scimd("create_user.lua", Target::Directories, Items::None),
     },
 ];
 

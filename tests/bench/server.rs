@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::BenchResult;
 use crate::http::Http;
 use crate::process::{Running, free_port};
-use crate::scenarios::Seeding;
+use crate::scenarios::{Seeding, Token};
 
 /// The summary line of `scimd dev seed`.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +51,8 @@ fn output(mut command: Command, what: &str) -> BenchResult<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
-/// `scimd dev seed --users N [--large-group-size M] [--events E]` on a fresh database.
+/// `scimd dev seed --users N [--large-group-size M] [--events E] [--directories D]` on a fresh
+/// database.
 pub fn seed(database_url: &str, seeding: &Seeding) -> BenchResult<Seeded> {
     let mut command = scimd(database_url);
     command
@@ -63,9 +64,36 @@ pub fn seed(database_url: &str, seeding: &Seeding) -> BenchResult<Seeded> {
     if seeding.events > 0 {
         command.arg("--events").arg(seeding.events.to_string());
     }
+    if seeding.directories > 0 {
+        command
+            .arg("--directories")
+            .arg(seeding.directories.to_string());
+    }
     // Progress lines go to the terminal: seeding a million users takes a while.
     command.stderr(Stdio::inherit());
-    let line = output(command, "scimd dev seed")?;
+    let out = output(command, "scimd dev seed")?;
+    // One summary line per seeded directory: the totals are their sums.
+    let mut total: Option<Seeded> = None;
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let one = summary(line)?;
+        total = Some(match total {
+            None => one,
+            Some(t) => Seeded {
+                users: t.users + one.users,
+                memberships: t.memberships + one.memberships,
+                events: t.events + one.events,
+                first_event: t.first_event,
+                rows: t.rows + one.rows,
+                seconds: t.seconds + one.seconds,
+                rows_per_second: (t.rows + one.rows) as f64 / (t.seconds + one.seconds),
+            },
+        });
+    }
+    total.ok_or_else(|| "scimd dev seed printed no summary".into())
+}
+
+/// One `key=value` summary line of `scimd dev seed`.
+fn summary(line: &str) -> BenchResult<Seeded> {
     let fields: HashMap<&str, &str> = line
         .split_whitespace()
         .filter_map(|pair| pair.split_once('='))
@@ -87,14 +115,15 @@ pub fn seed(database_url: &str, seeding: &Seeding) -> BenchResult<Seeded> {
     })
 }
 
-/// `scimd token create [--admin]`: a bearer token for the bench, for the SCIM API or, with
-/// `admin`, for the host application's API (`/api/v1`).
-pub fn create_token(database_url: &str, admin: bool) -> BenchResult<String> {
+/// `scimd token create`: a bearer token for the bench, for the SCIM API of `directory` or, with
+/// `Token::Admin`, for the host application's API (`/api/v1`).
+pub fn create_token(database_url: &str, token: Token, directory: &str) -> BenchResult<String> {
     let mut command = scimd(database_url);
     command.args(["token", "create", "--name", "bench"]);
-    if admin {
-        command.arg("--admin");
-    }
+    match token {
+        Token::Admin => command.arg("--admin"),
+        Token::Scim => command.args(["--directory", directory]),
+    };
     Ok(output(command, "scimd token create")?.trim().to_owned())
 }
 

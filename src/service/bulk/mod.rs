@@ -3,14 +3,15 @@
 //! request's actor and request id), in the order `scim::bulk::plan` gives: an operation runs
 //! after the POSTs it refers to by `bulkId`, otherwise in request order.
 //!
-//! **Transactions.** Operations share a write transaction, [`CHUNK_OPERATIONS`] at a time, and
-//! each runs after a savepoint: one that fails is rolled back to its savepoint (its statements
-//! and its events) and the others stay, so each operation is atomic on its own, as RFC 7644
+//! **Transactions.** Operations share a write transaction, [`CHUNK_OPERATIONS`] at a time. A
+//! chunk first runs without savepoints; when an operation fails in it, the chunk is rolled back
+//! and run again with a savepoint before each operation, so that the failure undoes only its
+//! own statements and events (`run.rs`). Each operation is thereby atomic on its own, as RFC 7644
 //! §3.7 wants ("continue performing as many changes as possible"). Sharing the transaction
-//! saves each operation its own `BEGIN`, `COMMIT` (a disk flush on PostgreSQL) and, on SQLite,
-//! its turn at the single writer's gate. The request as a whole is not one transaction: RFC 7644
-//! asks for partial success, and a transaction over 1,000 operations would hold the write lock
-//! (SQLite) or up to 1,000 row locks (PostgreSQL) for the whole request. A chunk that cannot be
+//! saves each operation its own `BEGIN`, `COMMIT` (a disk flush) and, on SQLite, its turn at
+//! the single writer's gate. The request as a whole is not one transaction: RFC 7644 asks for
+//! partial success, and a transaction over 1,000 operations would hold the write lock (SQLite)
+//! or up to 1,000 row locks (PostgreSQL) for the whole request. A chunk that cannot be
 //! committed fails every operation that had succeeded in it.
 //!
 //! **Cycles** (§3.7.1): POSTs that refer to each other (two new groups, each a member of the

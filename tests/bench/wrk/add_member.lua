@@ -7,6 +7,6 @@ local template = [[{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
   [["Operations":[{"op":"add","path":"members","value":[{"value":"%s"}]}]}]]
 
 request = function()
-  return common.request("PATCH", "/scim/v2/Groups/" .. group,
+  return common.request("PATCH", common.scim .. "/Groups/" .. group,
     string.format(template, common.pick(ids)))
 end

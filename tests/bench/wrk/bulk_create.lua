@@ -18,7 +18,7 @@ request = function()
   end
   local body = [[{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]] ..
     table.concat(ops, ",") .. "]}"
-  return common.request("POST", "/scim/v2/Bulk", body)
+  return common.request("POST", common.scim .. "/Bulk", body)
 end
 
 response = function(status, headers, body)

@@ -6,11 +6,13 @@
 -- BENCH_USERS   number of seeded users
 -- BENCH_RUN     unique per wrk run, so created userNames never collide across runs
 -- BENCH_RESULT  where `done` writes the JSON summary
+-- BENCH_SCIM    the SCIM base path: /scim/v2, or a directory's /directories/{id}/scim/v2
 
 local common = {}
 
 common.users = tonumber(os.getenv("BENCH_USERS") or "0")
 common.run = os.getenv("BENCH_RUN") or "0"
+common.scim = os.getenv("BENCH_SCIM") or "/scim/v2"
 
 local token = os.getenv("BENCH_TOKEN")
 if token then

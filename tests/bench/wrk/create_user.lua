@@ -10,5 +10,5 @@ local template = [[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],]] 
 request = function()
   created = created + 1
   local name = string.format("bench-%s-%d-%d@example.com", common.run, thread_id or 0, created)
-  return common.request("POST", "/scim/v2/Users", string.format(template, name, name))
+  return common.request("POST", common.scim .. "/Users", string.format(template, name, name))
 end

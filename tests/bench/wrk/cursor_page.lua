@@ -3,5 +3,5 @@ local common = require "common"
 local cursors = common.items() -- already URL-encoded
 
 request = function()
-  return common.request("GET", "/scim/v2/Users?cursor=" .. common.pick(cursors) .. "&count=100")
+  return common.request("GET", common.scim .. "/Users?cursor=" .. common.pick(cursors) .. "&count=100")
 end

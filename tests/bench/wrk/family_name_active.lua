@@ -2,7 +2,7 @@
 -- matches). The same query every time.
 local common = require "common"
 
-local path = "/scim/v2/Users?filter=name.familyName%20sw%20%22M%22%20and%20active%20eq%20true" ..
+local path = common.scim .. "/Users?filter=name.familyName%20sw%20%22M%22%20and%20active%20eq%20true" ..
   "&count=100"
 
 request = function()

@@ -4,5 +4,5 @@ local common = require "common"
 request = function()
   local i = math.random(1, common.users)
   return common.request("GET",
-    "/scim/v2/Users?filter=userName%20eq%20%22user" .. i .. "%40example.com%22")
+    common.scim .. "/Users?filter=userName%20eq%20%22user" .. i .. "%40example.com%22")
 end

@@ -3,5 +3,5 @@ local common = require "common"
 local ids = common.items()
 
 request = function()
-  return common.request("GET", "/scim/v2/Users/" .. common.pick(ids))
+  return common.request("GET", common.scim .. "/Users/" .. common.pick(ids))
 end

@@ -3,5 +3,5 @@ local common = require "common"
 
 request = function()
   local r = math.random(1, common.users - 99)
-  return common.request("GET", "/scim/v2/Users?startIndex=" .. r .. "&count=100")
+  return common.request("GET", common.scim .. "/Users?startIndex=" .. r .. "&count=100")
 end

@@ -8,6 +8,6 @@ local template = [[{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 
 request = function()
   flip = not flip
-  return common.request("PATCH", "/scim/v2/Users/" .. common.pick(ids),
+  return common.request("PATCH", common.scim .. "/Users/" .. common.pick(ids),
     string.format(template, tostring(not flip)))
 end
