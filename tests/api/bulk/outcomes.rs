@@ -168,7 +168,11 @@ async fn operations_that_shared_a_transaction_with_a_failure_are_applied_once_in
     let names: Vec<&Value> = events.iter().map(|e| &e["data"]["userName"]).collect();
     assert_eq!(names, ["first", "second", "third"]);
     for (op, event) in [&ops[0], &ops[1], &ops[3]].into_iter().zip(&events) {
-        assert_eq!(event["data"]["id"], json!(located_id(op)), "the ids the response gave");
+        assert_eq!(
+            event["data"]["id"],
+            json!(located_id(op)),
+            "the ids the response gave"
+        );
     }
 }
 
