@@ -119,10 +119,17 @@ fn summary(line: &str) -> BenchResult<Seeded> {
 /// `Token::Admin`, for the host application's API (`/api/v1`).
 pub fn create_token(database_url: &str, token: Token, directory: &str) -> BenchResult<String> {
     let mut command = scimd(database_url);
-    command.args(["token", "create", "--name", "bench"]);
+    // Token names are unique per directory, and admin tokens live in `default`.
     match token {
-        Token::Admin => command.arg("--admin"),
-        Token::Scim => command.args(["--directory", directory]),
+        Token::Admin => command.args(["token", "create", "--name", "bench-admin", "--admin"]),
+        Token::Scim => command.args([
+            "token",
+            "create",
+            "--name",
+            "bench",
+            "--directory",
+            directory,
+        ]),
     };
     Ok(output(command, "scimd token create")?.trim().to_owned())
 }
