@@ -19,7 +19,7 @@ pub struct Plan {
     /// What was asked, as the listing's parameters: `users state=active sort=name desc after`.
     pub label: String,
     /// Whether the statement collects `q=` matches and sorts them (a sort is expected there,
-    /// bounded by `user_search::SORTED_MATCHES_AT_MOST`).
+    /// bounded by `user_search::SORTED_MATCHES_AT_MOST`, or by two pages on a walk).
     pub sorts_matches: bool,
     /// The plan, one node a line, children indented.
     pub lines: Vec<String>,
@@ -107,7 +107,8 @@ pub async fn listing_plans(db: &Db, tenant: &str, q: &str) -> Result<Vec<Plan>, 
             }
         }
     }
-    let count = user_search::count(tenant, q);
+    // As the default order (`name`) counts: outside the family name, which it seeks.
+    let count = user_search::count(tenant, q, Some("name_family_name_norm"));
     plans.push(plan(db, format!("users q={q}: count of matches"), false, &count).await?);
     for state in [None, Some(State::Active)] {
         for sort in sorts {
@@ -121,9 +122,9 @@ pub async fn listing_plans(db: &Db, tenant: &str, q: &str) -> Result<Vec<Plan>, 
                     after: None,
                 };
                 let sql = user_listing::statement(dialect, tenant, &query, search);
-                let sorts_matches = search == Search::Matches;
+                // Both sort their hits: the few matches, or two parts of at most a page each.
                 let label = label(&query, Some(search));
-                plans.push(plan(db, label, sorts_matches, &sql).await?);
+                plans.push(plan(db, label, true, &sql).await?);
             }
         }
     }

@@ -1,9 +1,8 @@
 //! The admin listing of a directory's users: by state, searched by prefix, sorted by name,
 //! userName, creation or last change, in keyset pages. Every state with every order walks an
 //! index (`users_state_*` and `users_*` of migration 0004; the archive's own for archived
-//! users), so page 10,000 of a walk costs what page 1 costs. A `q=` search collects and sorts
-//! its matches when they are few, and walks the order's index when they are many (see
-//! `user_search`); `scimd dev plans` shows each plan.
+//! users), so page 10,000 of a walk costs what page 1 costs. A `q=` search reads at most
+//! `limit + 1` matches of each kind (see `user_search`); `scimd dev plans` shows each plan.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -112,7 +111,9 @@ impl ListedUser {
 pub async fn list(db: &Db, tenant: &str, query: &UserQuery) -> Result<Vec<ListedUser>, StoreError> {
     let search = match &query.q {
         Some(q) if query.state != Some(State::Archived) => {
-            user_search::choose(db, tenant, q).await?
+            let (key, _) = users_key(query.sort);
+            let skip = user_search::aligned(key, q).map(|(_, column)| column);
+            user_search::choose(db, tenant, q, skip).await?
         }
         _ => Search::Matches,
     };
@@ -178,15 +179,9 @@ fn present(
            u.state, u.source, u.created, u.last_modified, {key_text} AS key_text, {key_time} AS key_time, \
            NULL AS deleted_at, NULL AS deleted_by "
     ));
-    match (&query.q, search) {
-        (Some(q), Search::Matches) => user_search::matching_users(sql, dialect, tenant, q),
-        (Some(q), Search::Walk) => {
-            sql.push("FROM users u WHERE u.tenant_id = ")
-                .bind(tenant)
-                .push(" AND ");
-            user_search::matches_user(sql, q);
-        }
-        (None, _) => {
+    match &query.q {
+        Some(q) => search_hits(sql, dialect, tenant, query, q, search),
+        None => {
             sql.push("FROM users u WHERE u.tenant_id = ").bind(tenant);
         }
     }
@@ -197,6 +192,59 @@ fn present(
     // listing without a state walks that index; ordered by it and the id, PostgreSQL would
     // sort each run of equal userNames (an `Incremental Sort`) on top of it.
     page(sql, key, query.sort == SortKey::UserName, query);
+}
+
+/// `FROM` the users matching `q`, as `u`: the page's share of the matches in the column aligned
+/// with the order (a seek in the order's index), and of the matches in the other columns
+/// (sorted or walked, as `search` says), each at most `limit + 1` users of the state asked for
+/// after the page's start.
+fn search_hits(
+    sql: &mut SqlBuilder,
+    dialect: Dialect,
+    tenant: &str,
+    query: &UserQuery,
+    q: &str,
+    search: Search,
+) {
+    let (key, _) = users_key(query.sort);
+    let unique = query.sort == SortKey::UserName;
+    let aligned = user_search::aligned(key, q);
+    let skip = aligned.map(|(_, column)| column);
+    let state = |sql: &mut SqlBuilder| {
+        if let Some(state) = query.state {
+            sql.push(" AND u.state = ").bind(state.as_str());
+        }
+    };
+    sql.push("FROM (");
+    if let Some((range, _)) = aligned {
+        sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE u.tenant_id = ")
+            .bind(tenant)
+            .push(" AND ");
+        user_search::prefix_range(sql, range, q);
+        state(sql);
+        page(sql, key, unique, query);
+        sql.push(") aligned UNION ");
+    }
+    match search {
+        Search::Matches => user_search::matching_ids(sql, tenant, q, skip),
+        Search::Walk => {
+            sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE u.tenant_id = ")
+                .bind(tenant)
+                .push(" AND ");
+            user_search::matches_user(sql, q, skip);
+            state(sql);
+            page(sql, key, unique, query);
+            sql.push(") walked");
+        }
+    }
+    let join = match dialect {
+        Dialect::Sqlite => "CROSS JOIN",
+        Dialect::Postgres => "JOIN",
+    };
+    sql.push(&format!(
+        ") hits {join} users u ON u.id = hits.id AND u.tenant_id = "
+    ))
+    .bind(tenant);
 }
 
 fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {

@@ -1,29 +1,47 @@
 //! The `q=` search of the admin users listing: a prefix, case-insensitive, of the userName, the
-//! given and family names, the displayName, any email, and the externalId as typed. A prefix
-//! that few users match is served by collecting the matches through each column's index and
-//! sorting them; one that many match, by walking the listing order's index and keeping the
-//! users that match, until the page is full. A capped count of the matches chooses.
+//! given and family names, the displayName, any email, and the externalId as typed.
+//!
+//! A page is the first `limit` users, in the listing's order, that match in any column. When
+//! the order is by a searched column itself (`name` starts with the family name, `userName` is
+//! the userName), that column's matches are one range of the order's index: the page's share of
+//! them is read by seeking there, however many match. The other columns' matches lie anywhere
+//! in the order: when few, they are collected through each column's index and sorted; when
+//! many, by walking the order's index and keeping the users that match, until the page is
+//! full. A capped count of those other matches chooses. The page is then the first `limit` of
+//! the two parts, each at most `limit + 1` rows.
 
 use super::StoreError;
-use super::db::{Db, Dialect};
+use super::db::Db;
 use super::sql::SqlBuilder;
 
-/// A prefix with at most this many matching index entries (summed over the searched columns;
-/// see [`count`]) is served by sorting its matches, one with more by walking the order's
-/// index. Both read about one row per match or per walked user: sorting `m` matches reads `m`
+/// A prefix with at most this many matching index entries (summed over the searched columns
+/// not aligned with the order; see [`count`]) is served by sorting those matches, one with
+/// more by walking the order's index. Both read about one row per match or per walked user: sorting `m` matches reads `m`
 /// rows, the walk about `limit × users / m`. For pages of 100 among a million users the two
 /// meet near 10,000 matches; in a smaller directory a prefix this common is sorted, at most
 /// this many rows.
 pub const SORTED_MATCHES_AT_MOST: i64 = 10_000;
 
-/// How a listing with `q=` finds its page.
+/// How a listing with `q=` finds the matches of the columns not aligned with its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Search {
-    /// Collect the matches through the indexes of each searched column, then sort them: for a
-    /// prefix that few users match.
+    /// Collect them through the indexes of each column, then sort them: for a prefix that few
+    /// users match there.
     Matches,
     /// Walk the order's index and keep the users that match: for a prefix that many match.
     Walk,
+}
+
+/// The column of `users` (as the listing's order key, `u.…`) whose values starting with `q`
+/// are exactly the users whose searched column `searched` starts with `q`, so that they form
+/// one range of the order's index: `sort_name` begins with the family name (then a `\u{1}`
+/// separator, which a `q` containing it would reach past), `user_name_norm` is itself.
+pub fn aligned(sort_key: &str, q: &str) -> Option<(&'static str, &'static str)> {
+    match sort_key {
+        "u.sort_name" if !q.contains('\u{1}') => Some(("u.sort_name", "name_family_name_norm")),
+        "u.user_name_norm" => Some(("u.user_name_norm", "user_name_norm")),
+        _ => None,
+    }
 }
 
 /// The columns of `users` that `q` is a prefix of (besides emails and the externalId), each
@@ -35,9 +53,15 @@ const SEARCHED_COLUMNS: [&str; 4] = [
     "display_name_norm",
 ];
 
-/// How to find the page of a search for `q` (lower-cased) in `tenant`.
-pub async fn choose(db: &Db, tenant: &str, q: &str) -> Result<Search, StoreError> {
-    let counted = count(tenant, q);
+/// How to find the matches of a search for `q` (lower-cased) in `tenant` outside the column
+/// `skip` (the one aligned with the order, if any).
+pub async fn choose(
+    db: &Db,
+    tenant: &str,
+    q: &str,
+    skip: Option<&str>,
+) -> Result<Search, StoreError> {
+    let counted = count(tenant, q, skip);
     let (n,): (i64,) = db
         .autocommit()
         .fetch_one(&counted.sql, counted.args)
@@ -49,13 +73,14 @@ pub async fn choose(db: &Db, tenant: &str, q: &str) -> Result<Search, StoreError
     })
 }
 
-/// Counts the index entries that match `q`, up to one more than [`SORTED_MATCHES_AT_MOST`]:
-/// each column's range through its own index (a user matching in two columns counts twice),
-/// and the `LIMIT` stops the count there, so it reads at most that many entries.
-pub(super) fn count(tenant: &str, q: &str) -> SqlBuilder {
+/// Counts the index entries that match `q` outside column `skip`, up to one more than
+/// [`SORTED_MATCHES_AT_MOST`]: each column's range through its own index (a user matching in
+/// two columns counts twice), and the `LIMIT` stops the count there, so it reads at most that
+/// many entries.
+pub(super) fn count(tenant: &str, q: &str, skip: Option<&str>) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     sql.push("SELECT COUNT(*) FROM (");
-    for (n, c) in SEARCHED_COLUMNS.iter().enumerate() {
+    for (n, c) in searched(skip).enumerate() {
         sql.push(if n == 0 { "" } else { " UNION ALL " })
             .push("SELECT 1 AS hit FROM users WHERE tenant_id = ")
             .bind(tenant)
@@ -76,16 +101,11 @@ pub(super) fn count(tenant: &str, q: &str) -> SqlBuilder {
     sql
 }
 
-/// `FROM` the users matching `q`, as `u`, found through each searched column's index: the
-/// planner starts from the (few) matches instead of walking the order's index past every user
-/// that does not match.
-pub(super) fn matching_users(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, q: &str) {
-    let join = match dialect {
-        Dialect::Sqlite => "CROSS JOIN",
-        Dialect::Postgres => "JOIN",
-    };
-    sql.push("FROM (");
-    for (n, c) in SEARCHED_COLUMNS.iter().enumerate() {
+/// The ids of the users matching `q` outside column `skip`, found through each column's
+/// index: the planner starts from the (few) matches instead of walking the order's index past
+/// every user that does not match.
+pub(super) fn matching_ids(sql: &mut SqlBuilder, tenant: &str, q: &str, skip: Option<&str>) {
+    for (n, c) in searched(skip).enumerate() {
         sql.push(if n == 0 { "" } else { " UNION " })
             .push("SELECT id FROM users WHERE tenant_id = ")
             .bind(tenant)
@@ -100,21 +120,14 @@ pub(super) fn matching_users(sql: &mut SqlBuilder, dialect: Dialect, tenant: &st
         .bind(tenant)
         .push(" AND ");
     prefix_range(sql, "external_id", q);
-    sql.push(&format!(
-        ") hits {join} users u ON u.id = hits.id AND u.tenant_id = "
-    ))
-    .bind(tenant);
 }
 
-/// The condition that user `u` matches `q`, checked row by row on a walk of the order's index:
-/// the page is full after about `limit` divided by the share of users that match.
-pub(super) fn matches_user(sql: &mut SqlBuilder, q: &str) {
+/// The condition that user `u` matches `q` outside column `skip`, checked row by row on a walk
+/// of the order's index: the page is full after about `limit` divided by the share of users
+/// that match.
+pub(super) fn matches_user(sql: &mut SqlBuilder, q: &str, skip: Option<&str>) {
     sql.push("(");
-    for (n, c) in SEARCHED_COLUMNS
-        .iter()
-        .chain(["external_id"].iter())
-        .enumerate()
-    {
+    for (n, c) in searched(skip).chain(["external_id"]).enumerate() {
         sql.push(if n == 0 { "(" } else { " OR (" });
         prefix_range(sql, &format!("u.{c}"), q);
         sql.push(")");
@@ -125,6 +138,13 @@ pub(super) fn matches_user(sql: &mut SqlBuilder, q: &str) {
     );
     prefix_range(sql, "v.value_norm", q);
     sql.push("))");
+}
+
+/// The searched columns of `users` but `skip`.
+fn searched(skip: Option<&str>) -> impl Iterator<Item = &'static str> + '_ {
+    SEARCHED_COLUMNS
+        .into_iter()
+        .filter(move |c| Some(*c) != skip)
 }
 
 /// `column >= q AND column < q…`: the index range of the values starting with `q`.
