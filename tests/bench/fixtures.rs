@@ -51,7 +51,8 @@ pub struct Fixtures {
     cursors_file: Option<PathBuf>,
     event_ids_file: Option<PathBuf>,
     deactivated_ids_file: Option<PathBuf>,
-    listing_cursors_file: Option<PathBuf>,
+    first_listing_file: Option<PathBuf>,
+    last_listing_file: Option<PathBuf>,
     search_few_file: Option<PathBuf>,
     search_many_file: Option<PathBuf>,
     group_id: Option<String>,
@@ -84,11 +85,17 @@ impl Fixtures {
         } else {
             None
         };
-        let listing_cursors_file = if items.contains(&Items::ListingCursors) {
-            let cursors = walk_listing(http, origin, tokens.admin()?)?;
-            Some(file("listing-cursors", cursors)?)
+        let (first_listing_file, last_listing_file) = if items
+            .iter()
+            .any(|i| matches!(i, Items::FirstListingCursors | Items::LastListingCursors))
+        {
+            let (first, last) = walk_listing(http, origin, tokens.admin()?)?;
+            (
+                Some(file("first-listing-cursors", first)?),
+                Some(file("last-listing-cursors", last)?),
+            )
         } else {
-            None
+            (None, None)
         };
         let search_file = |wanted, what, prefix: fn(u64, u64, u64) -> String| {
             let wanted = items.contains(&wanted);
@@ -128,7 +135,8 @@ impl Fixtures {
             cursors_file,
             event_ids_file,
             deactivated_ids_file,
-            listing_cursors_file,
+            first_listing_file,
+            last_listing_file,
             search_few_file,
             search_many_file,
             group_id,
@@ -159,8 +167,13 @@ impl Fixtures {
                     .as_ref()
                     .ok_or("no deactivation event ids")?,
             ),
-            Items::ListingCursors => Some(
-                self.listing_cursors_file
+            Items::FirstListingCursors => Some(
+                self.first_listing_file
+                    .as_ref()
+                    .ok_or("no listing cursors walked")?,
+            ),
+            Items::LastListingCursors => Some(
+                self.last_listing_file
                     .as_ref()
                     .ok_or("no listing cursors walked")?,
             ),
@@ -291,15 +304,16 @@ fn large_group_id(http: &Http, scim: &str, token: &str) -> BenchResult<String> {
         .to_owned())
 }
 
-/// Pages of the admin users listing that A2 reads: the last this many of a full walk.
-const DEEP_PAGES: usize = 100;
+/// Pages of the admin users listing that A1 and A2 each read.
+const LISTING_PAGES: usize = 100;
 
 /// Walks the `default` directory's admin users listing 100 at a time and returns the `after`
-/// cursors of its last [`DEEP_PAGES`] pages (page 9,901 to 10,000 at a million users),
+/// cursors of pages 2 to 101 and of the last 100 pages (9,901 to 10,000 at a million users),
 /// URL-encoded, one a line.
-fn walk_listing(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
+fn walk_listing(http: &Http, origin: &str, token: &str) -> BenchResult<(String, String)> {
     let started = Instant::now();
-    let mut deepest = std::collections::VecDeque::with_capacity(DEEP_PAGES);
+    let mut first = Vec::with_capacity(LISTING_PAGES);
+    let mut last = std::collections::VecDeque::with_capacity(LISTING_PAGES);
     let mut after = String::new();
     let mut pages = 0;
     loop {
@@ -317,19 +331,26 @@ fn walk_listing(http: &Http, origin: &str, token: &str) -> BenchResult<String> {
             break;
         };
         after = next.to_owned();
-        if deepest.len() == DEEP_PAGES {
-            deepest.pop_front();
+        let encoded = url_encoded(next)?;
+        if first.len() < LISTING_PAGES {
+            first.push(encoded.clone());
         }
-        deepest.push_back(url_encoded(next)?);
+        if last.len() == LISTING_PAGES {
+            last.pop_front();
+        }
+        last.push_back(encoded);
     }
     eprintln!(
         "walked {pages} listing pages in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    Ok(deepest.iter().fold(String::new(), |mut out, c| {
-        let _ = writeln!(out, "{c}");
-        out
-    }))
+    let lines = |cursors: &mut dyn Iterator<Item = &String>| {
+        cursors.fold(String::new(), |mut out, c| {
+            let _ = writeln!(out, "{c}");
+            out
+        })
+    };
+    Ok((lines(&mut first.iter()), lines(&mut last.iter())))
 }
 
 /// `value` encoded for a query string.

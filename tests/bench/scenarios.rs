@@ -83,8 +83,10 @@ pub enum Items {
     EventIds,
     /// Event ids after which at least 100 `user.deactivated` events follow.
     DeactivatedEventIds,
-    /// `after` cursors of the last 100 pages of a walk of the admin users listing.
-    ListingCursors,
+    /// `after` cursors of pages 2 to 101 of a walk of the admin users listing.
+    FirstListingCursors,
+    /// `after` cursors of the last 100 pages of that walk.
+    LastListingCursors,
     /// `q=` prefixes of userNames that one or two users match.
     SearchFew,
     /// `q=` prefixes of given and family names, each matching thousands at a million users.
@@ -253,15 +255,15 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         name: "A1",
-        request: "GET /api/v1/…/users?limit=100, page 1",
+        request: "GET /api/v1/…/users?after=C, pages 2-101",
         operations: 1,
-        run: admin("listing_page.lua", Target::Main, Items::None),
+        run: admin("listing_page.lua", Target::Main, Items::FirstListingCursors),
     },
     Scenario {
         name: "A2",
         request: "GET /api/v1/…/users?after=C, last 100 pages",
         operations: 1,
-        run: admin("listing_page.lua", Target::Main, Items::ListingCursors),
+        run: admin("listing_page.lua", Target::Main, Items::LastListingCursors),
     },
     Scenario {
         name: "A3-few",
