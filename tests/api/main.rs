@@ -22,6 +22,7 @@ mod idp_okta;
 mod import_export;
 mod leniency;
 mod lifecycle;
+mod limits;
 mod logs;
 mod migrations;
 mod operations;
