@@ -68,7 +68,8 @@ impl Application {
         .with_bulk_limits(BulkLimits {
             max_operations: args.bulk_max_operations as usize,
             max_payload_bytes: usize::try_from(args.bulk_max_payload_bytes).unwrap_or(usize::MAX),
-        });
+        })
+        .with_limits(args.limits());
         service.archive_retention = chrono::Duration::days(i64::from(args.archive_retention_days));
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {

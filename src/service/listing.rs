@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::list_params::{ListInput, list_query, next_cursor, projection};
 use super::resources::{Attrs, Kind};
 use super::{Context, Service, ServiceError};
+use crate::scim::filter::TermBudget;
 use crate::scim::render::Projection;
 use crate::store::{ListQuery, Page, Paging, Position, groups, users};
 
@@ -28,13 +29,20 @@ impl Service {
     ) -> Result<Value, ServiceError> {
         let tenant = ctx.directory.as_str();
         let name = kind.rt().name;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
         let query = list_query(
             &params.input,
             name,
             self.max_page_size,
             &self.cursor_key(ctx),
+            &mut terms,
         )?;
-        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let projection = projection(
+            params.attrs.attributes,
+            params.attrs.excluded,
+            &self.limits,
+            &mut terms,
+        )?;
         let page = self.fetch(tenant, kind, &query, &projection).await?;
         let next = match (&query.paging, page.more, page.resources.last()) {
             (Paging::Cursor { after, .. }, true, Some(last)) => {
@@ -107,16 +115,24 @@ impl Service {
                 "cursor paging is offered per resource type: use /Users/.search or /Groups/.search",
             ));
         }
-        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(
+            params.attrs.attributes,
+            params.attrs.excluded,
+            &self.limits,
+            &mut terms,
+        )?;
         let (mut start, mut count) = (params.input.start_index.unwrap_or(1).max(1), None);
         let mut total = 0;
         let mut resources = Vec::new();
         for kind in [Kind::User, Kind::Group] {
+            // The same filter, parsed for each type: each parse may use what the projection left.
             let mut query = list_query(
                 &params.input,
                 kind.rt().name,
                 self.max_page_size,
                 &self.cursor_key(ctx),
+                &mut terms.clone(),
             )?;
             let wanted = *count.get_or_insert(query.count());
             query.paging = Paging::Index {

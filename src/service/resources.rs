@@ -8,6 +8,9 @@ use super::list_params::projection;
 use super::roles::RoleWatch;
 use super::{Context, Service, ServiceError, changes, groups, users};
 use crate::scim::etag::{if_match_allows, if_none_match_hits};
+use crate::scim::filter::TermBudget;
+use crate::scim::limits;
+use crate::scim::patch::{self, Operation};
 use crate::scim::render::{Projection, resource_json};
 use crate::scim::resource::{Meta, Resource};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
@@ -152,7 +155,8 @@ impl Service {
         if_none_match: Option<&str>,
     ) -> Result<Read, ServiceError> {
         known_id(kind, id)?;
-        let projection = projection(attrs.attributes, attrs.excluded)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(attrs.attributes, attrs.excluded, &self.limits, &mut terms)?;
         let dir = ctx.directory.as_str();
         let resource = match kind {
             Kind::User => store::users::get(&self.db, dir, id).await?,
@@ -197,13 +201,18 @@ impl Service {
         conditions: Conditions<'_>,
     ) -> Result<Rendered, ServiceError> {
         known_id(kind, id)?;
-        let projection = projection(attrs.attributes, attrs.excluded)?;
-        let ops = crate::scim::patch::parse(body)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(attrs.attributes, attrs.excluded, &self.limits, &mut terms)?;
+        let ops = patch::parse(body, &self.limits, &mut terms)?;
+        let patch = Patch { ops, terms };
         let resource = match kind {
-            Kind::User => users::patch(self, ctx, id, &ops, conditions).await?,
+            Kind::User => {
+                limits::check_operation_values(&patch.ops, self.limits.max_values)?;
+                users::patch(self, ctx, id, &patch, conditions).await?
+            }
             Kind::Group => {
                 let return_members = attrs.given() && projection.wants("members");
-                groups::patch(self, ctx, id, &ops, return_members, conditions).await?
+                groups::patch(self, ctx, id, &patch, return_members, conditions).await?
             }
         };
         Ok(self.render(ctx, kind, &resource, &projection))
@@ -318,13 +327,21 @@ pub(super) fn same_id(body_id: Option<&str>, id: &str) -> Result<(), ServiceErro
     }
 }
 
+/// A parsed PATCH request: its operations, and the filter terms the paths inside their values
+/// may still take.
+pub(super) struct Patch {
+    pub ops: Vec<Operation>,
+    pub terms: TermBudget,
+}
+
 /// Applies PATCH operations to a resource and validates the result as a whole.
 pub(super) fn apply_ops(
     rt: &ResourceTypeDef,
     current: &Resource,
-    ops: &[crate::scim::patch::Operation],
+    ops: &[Operation],
+    terms: TermBudget,
 ) -> Result<Map<String, Value>, ServiceError> {
-    let patched = crate::scim::patch::apply(rt, current.attrs.clone(), ops)?;
+    let patched = patch::apply(rt, current.attrs.clone(), ops, terms)?;
     let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
     validate::check_immutable(rt, &current.attrs, &attrs)?;
     Ok(attrs)

@@ -2,13 +2,17 @@
 //! maximum, a request over it gets `400` with a SCIM error before any work, and a request at it
 //! succeeds, on both backends.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use scimd::scim::filter::MAX_TERMS;
+use scimd::scim::limits::Limits;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, USER_SCHEMA, scim_json};
+use crate::helpers::{TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json};
+
+const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 /// The default maximum number of values of one multi-valued User attribute.
-const MAX_VALUES: usize = 1_000;
+const MAX_VALUES: usize = Limits::DEFAULT.max_values;
 
 /// The multi-valued User attributes (RFC 7643 §4.1.2), each with `n` distinct values.
 fn every_multi_valued_attribute(n: usize) -> Value {
@@ -62,4 +66,360 @@ async fn a_user_with_the_most_values_in_every_multi_valued_attribute_is_stored_w
     assert_eq!(replaced.status(), StatusCode::OK, "a PUT rewrites them");
     let read = scim_json(app.get(&format!("/Users/{id}")).await).await;
     assert_eq!(lengths(&read), lengths(&body));
+}
+
+/// `n` emails `u{offset}@example.com`, `u{offset + 1}@…`, ….
+fn emails(offset: usize, n: usize) -> Value {
+    (offset..offset + n)
+        .map(|i| json!({"value": format!("u{i}@example.com")}))
+        .collect()
+}
+
+async fn user_with_emails(app: &TestApp, n: usize) -> String {
+    let body = json!({"schemas": [USER_SCHEMA], "userName": "mail", "emails": emails(0, n)});
+    let resp = app.post("/Users", body).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    id(&scim_json(resp).await)
+}
+
+#[tokio::test]
+async fn more_values_of_one_attribute_than_the_limit_are_invalid_value_and_change_nothing() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let over =
+        json!({"schemas": [USER_SCHEMA], "userName": "over", "emails": emails(0, MAX_VALUES + 1)});
+    let resp = app.post("/Users", over).await;
+    assert_scim_error(resp, 400, Some("invalidValue")).await;
+    assert_eq!(
+        app.list("/Users", "userName pr").await["totalResults"],
+        0,
+        "nothing created"
+    );
+    let id = user_with_emails(&app, MAX_VALUES).await;
+    let path = format!("/Users/{id}");
+    let cases = [
+        (
+            Method::PUT,
+            json!({"schemas": [USER_SCHEMA], "userName": "mail", "roles": (0..=MAX_VALUES).map(|i| json!({"value": i.to_string()})).collect::<Value>()}),
+            "a PUT with one value too many",
+        ),
+        (
+            Method::PATCH,
+            patch_body(json!([{"op": "add", "path": "emails", "value": emails(MAX_VALUES, 1)}])),
+            "a PATCH that would store one value too many",
+        ),
+        (
+            Method::PATCH,
+            patch_body(
+                json!([{"op": "replace", "path": "emails", "value": emails(0, MAX_VALUES + 1)}]),
+            ),
+            "a PATCH value with one value too many",
+        ),
+        (
+            Method::PATCH,
+            patch_body(
+                json!([{"op": "add", "value": {"phoneNumbers": emails(0, MAX_VALUES + 1)}}]),
+            ),
+            "the same inside a value without path",
+        ),
+    ];
+
+    for (method, body, reason) in cases {
+        // Act
+        let resp = app.request(method, &path, Some(body)).await;
+
+        // Assert
+        let err = assert_scim_error(resp, 400, Some("invalidValue")).await;
+        assert!(
+            err["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at most 1000"),
+            "{reason}: {err}"
+        );
+    }
+    let stored = scim_json(app.get(&path).await).await;
+    assert_eq!(stored["emails"], emails(0, MAX_VALUES), "unchanged");
+    assert!(stored.get("roles").is_none());
+    let again =
+        patch_body(json!([{"op": "add", "path": "emails", "value": emails(0, MAX_VALUES)}]));
+    let resp = app.patch(&path, again).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "adding values already present stores no more"
+    );
+}
+
+/// `n` single-term comparisons joined by `keyword`, of several kinds (columns, multi-valued
+/// attributes, negations), so the SQL has each shape.
+fn chain(n: usize, keyword: &str) -> String {
+    let terms = [
+        r#"userName eq "x""#,
+        r#"emails.value ne "y""#,
+        "not (title pr)",
+        r#"name.familyName sw "M""#,
+        r#"groups co "g""#,
+        "meta.created gt \"2020-01-01T00:00:00Z\"",
+    ];
+    (0..n)
+        .map(|i| terms[i % terms.len()])
+        .collect::<Vec<_>>()
+        .join(&format!(" {keyword} "))
+}
+
+#[tokio::test]
+async fn a_filter_of_the_most_terms_is_answered_and_one_more_term_is_invalid_filter() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    app.create_user("x").await;
+    let terms = Limits::DEFAULT.max_filter_terms;
+
+    for keyword in ["and", "or"] {
+        // Act
+        let at = app
+            .get_query("/Users", &[("filter", &chain(terms, keyword))])
+            .await;
+        let over = app
+            .get_query("/Users", &[("filter", &chain(terms + 1, keyword))])
+            .await;
+        let search = |filter: String| json!({"schemas": [SEARCH_REQUEST], "filter": filter});
+        let searched = app
+            .post("/Users/.search", search(chain(terms + 1, keyword)))
+            .await;
+        let across = app
+            .post("/.search", search(chain(terms + 1, keyword)))
+            .await;
+
+        // Assert
+        assert_eq!(
+            at.status(),
+            StatusCode::OK,
+            "{keyword}: {}",
+            at.text().await.unwrap_or_default()
+        );
+        let err = assert_scim_error(over, 400, Some("invalidFilter")).await;
+        assert!(
+            err["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at most 200"),
+            "{err}"
+        );
+        assert_scim_error(searched, 400, Some("invalidFilter")).await;
+        assert_scim_error(across, 400, Some("invalidFilter")).await;
+    }
+}
+
+#[tokio::test]
+async fn the_largest_and_deepest_filters_the_parser_allows_are_answered() {
+    // Arrange: the terms limit raised to the parser's own ceiling. A left-nested chain compiled
+    // as written was over SQLite's expression depth from about 490 terms (a 500), and its
+    // compilation recursed once per term (a stack overflow in a debug build).
+    let app = TestApp::spawn_with(|args| args.max_filter_terms = MAX_TERMS as u32).await;
+    app.create_user("x").await;
+    let nested = |depth: usize, inner: &str| {
+        format!("{}{inner}{}", "not (".repeat(depth), ")".repeat(depth))
+    };
+    // `[` is a level too, and so is the `not (` in every sixth term of `chain`.
+    let value_filter = format!("emails[{}]", nested(63, &chain_of_values(20)));
+    let cases = [
+        (chain(MAX_TERMS, "and"), "an and chain"),
+        (chain(MAX_TERMS, "or"), "an or chain"),
+        (
+            nested(63, &chain(MAX_TERMS, "and")),
+            "nested as deep as allowed around a chain",
+        ),
+        (
+            vec![value_filter.as_str(); MAX_TERMS / 21].join(" or "),
+            "value filters nested as deep as allowed",
+        ),
+    ];
+
+    for (filter, reason) in cases {
+        for endpoint in ["/Users", "/Groups"] {
+            // Act
+            let resp = app
+                .get_query(endpoint, &[("filter", &filter), ("count", "1")])
+                .await;
+
+            // Assert: Groups lack these attributes, so the filter is refused, never a 500.
+            let status = resp.status();
+            let body = resp.text().await.unwrap_or_default();
+            match endpoint {
+                "/Users" => assert_eq!(status, StatusCode::OK, "{reason}: {body}"),
+                _ => assert_eq!(status, StatusCode::BAD_REQUEST, "{reason}: {body}"),
+            }
+        }
+        let search = json!({"schemas": [SEARCH_REQUEST], "filter": filter, "count": 1});
+        let resp = app.post("/.search", search).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{reason} across types");
+    }
+}
+
+#[tokio::test]
+async fn the_filters_of_one_request_share_the_term_limit() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let id = user_with_emails(&app, 3).await;
+    let path = format!("/Users/{id}");
+    let half = Limits::DEFAULT.max_filter_terms / 2;
+    let filtered = |n: usize| format!("emails[{}].display", chain_of_values(n));
+    let op = |n: usize| json!({"op": "replace", "path": filtered(n), "value": "d"});
+    let cases = [
+        (
+            patch_body(json!([op(half), op(half)])),
+            true,
+            "two paths of 100 terms each",
+        ),
+        (
+            patch_body(json!([op(half), op(half + 1)])),
+            false,
+            "two paths of 201 terms together",
+        ),
+        (
+            patch_body(json!([op(half), {"op": "replace", "value": {filtered(half + 1): "d"}}])),
+            false,
+            "a path named by a key of a value without path",
+        ),
+    ];
+
+    for (body, ok, reason) in cases {
+        // Act
+        let resp = app.patch(&path, body).await;
+
+        // Assert
+        if ok {
+            assert_eq!(resp.status(), StatusCode::OK, "{reason}");
+        } else {
+            let err = assert_scim_error(resp, 400, Some("invalidPath")).await;
+            assert!(
+                err["detail"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("at most 200"),
+                "{reason}: {err}"
+            );
+        }
+    }
+    let filter = chain(half, "and");
+    let attributes = format!("emails[{}]", chain_of_values(half));
+    let resp = app
+        .get_query(
+            "/Users",
+            &[("filter", &filter), ("attributes", &attributes)],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "a filter and a value filter in attributes"
+    );
+    let attributes = format!("emails[{}]", chain_of_values(half + 1));
+    let resp = app
+        .get_query(
+            "/Users",
+            &[("filter", &filter), ("attributes", &attributes)],
+        )
+        .await;
+    assert_scim_error(resp, 400, Some("invalidValue")).await;
+}
+
+/// `n` comparisons on the sub-attributes of an email, for value filters.
+fn chain_of_values(n: usize) -> String {
+    (0..n)
+        .map(|i| format!(r#"value eq "u{i}@example.com""#))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+#[tokio::test]
+async fn more_attributes_than_the_limit_are_invalid_value() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let id = user_with_emails(&app, 1).await;
+    let max = Limits::DEFAULT.max_attributes;
+    let names = |n: usize| (0..n).map(|i| format!("a{i}")).collect::<Vec<_>>();
+    let at = names(max).join(",");
+    let over_names = names(max + 1);
+    let (some, rest) = over_names.split_at(max / 2);
+    let (some, rest) = (some.join(","), rest.join(","));
+    let user = format!("/Users/{id}");
+    let search = |n: usize| json!({"schemas": [SEARCH_REQUEST], "excludedAttributes": names(n)});
+
+    // Act
+    let ok = app.get_query("/Users", &[("attributes", &at)]).await;
+    let over = [
+        app.get_query(
+            "/Users",
+            &[("attributes", &some), ("excludedAttributes", &rest)],
+        )
+        .await,
+        app.get_query(&user, &[("attributes", &names(max + 1).join(","))])
+            .await,
+        app.post("/Users/.search", search(max + 1)).await,
+        app.post("/.search", search(max + 1)).await,
+    ];
+
+    // Assert
+    assert_eq!(ok.status(), StatusCode::OK);
+    for resp in over {
+        let err = assert_scim_error(resp, 400, Some("invalidValue")).await;
+        assert!(
+            err["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at most 200"),
+            "{err}"
+        );
+    }
+    let patched = app
+        .request_with(
+            Method::PATCH,
+            &format!("{user}?attributes={}", names(max + 1).join(",")),
+            Some(patch_body(
+                json!([{"op": "replace", "path": "title", "value": "t"}]),
+            )),
+            &[],
+        )
+        .await;
+    assert_scim_error(patched, 400, Some("invalidValue")).await;
+    let unchanged = scim_json(app.get(&user).await).await;
+    assert!(
+        unchanged.get("title").is_none(),
+        "the refused PATCH changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_of_more_operations_than_the_limit_is_invalid_value() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let id = user_with_emails(&app, 1).await;
+    let ops = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"op": "replace", "path": "title", "value": format!("t{i}")}))
+            .collect()
+    };
+    let max = Limits::DEFAULT.max_operations;
+
+    // Act
+    let over = app
+        .patch(&format!("/Users/{id}"), patch_body(ops(max + 1)))
+        .await;
+    let at = app
+        .patch(&format!("/Users/{id}"), patch_body(ops(max)))
+        .await;
+
+    // Assert
+    let err = assert_scim_error(over, 400, Some("invalidValue")).await;
+    assert!(
+        err["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("at most 1000"),
+        "{err}"
+    );
+    assert_eq!(at.status(), StatusCode::OK);
+    assert_eq!(scim_json(at).await["title"], format!("t{}", max - 1));
 }
