@@ -13,6 +13,7 @@ pub mod idp_forms;
 pub mod limits;
 pub mod member_patch;
 pub mod patch;
+pub mod projection;
 pub mod render;
 pub mod resource;
 pub mod schema;

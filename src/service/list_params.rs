@@ -11,7 +11,7 @@ use crate::scim::filter::{
     AttrPath, PatchPath, TermBudget, parse_attr_path, parse_filter_within, parse_patch_path_within,
 };
 use crate::scim::limits::Limits;
-use crate::scim::render::Projection;
+use crate::scim::projection::Projection;
 use crate::store::{ListQuery, Paging, Position, Sort};
 
 /// The default page size when a client sends no `count`.
@@ -189,24 +189,21 @@ pub fn projection(
     limits: &Limits,
     terms: &mut TermBudget,
 ) -> Result<Projection, ServiceError> {
-    let named = items(attributes).count() + items(excluded).count();
-    if named > limits.max_attributes {
+    let count = items(attributes).count() + items(excluded).count();
+    if count > limits.max_attributes {
         return Err(ServiceError::invalid(
             "invalidValue",
             format!(
-                "attributes and excludedAttributes name {named} attributes: at most {} are accepted",
+                "attributes and excludedAttributes name {count} attributes: at most {} are accepted",
                 limits.max_attributes
             ),
         ));
     }
-    let mut projection = Projection {
-        attributes: Vec::new(),
-        excluded: paths(excluded)?,
-        value_filters: Vec::new(),
-    };
+    let excluded = paths(excluded)?;
+    let (mut named, mut value_filters) = (Vec::new(), Vec::new());
     for item in items(attributes) {
         match parse_attr_path(item) {
-            Ok(path) => projection.attributes.push(path),
+            Ok(path) => named.push(path),
             // LENIENCY, not RFC 7644 §3.4.2.5: `attributes=emails[type eq "work"]`, sent by
             // Microsoft's SCIM test collection, returns only the matching values.
             Err(e) => match parse_patch_path_within(item, terms) {
@@ -215,8 +212,8 @@ pub fn projection(
                     value_filter: Some(filter),
                     sub_after_filter: None,
                 }) => {
-                    projection.attributes.push(attr.clone());
-                    projection.value_filters.push((attr, filter));
+                    named.push(attr.clone());
+                    value_filters.push((attr, filter));
                 }
                 // A value filter that failed (too many terms, say) says why.
                 Err(filter_error) if item.contains('[') => {
@@ -234,7 +231,7 @@ pub fn projection(
             },
         }
     }
-    Ok(projection)
+    Ok(Projection::new(named, excluded, value_filters))
 }
 
 fn items(list: Option<&str>) -> impl Iterator<Item = &str> {

@@ -7,7 +7,7 @@ use super::list_params::{ListInput, list_query, next_cursor, projection};
 use super::resources::{Attrs, Kind};
 use super::{Context, Service, ServiceError};
 use crate::scim::filter::TermBudget;
-use crate::scim::render::Projection;
+use crate::scim::projection::Projection;
 use crate::store::{ListQuery, Page, Paging, Position, groups, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
