@@ -4,14 +4,18 @@
 use serde_json::{Value, json};
 
 use super::list_params::{ListInput, list_query, next_cursor, projection};
-use super::resources::{Attrs, Kind};
+use super::resources::{Attrs, Kind, render};
 use super::{Context, Service, ServiceError};
 use crate::scim::filter::TermBudget;
 use crate::scim::projection::Projection;
-use crate::store::{ListQuery, Page, Paging, Position, groups, users};
+use crate::scim::resource::Resource;
+use crate::store::{ListQuery, Page, Paging, Position, StoreError, groups, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// Pages of more resources than this are rendered off the async worker threads.
+const RENDER_INLINE: usize = 100;
 
 /// The parameters of a list or search request.
 pub struct ListParams<'a> {
@@ -66,11 +70,7 @@ impl Service {
             }
             _ => None,
         };
-        let resources: Vec<Value> = page
-            .resources
-            .iter()
-            .map(|r| self.render(ctx, kind, r, &projection).body)
-            .collect();
+        let resources = self.render_page(ctx, kind, page.resources, &projection).await?;
         let mut body = json!({
             "schemas": [LIST_RESPONSE_SCHEMA],
             "totalResults": page.total,
@@ -83,6 +83,32 @@ impl Service {
             (Paging::Cursor { .. }, None) => {}
         }
         Ok(body)
+    }
+
+    /// Renders a page. Large pages are rendered on the blocking pool: a page of 1,000 users,
+    /// projected, is milliseconds of CPU that an async worker thread would otherwise spend away
+    /// from every other request it serves.
+    async fn render_page(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        resources: Vec<Resource>,
+        projection: &Projection,
+    ) -> Result<Vec<Value>, ServiceError> {
+        let scim_base = self.scim_base(&ctx.directory);
+        let render_all = move |resources: Vec<Resource>, projection: &Projection| {
+            resources
+                .iter()
+                .map(|r| render(&scim_base, kind, r, projection).body)
+                .collect::<Vec<_>>()
+        };
+        if resources.len() <= RENDER_INLINE {
+            return Ok(render_all(resources, projection));
+        }
+        let projection = projection.clone();
+        tokio::task::spawn_blocking(move || render_all(resources, &projection))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("rendering a page failed: {e}")).into())
     }
 
     async fn fetch(
@@ -142,11 +168,7 @@ impl Service {
             query.across_types = true;
             let page = self.fetch(tenant, kind, &query, &projection).await?;
             total += page.total;
-            resources.extend(
-                page.resources
-                    .iter()
-                    .map(|r| self.render(ctx, kind, r, &projection).body),
-            );
+            resources.extend(self.render_page(ctx, kind, page.resources, &projection).await?);
             // The next type's window starts where this type's results ended.
             start = (start - page.total).max(1);
         }

@@ -103,13 +103,7 @@ impl Service {
         resource: &Resource,
         projection: &Projection,
     ) -> Rendered {
-        let rt = kind.rt();
-        let doc = projection.apply(rt, self.document(ctx, kind, resource));
-        Rendered {
-            body: Value::Object(doc),
-            location: self.location(ctx, kind, &resource.id),
-            etag: resource.meta.etag(),
-        }
+        render(&self.scim_base(&ctx.directory), kind, resource, projection)
     }
 
     /// The URL of a resource (`Location`, `meta.location`, a bulk operation's `location`).
@@ -300,6 +294,24 @@ impl Service {
 pub(super) enum Attempt {
     Done,
     Again,
+}
+
+/// The SCIM representation of a resource, projected, with its URL under `scim_base` (the SCIM
+/// base of its directory, `Service::scim_base`). A free function, so pages can be rendered on
+/// the blocking pool.
+pub(super) fn render(
+    scim_base: &str,
+    kind: Kind,
+    resource: &Resource,
+    projection: &Projection,
+) -> Rendered {
+    let rt = kind.rt();
+    let doc = projection.apply(rt, resource_json(rt, resource, scim_base));
+    Rendered {
+        body: Value::Object(doc),
+        location: format!("{scim_base}{}/{}", rt.endpoint, resource.id),
+        etag: resource.meta.etag(),
+    }
 }
 
 /// How many times a delete starts its unit of work again because the resource joined a group

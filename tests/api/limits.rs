@@ -3,9 +3,11 @@
 //! succeeds, on both backends.
 
 use reqwest::{Method, StatusCode};
+use scimd::http::body::MAX_JSON_DEPTH;
 use scimd::scim::filter::MAX_TERMS;
 use scimd::scim::limits::Limits;
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json};
 
@@ -422,4 +424,131 @@ async fn a_patch_of_more_operations_than_the_limit_is_invalid_value() {
     );
     assert_eq!(at.status(), StatusCode::OK);
     assert_eq!(scim_json(at).await["title"], format!("t{}", max - 1));
+}
+
+#[tokio::test]
+async fn a_body_nested_too_deep_or_holding_too_many_json_values_is_invalid_syntax() {
+    // Arrange: `x` is no attribute, so a body that passes is stored without it. The body's own
+    // object is a level, and it holds 7 values besides `x` (itself, 3 keys, the schemas array
+    // and 2 strings).
+    let app = TestApp::spawn().await;
+    let nested = |levels: usize| -> Value { (0..levels).fold(json!(0), |inner, _| json!([inner])) };
+    let with = |name: &str, x: Value| json!({"schemas": [USER_SCHEMA], "userName": name, "x": x});
+    let max_values = app.state.max_json_values;
+    let cases = [
+        (
+            with("deep", nested(MAX_JSON_DEPTH - 1)),
+            true,
+            "as deep as allowed",
+        ),
+        (
+            with("deeper", nested(MAX_JSON_DEPTH)),
+            false,
+            "a level deeper",
+        ),
+        (
+            with("many", values(max_values - 7)),
+            true,
+            "as many values as allowed",
+        ),
+        (
+            with("more", values(max_values - 6)),
+            false,
+            "one value more",
+        ),
+    ];
+
+    for (body, ok, reason) in cases {
+        // Act
+        let resp = app.post("/Users", body).await;
+
+        // Assert
+        if ok {
+            assert_eq!(resp.status(), StatusCode::CREATED, "{reason}");
+        } else {
+            let err = assert_scim_error(resp, 400, Some("invalidSyntax")).await;
+            let detail = err["detail"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                detail.contains("nests deeper") || detail.contains("more than"),
+                "{reason}: {detail}"
+            );
+        }
+    }
+}
+
+/// Exactly `n` JSON values: arrays of at most 500 zeros in an array (so no array is longer than
+/// an attribute may be).
+fn values(n: usize) -> Value {
+    let mut rows = Vec::new();
+    let mut left = n - 1;
+    while left > 0 {
+        let zeros = (left - 1).min(500);
+        rows.push(Value::Array(vec![json!(0); zeros]));
+        left -= 1 + zeros;
+    }
+    Value::Array(rows)
+}
+
+#[tokio::test]
+async fn bodies_beyond_the_memory_budget_wait_and_then_get_503_with_retry_after() {
+    // Arrange: a budget for one 64 KiB body and a little more; a client that sends the headers
+    // of a 60,000-byte body and then stalls holds most of it.
+    let app = TestApp::spawn_with(|args| {
+        args.max_body_bytes = 65_536;
+        args.max_json_values = 100;
+        args.max_body_memory = 100_000;
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let stalled = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: 60000\r\n\r\n{{\"userName\": ",
+        app.token
+    );
+    let mut slow = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    slow.write_all(stalled.as_bytes()).await.expect("write");
+    let big = |n: usize| json!({"schemas": [USER_SCHEMA], "userName": format!("big{n}"), "displayName": "x".repeat(40_000)});
+
+    // Act: until the stalled request holds its share (it is admitted once its headers arrive).
+    let mut refused = None;
+    for n in 0..50 {
+        let resp = app.post("/Users", big(n)).await;
+        if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+            refused = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+    let small = app.get("/Users").await;
+    drop(slow);
+
+    // Assert
+    let refused = refused.expect("503 while the budget was taken");
+    let retry_after = refused.headers().get("retry-after").cloned();
+    assert_eq!(
+        retry_after.as_ref().and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let err = assert_scim_error(refused, 503, None).await;
+    let detail = err["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("retry"), "{err}");
+    assert_eq!(
+        small.status(),
+        StatusCode::OK,
+        "requests without a body need no budget"
+    );
+    let mut accepted = StatusCode::SERVICE_UNAVAILABLE;
+    for n in 100..150 {
+        accepted = app.post("/Users", big(n)).await.status();
+        if accepted != StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+    }
+    assert_eq!(
+        accepted,
+        StatusCode::CREATED,
+        "the stalled body's share came back"
+    );
 }
