@@ -209,6 +209,14 @@ mod tests {
     }
 
     proptest! {
+        // Failing cases are kept beside this file (`*.regressions`), not at the top level.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+            )),
+            ..ProptestConfig::default()
+        })]
+
         #[test]
         fn the_index_agrees_with_comparing_pairwise(
             items in prop::collection::vec(element(), 0..8),

@@ -743,6 +743,19 @@ mod tests {
     }
 
     #[test]
+    fn a_new_primary_value_clears_every_other_mark_also_a_false_one() {
+        let out = user_patch(
+            json!({"userName": "a"}),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "a@x", "primary": false}, {"value": "b@x", "primary": true}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "a@x"}, {"value": "b@x", "primary": true}])
+        );
+    }
+
+    #[test]
     fn a_new_primary_value_clears_the_old_one() {
         let out = user_patch(
             json!({"userName": "a", "emails": [{"value": "a@x", "primary": true}]}),
@@ -830,6 +843,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        // Failing cases are kept beside this file (`patch.regressions`), not at the top level.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+            )),
+            ..proptest::test_runner::Config::default()
+        })]
+
         #[test]
         fn append_agrees_with_comparing_every_pair(
             existing in proptest::collection::vec(email(), 0..6),

@@ -420,6 +420,14 @@ mod tests {
     }
 
     proptest! {
+        // Failing cases are kept beside this file (`*.regressions`), not at the top level.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+            )),
+            ..ProptestConfig::default()
+        })]
+
         #[test]
         fn compiled_lookups_agree_with_comparing_every_path(
             attributes in prop::collection::vec(path(), 0..5),
