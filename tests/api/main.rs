@@ -15,6 +15,7 @@ mod etag;
 mod events;
 mod filter;
 mod filter_oracle;
+mod fuzz;
 mod groups;
 mod helpers;
 mod idp_entra;
