@@ -744,14 +744,16 @@ mod tests {
 
     #[test]
     fn a_new_primary_value_clears_every_other_mark_also_a_false_one() {
+        // An attribute the user already has, so the values are appended (an absent one is set
+        // to the value as sent).
         let out = user_patch(
-            json!({"userName": "a"}),
+            json!({"userName": "a", "emails": [{"value": "c@x", "primary": false}]}),
             json!([{"op": "add", "path": "emails", "value": [{"value": "a@x", "primary": false}, {"value": "b@x", "primary": true}]}]),
         )
         .unwrap();
         assert_eq!(
             out["emails"],
-            json!([{"value": "a@x"}, {"value": "b@x", "primary": true}])
+            json!([{"value": "c@x"}, {"value": "a@x"}, {"value": "b@x", "primary": true}])
         );
     }
 
