@@ -5,8 +5,8 @@
 
 pub mod api;
 mod auth;
-mod bulk;
 pub mod body;
+mod bulk;
 mod directory_scope;
 mod discovery;
 mod docs;

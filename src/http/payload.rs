@@ -74,8 +74,10 @@ impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
             .into());
         }
         let values =
-            check_shape(&data, limit.map_or(usize::MAX, |l| l.json_values)).map_err(|e| ParseRequestPayloadError {
-                reason: e.to_string(),
+            check_shape(&data, limit.map_or(usize::MAX, |l| l.json_values)).map_err(|e| {
+                ParseRequestPayloadError {
+                    reason: e.to_string(),
+                }
             })?;
         if let Some(share) = request.extensions().get::<Share>() {
             share.grow(values * BYTES_PER_JSON_VALUE).await?;

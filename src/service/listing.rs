@@ -70,7 +70,9 @@ impl Service {
             }
             _ => None,
         };
-        let resources = self.render_page(ctx, kind, page.resources, &projection).await?;
+        let resources = self
+            .render_page(ctx, kind, page.resources, &projection)
+            .await?;
         let mut body = json!({
             "schemas": [LIST_RESPONSE_SCHEMA],
             "totalResults": page.total,
@@ -168,7 +170,10 @@ impl Service {
             query.across_types = true;
             let page = self.fetch(tenant, kind, &query, &projection).await?;
             total += page.total;
-            resources.extend(self.render_page(ctx, kind, page.resources, &projection).await?);
+            resources.extend(
+                self.render_page(ctx, kind, page.resources, &projection)
+                    .await?,
+            );
             // The next type's window starts where this type's results ended.
             start = (start - page.total).max(1);
         }

@@ -54,7 +54,10 @@ fn a_request_that_is_no_bulk_request_is_refused_as_a_whole() {
     ];
     for (body, reason) in cases {
         assert!(
-            matches!(parse(&body, 10, &Limits::DEFAULT), Err(BulkError::Protocol(_))),
+            matches!(
+                parse(&body, 10, &Limits::DEFAULT),
+                Err(BulkError::Protocol(_))
+            ),
             "{reason}"
         );
     }
