@@ -9,7 +9,10 @@ use scimd::scim::limits::Limits;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json};
+use crate::helpers::{
+    TestApp, USER_SCHEMA, assert_scim_error, fresh_database_url, id, patch_body, scim_json,
+    serve_args,
+};
 
 const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
@@ -495,6 +498,7 @@ async fn bodies_beyond_the_memory_budget_wait_and_then_get_503_with_retry_after(
     // of a 60,000-byte body and then stalls holds most of it.
     let app = TestApp::spawn_with(|args| {
         args.max_body_bytes = 65_536;
+        args.bulk_max_payload_bytes = 65_536;
         args.max_json_values = 100;
         args.max_body_memory = 100_000;
     })
@@ -551,4 +555,28 @@ async fn bodies_beyond_the_memory_budget_wait_and_then_get_503_with_retry_after(
         StatusCode::CREATED,
         "the stalled body's share came back"
     );
+}
+
+#[tokio::test]
+async fn serve_refuses_a_body_memory_budget_that_cannot_hold_the_largest_bulk_body() {
+    // Arrange: other bodies fit (1 MiB + 100 values), a 4 MiB /Bulk body never would.
+    let mut args = serve_args();
+    args.max_json_values = 100;
+    args.max_body_memory = 2 * 1_048_576;
+    args.bulk_max_payload_bytes = 4 * 1_048_576;
+    let db = scimd::cli::open(
+        &fresh_database_url().await,
+        &scimd::cli::serve::db_options(&args),
+    )
+    .await
+    .expect("open database");
+
+    // Act
+    let built = scimd::cli::serve::Application::build(db, &args, None).await;
+
+    // Assert
+    let Err(scimd::cli::CliError::Usage(message)) = built else {
+        panic!("serve must refuse the options");
+    };
+    assert!(message.contains("--bulk-max-payload-bytes"), "{message}");
 }
