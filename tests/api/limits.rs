@@ -526,6 +526,13 @@ async fn bodies_beyond_the_memory_budget_wait_and_then_get_503_with_retry_after(
         assert_eq!(resp.status(), StatusCode::CREATED);
     }
     let small = app.get("/Users").await;
+    let host_api = app
+        .admin_request(
+            Method::POST,
+            "/directories",
+            Some(json!({"id": "acme", "name": "x".repeat(45_000)})),
+        )
+        .await;
     drop(slow);
 
     // Assert
@@ -542,6 +549,19 @@ async fn bodies_beyond_the_memory_budget_wait_and_then_get_503_with_retry_after(
         small.status(),
         StatusCode::OK,
         "requests without a body need no budget"
+    );
+    assert_eq!(host_api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        host_api
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let err: Value = host_api.json().await.expect("json");
+    assert_eq!(
+        err["error"]["code"], "unavailable",
+        "the host application's API answers in its own shape: {err}"
     );
     let mut accepted = StatusCode::SERVICE_UNAVAILABLE;
     for n in 100..150 {
