@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
+use crate::scim::filter::MAX_TERMS;
+use crate::scim::limits::Limits;
 use crate::webhooks::RetrySchedule;
 use crate::webhooks::schedule::DEFAULT_SCHEDULE;
 
@@ -138,6 +140,35 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_BULK_MAX_PAYLOAD_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
     pub bulk_max_payload_bytes: u64,
 
+    /// Most JSON values (objects, arrays, keys, strings, numbers, literals) in one request body;
+    /// a parsed value takes up to about 200 bytes of memory, whatever its size in the body.
+    #[arg(long, env = "SCIMD_MAX_JSON_VALUES", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_json_values: u32,
+
+    /// Memory the bodies of the requests in flight may take together, in bytes: each body's
+    /// size plus about 200 bytes per JSON value once parsed. A request that does not fit within
+    /// a second is answered `503` with `Retry-After`.
+    #[arg(long, env = "SCIMD_MAX_BODY_MEMORY", default_value_t = 128 * 1_048_576, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_body_memory: u32,
+
+    /// Most values of one multi-valued User attribute (`emails`, `roles`, …) a request may send
+    /// or a write may leave stored. Group `members` are not limited by it.
+    #[arg(long, env = "SCIMD_MAX_VALUES_PER_ATTRIBUTE", default_value_t = Limits::DEFAULT.max_values as u32, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_values_per_attribute: u32,
+
+    /// Most entries of `attributes` and `excludedAttributes` together in one request.
+    #[arg(long, env = "SCIMD_MAX_ATTRIBUTES", default_value_t = Limits::DEFAULT.max_attributes as u32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_attributes: u32,
+
+    /// Most attribute expressions (`attr op value`, `attr pr`, `attr[…]`) in the filters of one
+    /// request together: `filter`, and the value filters of PATCH paths and of `attributes`.
+    #[arg(long, env = "SCIMD_MAX_FILTER_TERMS", default_value_t = Limits::DEFAULT.max_filter_terms as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_TERMS as i64))]
+    pub max_filter_terms: u32,
+
+    /// Most operations in one PATCH request.
+    #[arg(long, env = "SCIMD_MAX_PATCH_OPERATIONS", default_value_t = Limits::DEFAULT.max_operations as u32, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_patch_operations: u32,
+
     /// Size of the database connection pool.
     #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
@@ -193,6 +224,18 @@ pub struct ServeArgs {
     /// are refused at once); then the remaining connections are closed and scimd exits.
     #[arg(long, env = "SCIMD_SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_timeout_seconds: u64,
+}
+
+impl ServeArgs {
+    /// The per-request limits of the SCIM API.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_values: self.max_values_per_attribute as usize,
+            max_attributes: self.max_attributes as usize,
+            max_filter_terms: self.max_filter_terms as usize,
+            max_operations: self.max_patch_operations as usize,
+        }
+    }
 }
 
 /// SQLite `synchronous` setting in WAL mode.

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use super::{CliError, Secret};
 use crate::auth::TokenAuthority;
 use crate::config::{ServeArgs, SqliteSync};
+use crate::http::body::{BYTES_PER_JSON_VALUE, BodyBudget};
 use crate::http::metrics::Metrics;
 use crate::http::{AppState, BASE_PATH, build, metrics_app};
 use crate::server::{Deadlines, Limits};
@@ -35,6 +36,17 @@ pub struct Application {
 impl Application {
     /// Binds `args.listen` and prepares the state (the database must be migrated).
     pub async fn build(db: Db, args: &ServeArgs, secret: Secret<'_>) -> Result<Self, CliError> {
+        // `/Bulk` bodies are held to the same number of JSON values as the others.
+        let largest_body = (args.max_body_bytes as u64).max(args.bulk_max_payload_bytes)
+            + u64::from(args.max_json_values) * BYTES_PER_JSON_VALUE as u64;
+        if largest_body > u64::from(args.max_body_memory) {
+            return Err(CliError::Usage(format!(
+                "--max-body-memory ({}) must hold the largest body one request may send: \
+                 the larger of --max-body-bytes and --bulk-max-payload-bytes, plus \
+                 {BYTES_PER_JSON_VALUE} bytes per --max-json-values: {largest_body}",
+                args.max_body_memory
+            )));
+        }
         let listen_error = |source| CliError::Listen {
             addr: args.listen.clone(),
             source,
@@ -68,7 +80,8 @@ impl Application {
         .with_bulk_limits(BulkLimits {
             max_operations: args.bulk_max_operations as usize,
             max_payload_bytes: usize::try_from(args.bulk_max_payload_bytes).unwrap_or(usize::MAX),
-        });
+        })
+        .with_limits(args.limits());
         service.archive_retention = chrono::Duration::days(i64::from(args.archive_retention_days));
         let webhooks =
             Dispatcher::new(&service, args.webhook_retry_schedule.clone()).map_err(|e| {
@@ -88,6 +101,8 @@ impl Application {
             trust_proxy: args.trust_proxy,
             metrics,
             metrics_on_own_listener: metrics_listener.is_some(),
+            max_json_values: args.max_json_values as usize,
+            body_budget: BodyBudget::new(args.max_body_memory),
         });
         Ok(Self {
             listener,

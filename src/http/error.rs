@@ -3,13 +3,14 @@
 //! route, wrong method, body too large) — is rendered here as an RFC 7644 §3.12 SCIM Error. This
 //! file knows the SCIM API's status codes; `api/error.rs` those of the host application's API.
 
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::error::{
     ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
 };
 use poem_openapi::{ApiResponse, Object};
 
+use super::body::{Overloaded, RETRY_AFTER_SECONDS};
 use super::payload::{SCIM_CONTENT_TYPE, ScimJson};
 use crate::scim::bulk::BulkError;
 use crate::scim::error::ProtocolError;
@@ -279,6 +280,13 @@ pub fn poem_error_to_scim(err: poem::Error) -> Response {
         ScimError::new(status, None, "method not allowed on this endpoint")
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         ScimError::new(status, None, "request body too large")
+    } else if let Some(overloaded) = err.downcast_ref::<Overloaded>() {
+        let mut response = ScimError::new(status, None, overloaded.to_string()).into_response();
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+        return response;
     } else if status == StatusCode::UNAUTHORIZED {
         ScimError::unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
     } else if status.is_server_error() {

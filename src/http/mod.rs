@@ -5,6 +5,7 @@
 
 pub mod api;
 mod auth;
+pub mod body;
 mod bulk;
 mod directory_scope;
 mod discovery;
@@ -28,6 +29,9 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
+use tokio::io::AsyncReadExt;
+
+use self::body::BodyBudget;
 use crate::auth::TokenAuthority;
 use crate::service::Service;
 use crate::service::request_log::ScimRequest;
@@ -56,6 +60,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Whether `/metrics` is served on its own listener (`--metrics-listen`) instead.
     pub metrics_on_own_listener: bool,
+    /// The most JSON values a request body may hold.
+    pub max_json_values: usize,
+    /// The memory the bodies of the requests in flight may take together.
+    pub body_budget: BodyBudget,
 }
 
 impl AppState {
@@ -105,7 +113,9 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let limits = Limits {
         body: state.max_body_bytes,
         bulk: state.service.bulk_limits().max_payload_bytes,
+        json_values: state.max_json_values,
     };
+    let budget = state.body_budget.clone();
     let request_timeout = state.request_timeout;
     let trust_proxy = state.trust_proxy;
     let host_api = api::routes(&state);
@@ -120,7 +130,7 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         routes = routes.at("/metrics", get(metrics::scrape));
     }
     routes
-        .around(move |ep, req| guard_request(ep, req, limits))
+        .around(move |ep, req| guard_request(ep, req, limits, budget.clone()))
         .around(move |ep, req| timeout::limit(ep, req, request_timeout))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .around(move |ep, req| metrics::observe(ep, req, metrics.clone()))
@@ -144,12 +154,16 @@ pub fn metrics_app(state: Arc<AppState>) -> impl Endpoint {
 struct Limits {
     body: usize,
     bulk: usize,
+    json_values: usize,
 }
 
-/// The body size limit of a request, for payload readers of requests without `Content-Length`.
+/// What a request body may hold, for the payload readers.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit {
+    /// Bytes (`--max-body-bytes`, or `--bulk-max-payload-bytes` for `/Bulk`).
     pub bytes: usize,
+    /// JSON values (`--max-json-values`, for every body, `/Bulk`'s too).
+    pub json_values: usize,
     /// Whether the limit is a bulk request's `maxPayloadSize`.
     bulk: bool,
 }
@@ -169,13 +183,15 @@ impl BodyLimit {
     }
 }
 
-/// Refuses bodies over their limit (413) and reads a body sent without `Content-Type` as SCIM
-/// JSON: one identity provider's test suite POSTs users that way, and JSON is the only body
-/// SCIM knows.
+/// Refuses bodies over their limit (413), takes the body's share of the memory budget before
+/// the body is read (503 with `Retry-After` when it does not fit in time; see `body`), and reads
+/// a body sent without `Content-Type` as SCIM JSON: one identity provider's test suite POSTs
+/// users that way, and JSON is the only body SCIM knows.
 async fn guard_request<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
     limits: Limits,
+    budget: BodyBudget,
 ) -> poem::Result<poem::Response> {
     // The directory first: `/directories/{id}/scim/v2/...` becomes the SCIM routes' path.
     let seen = directory_scope::scope(&mut req).map(|directory| {
@@ -186,6 +202,7 @@ async fn guard_request<E: Endpoint>(
     let bulk = req.uri().path().strip_prefix(BASE_PATH) == Some("/Bulk");
     let limit = BodyLimit {
         bytes: if bulk { limits.bulk } else { limits.body },
+        json_values: limits.json_values,
         bulk,
     };
     let declared = req
@@ -203,6 +220,35 @@ async fn guard_request<E: Endpoint>(
         }
         return Err(limit.exceeded().into());
     }
+    let chunked = declared.is_none() && req.headers().contains_key(header::TRANSFER_ENCODING);
+    let admitted = match (declared, chunked) {
+        (Some(n), _) if n > 0 => Some(budget.admit(n as usize).await),
+        // Its size is known only once read: it may take up to the limit, and reads stop there
+        // (one byte past it, so the payload readers answer 413).
+        (None, true) => {
+            let capped = req
+                .take_body()
+                .into_async_read()
+                .take(limit.bytes as u64 + 1);
+            req.set_body(poem::Body::from_async_read(capped));
+            Some(budget.admit(limit.bytes).await)
+        }
+        _ => None,
+    };
+    let share = match admitted {
+        None => None,
+        Some(Ok(share)) => Some(share),
+        // As the 413 above: the host application's API renders its own error.
+        Some(Err(busy)) if directory_scope::is_under(req.uri().path(), api::API_PATH) => {
+            return Err(poem::Error::from_response(api::error::poem_error_to_api(
+                busy.into(),
+            )));
+        }
+        Some(Err(busy)) => return Err(busy.into()),
+    };
+    if let Some(share) = &share {
+        req.extensions_mut().insert(share.clone());
+    }
     req.extensions_mut().insert(limit);
     let has_body_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if has_body_method && !req.headers().contains_key(header::CONTENT_TYPE) {
@@ -213,6 +259,7 @@ async fn guard_request<E: Endpoint>(
     }
     let state = req.data::<Arc<AppState>>().cloned();
     let result = ep.call(req).await.map(poem::IntoResponse::into_response);
+    drop(share);
     if let (Some((directory, path, method, started)), Some(state)) = (seen, state) {
         let status = match &result {
             Ok(resp) => resp.status(),

@@ -15,8 +15,15 @@ use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
 use poem_openapi::{ApiResponse, impl_apirequest_for_payload};
 use serde_json::Value;
 
+use super::BodyLimit;
+use super::body::{BYTES_PER_JSON_VALUE, Share, check_shape};
+
 /// The SCIM media type.
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// Bodies larger than this are parsed on the blocking pool: parsing 1 MiB of JSON takes
+/// milliseconds, which an async worker thread would otherwise spend away from other requests.
+const PARSE_INLINE_BYTES: usize = 64 * 1024;
 
 /// A JSON body sent and answered as `application/scim+json`.
 #[derive(Debug, Clone)]
@@ -47,8 +54,11 @@ pub fn is_json(content_type: &str) -> bool {
 impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
     const IS_REQUIRED: bool = true;
 
+    /// Reads the body (up to the byte limit), checks its shape and takes its share of the
+    /// memory budget before parsing it (see `body`); large bodies are parsed on the blocking
+    /// pool, so the async worker threads keep serving other requests meanwhile.
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request.extensions().get::<super::BodyLimit>().copied();
+        let limit = request.extensions().get::<BodyLimit>().copied();
         let data = body
             .take()?
             .into_bytes_limit(limit.map_or(usize::MAX, |l| l.bytes))
@@ -63,7 +73,23 @@ impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
             }
             .into());
         }
-        let value: Value = serde_json::from_slice(&data).map_err(|e| ParseRequestPayloadError {
+        let values =
+            check_shape(&data, limit.map_or(usize::MAX, |l| l.json_values)).map_err(|e| {
+                ParseRequestPayloadError {
+                    reason: e.to_string(),
+                }
+            })?;
+        if let Some(share) = request.extensions().get::<Share>() {
+            share.grow(values * BYTES_PER_JSON_VALUE).await?;
+        }
+        let parsed = if data.len() > PARSE_INLINE_BYTES {
+            tokio::task::spawn_blocking(move || serde_json::from_slice::<Value>(&data))
+                .await
+                .map_err(|e| poem::Error::new(e, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?
+        } else {
+            serde_json::from_slice(&data)
+        };
+        let value = parsed.map_err(|e| ParseRequestPayloadError {
             reason: format!("the request body is not valid JSON: {e}"),
         })?;
         let value = T::parse_from_json(Some(value)).map_err(|e| ParseRequestPayloadError {

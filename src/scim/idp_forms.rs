@@ -6,8 +6,9 @@
 
 use serde_json::{Map, Value};
 
+use super::elements::ElementIndex;
 use super::error::ProtocolError;
-use super::filter::{CompValue, CompareOp, Filter, PatchPath, parse_patch_path};
+use super::filter::{CompValue, CompareOp, Filter, PatchPath, TermBudget, parse_patch_path_within};
 use super::schema::{AttributeDef, ResourceTypeDef, SchemaDef};
 
 /// A PATCH operation name in any case. Microsoft Entra ID sends `"Add"`, `"Replace"` and
@@ -87,31 +88,42 @@ pub fn urn_qualified_key<'a>(
 /// "work"].value`). Microsoft documents a multi-attribute replace in this form (Entra ID's SCIM
 /// compatibility notes, "Requests to replace multiple attributes"); the caller applies each such
 /// key as the path it names. Plain and URN-qualified attribute names stay in the partial resource.
-pub fn path_keys(value: &Map<String, Value>) -> (Map<String, Value>, Vec<(PatchPath, Value)>) {
+/// Value filters in keys take their terms from `terms`; a key refused for having too many is an
+/// error, not an attribute name.
+pub fn path_keys(
+    value: &Map<String, Value>,
+    terms: &mut TermBudget,
+) -> Result<PathKeys, ProtocolError> {
     let mut partial = Map::new();
     let mut paths = Vec::new();
     for (key, v) in value {
-        match parse_patch_path(key) {
+        match parse_patch_path_within(key, terms) {
             Ok(path) if path.attr.sub.is_some() || path.value_filter.is_some() => {
                 paths.push((path, v.clone()));
+            }
+            Err(e) if e.too_many_terms => {
+                return Err(ProtocolError::InvalidPath(format!("key \"{key}\": {e}")));
             }
             _ => {
                 partial.insert(key.clone(), v.clone());
             }
         }
     }
-    (partial, paths)
+    Ok((partial, paths))
 }
+
+/// A PATCH value split by [`path_keys`]: the partial resource, and each key that is a path with
+/// its value.
+pub type PathKeys = (Map<String, Value>, Vec<(PatchPath, Value)>);
 
 /// `remove` with a `value` on a multi-valued attribute removes the listed values. Entra ID
 /// removes group members this way:
 /// `{"op": "Remove", "path": "members", "value": [{"value": "<id>"}]}`.
-pub fn remove_listed(
-    existing: &mut Vec<Value>,
-    listed: &[Value],
-    same: impl Fn(&Value, &Value) -> bool,
-) {
-    existing.retain(|e| !listed.iter().any(|l| same(e, l)));
+/// Values are matched as `add` matches them (`elements::same_element`), through an index of the
+/// listed ones, so the cost is linear in both lists.
+pub fn remove_listed(existing: &mut Vec<Value>, listed: &[Value]) {
+    let listed = ElementIndex::new(listed);
+    existing.retain(|e| listed.find(e).is_none());
 }
 
 /// `replace` on `attr[type eq "x"].sub` when no value has that type adds `{type: x, sub: value}`.
@@ -179,7 +191,7 @@ mod tests {
             panic!("object")
         };
 
-        let (partial, paths) = path_keys(&value);
+        let (partial, paths) = path_keys(&value, &mut TermBudget::new(10)).unwrap();
 
         let kept: Vec<&str> = partial.keys().map(String::as_str).collect();
         assert_eq!(

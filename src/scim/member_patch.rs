@@ -156,10 +156,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::scim::filter::TermBudget;
+    use crate::scim::limits::Limits;
     use crate::scim::patch::{PATCH_OP_SCHEMA, parse};
 
     fn split_json(operations: Value) -> Option<GroupPatch> {
-        let ops = parse(&json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})).unwrap();
+        let body = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations});
+        let ops = parse(&body, &Limits::DEFAULT, &mut TermBudget::new(10)).unwrap();
         split(&ops).unwrap()
     }
 

@@ -5,12 +5,15 @@
 pub const BASE_PATH: &str = "/scim/v2";
 
 pub mod bulk;
+pub mod elements;
 pub mod error;
 pub mod etag;
 pub mod filter;
 pub mod idp_forms;
+pub mod limits;
 pub mod member_patch;
 pub mod patch;
+pub mod projection;
 pub mod render;
 pub mod resource;
 pub mod schema;

@@ -6,9 +6,11 @@
 
 use serde_json::{Map, Value};
 
+use super::elements::{ElementIndex, clear_primary, is_primary};
 use super::error::ProtocolError;
-use super::filter::{AttrPath, Filter, PatchPath, matches, parse_patch_path};
+use super::filter::{AttrPath, Filter, PatchPath, TermBudget, matches, parse_patch_path_within};
 use super::idp_forms;
+use super::limits::Limits;
 use super::resource::object_entry;
 use super::schema::{AttributeDef, COMMON_ATTRIBUTES, Mutability, ResourceTypeDef, SchemaDef};
 use super::validate::{self, Mode};
@@ -32,8 +34,13 @@ pub struct Operation {
     pub value: Option<Value>,
 }
 
-/// Parses a PatchOp request body.
-pub fn parse(body: &Value) -> Result<Vec<Operation>, ProtocolError> {
+/// Parses a PatchOp request body of at most `limits.max_operations` operations, whose paths take
+/// their value filters' terms from `terms`.
+pub fn parse(
+    body: &Value,
+    limits: &Limits,
+    terms: &mut TermBudget,
+) -> Result<Vec<Operation>, ProtocolError> {
     let syntax = |m: &str| ProtocolError::InvalidSyntax(m.to_owned());
     let obj = body
         .as_object()
@@ -61,10 +68,17 @@ pub fn parse(body: &Value) -> Result<Vec<Operation>, ProtocolError> {
     if ops.is_empty() {
         return Err(syntax("\"Operations\" must not be empty"));
     }
-    ops.iter().map(operation).collect()
+    if ops.len() > limits.max_operations {
+        return Err(ProtocolError::InvalidValue(format!(
+            "the PATCH has {} operations: at most {} are accepted",
+            ops.len(),
+            limits.max_operations
+        )));
+    }
+    ops.iter().map(|op| operation(op, terms)).collect()
 }
 
-fn operation(v: &Value) -> Result<Operation, ProtocolError> {
+fn operation(v: &Value, terms: &mut TermBudget) -> Result<Operation, ProtocolError> {
     let obj = v.as_object().ok_or_else(|| {
         ProtocolError::InvalidSyntax("each operation must be a JSON object".into())
     })?;
@@ -89,7 +103,7 @@ fn operation(v: &Value) -> Result<Operation, ProtocolError> {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,
         Some(Value::String(p)) => Some(
-            parse_patch_path(p)
+            parse_patch_path_within(p, terms)
                 .map_err(|e| ProtocolError::InvalidPath(format!("path \"{p}\": {e}")))?,
         ),
         Some(_) => {
@@ -107,16 +121,19 @@ fn operation(v: &Value) -> Result<Operation, ProtocolError> {
     Ok(Operation { op, path, value })
 }
 
-/// Applies `ops` in order to `attrs` and returns the result, or the first error.
+/// Applies `ops` in order to `attrs` and returns the result, or the first error. Paths named
+/// inside the values (see `idp_forms::path_keys`) take their terms from `terms`, what parsing
+/// the operations left.
 pub fn apply(
     rt: &ResourceTypeDef,
     mut attrs: Map<String, Value>,
     ops: &[Operation],
+    mut terms: TermBudget,
 ) -> Result<Map<String, Value>, ProtocolError> {
     for op in ops {
         match &op.path {
-            None => apply_without_path(rt, &mut attrs, op)?,
-            Some(path) => apply_with_path(rt, &mut attrs, op, path)?,
+            None => apply_without_path(rt, &mut attrs, op, &mut terms)?,
+            Some(path) => apply_with_path(rt, &mut attrs, op, path, &mut terms)?,
         }
     }
     Ok(attrs)
@@ -127,6 +144,7 @@ fn apply_without_path(
     rt: &ResourceTypeDef,
     attrs: &mut Map<String, Value>,
     op: &Operation,
+    terms: &mut TermBudget,
 ) -> Result<(), ProtocolError> {
     if op.op == OpKind::Remove {
         return Err(ProtocolError::NoTarget(
@@ -139,20 +157,20 @@ fn apply_without_path(
         ));
     };
     // RFC 7643 §2.5: null or [] unassigns; partial validation drops those, so remove them first.
-    for path in unassigned_paths(rt, fields) {
+    for path in unassigned_paths(rt, fields, terms)? {
         let remove = Operation {
             op: OpKind::Remove,
             path: Some(path.clone()),
             value: None,
         };
-        match apply_with_path(rt, attrs, &remove, &path) {
+        match apply_with_path(rt, attrs, &remove, &path, terms) {
             Ok(()) => {}
             // Unknown or read-only names in a partial resource are ignored, as on create.
             Err(ProtocolError::InvalidPath(_) | ProtocolError::Mutability(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    let (partial, path_keys) = idp_forms::path_keys(fields);
+    let (partial, path_keys) = idp_forms::path_keys(fields, terms)?;
     let partial = validate::normalize(rt, &Value::Object(partial), Mode::Partial)?;
     for (key, v) in partial {
         if let Some(ext) = extension(rt, &key) {
@@ -177,7 +195,7 @@ fn apply_without_path(
             path: Some(path.clone()),
             value: Some(v),
         };
-        match apply_with_path(rt, attrs, &keyed, &path) {
+        match apply_with_path(rt, attrs, &keyed, &path, terms) {
             Ok(()) | Err(ProtocolError::Mutability(_)) => {}
             Err(e) => return Err(e),
         }
@@ -191,8 +209,13 @@ fn unassigns(v: &Value) -> bool {
 }
 
 /// The paths set to `null` or `[]` in a partial resource: `attr`, `attr.sub`,
-/// `urn:…:attr` (inside an extension object or as a URN-qualified key).
-fn unassigned_paths(rt: &ResourceTypeDef, obj: &Map<String, Value>) -> Vec<PatchPath> {
+/// `urn:…:attr` (inside an extension object or as a URN-qualified key). Text that is no path is
+/// left out, unless it was refused for its number of filter terms.
+fn unassigned_paths(
+    rt: &ResourceTypeDef,
+    obj: &Map<String, Value>,
+    terms: &mut TermBudget,
+) -> Result<Vec<PatchPath>, ProtocolError> {
     let mut paths: Vec<String> = Vec::new();
     for (key, v) in obj {
         if unassigns(v) {
@@ -211,10 +234,17 @@ fn unassigned_paths(rt: &ResourceTypeDef, obj: &Map<String, Value>) -> Vec<Patch
             );
         }
     }
-    paths
-        .iter()
-        .filter_map(|p| parse_patch_path(p).ok())
-        .collect()
+    let mut parsed = Vec::with_capacity(paths.len());
+    for p in &paths {
+        match parse_patch_path_within(p, terms) {
+            Ok(path) => parsed.push(path),
+            Err(e) if e.too_many_terms => {
+                return Err(ProtocolError::InvalidPath(format!("path \"{p}\": {e}")));
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(parsed)
 }
 
 /// Sets `v` as attribute `def` of `target`: multi-valued attributes are appended to by `add`
@@ -235,31 +265,37 @@ fn merge(target: &mut Map<String, Value>, def: &AttributeDef, v: Value, op: OpKi
 
 /// Appends values that are not already present (RFC 7644 §3.5.2.1); a new `primary` value
 /// clears the old one (RFC 7643 §2.4), and re-adding an existing value as primary makes it so.
+/// Linear in both lists: present values are found through an [`ElementIndex`], and those that
+/// carry a `primary` mark (to clear) are tracked rather than searched for.
 fn append(existing: &mut Vec<Value>, new: Vec<Value>) {
+    let marked = |v: &Value| v.get("primary").is_some();
+    let mut index = ElementIndex::new(existing);
+    let mut with_mark: Vec<usize> = (0..existing.len())
+        .filter(|&i| marked(&existing[i]))
+        .collect();
     for v in new {
         let primary = is_primary(&v);
         if primary {
-            existing.iter_mut().for_each(clear_primary);
+            for i in with_mark.drain(..) {
+                clear_primary(&mut existing[i]);
+            }
         }
-        match existing.iter().position(|e| same_element(e, &v)) {
+        match index.find(&v) {
             Some(i) if primary => {
                 if let Some(o) = existing[i].as_object_mut() {
                     o.insert("primary".into(), Value::Bool(true));
                 }
+                with_mark.push(i);
             }
             Some(_) => {}
-            None => existing.push(v),
+            None => {
+                if marked(&v) {
+                    with_mark.push(existing.len());
+                }
+                index.insert(&v, existing.len());
+                existing.push(v);
+            }
         }
-    }
-}
-
-fn is_primary(v: &Value) -> bool {
-    v.get("primary") == Some(&Value::Bool(true))
-}
-
-fn clear_primary(v: &mut Value) {
-    if let Some(o) = v.as_object_mut() {
-        o.remove("primary");
     }
 }
 
@@ -347,6 +383,7 @@ fn apply_with_path(
     attrs: &mut Map<String, Value>,
     op: &Operation,
     path: &PatchPath,
+    terms: &mut TermBudget,
 ) -> Result<(), ProtocolError> {
     // A path naming a whole extension schema, e.g. `urn:…:enterprise:2.0:User`.
     if let Some(ext) = whole_extension(rt, &path.attr) {
@@ -361,7 +398,7 @@ fn apply_with_path(
             path: None,
             value: Some(Value::Object(wrapped)),
         };
-        return apply_without_path(rt, attrs, &inner);
+        return apply_without_path(rt, attrs, &inner, terms);
     }
     let Some(target) = resolve(rt, &path.attr)? else {
         tracing::debug!(path = %path, "PATCH path names no attribute of the schema; ignored");
@@ -408,7 +445,7 @@ fn apply_plain(
                 (Some(v), Some(Value::Array(existing))) if def.multi_valued => {
                     let listed = validate::attribute(def, v)?.unwrap_or(Value::Array(Vec::new()));
                     let listed = listed.as_array().map(Vec::as_slice).unwrap_or_default();
-                    idp_forms::remove_listed(existing, listed, same_element);
+                    idp_forms::remove_listed(existing, listed);
                     if existing.is_empty() {
                         container.remove(def.name);
                     }
@@ -431,27 +468,6 @@ fn apply_plain(
             Ok(())
         }
     }
-}
-
-/// Two values of a multi-valued attribute are the same element when their `value`s match and
-/// their `type`s do not differ (a member sent as `{"value": id}` is the member stored with its
-/// `display` and `type`); values without `value` compare whole, ignoring `primary`.
-fn same_element(a: &Value, b: &Value) -> bool {
-    match (a.get("value"), b.get("value")) {
-        (Some(x), Some(y)) => {
-            x == y
-                && (a.get("type").is_none()
-                    || b.get("type").is_none()
-                    || a.get("type") == b.get("type"))
-        }
-        _ => without_primary(a) == without_primary(b),
-    }
-}
-
-fn without_primary(v: &Value) -> Value {
-    let mut v = v.clone();
-    clear_primary(&mut v);
-    v
 }
 
 /// `name.givenName` on a singular complex attribute, or `emails.display` on every value of a
@@ -617,15 +633,20 @@ mod tests {
     use super::*;
     use crate::scim::schema::{GROUP_RESOURCE, USER_RESOURCE};
 
+    fn terms() -> TermBudget {
+        TermBudget::new(Limits::DEFAULT.max_filter_terms)
+    }
+
     fn ops(operations: Value) -> Vec<Operation> {
-        parse(&json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})).unwrap()
+        let body = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations});
+        parse(&body, &Limits::DEFAULT, &mut terms()).unwrap()
     }
 
     fn user_patch(attrs: Value, operations: Value) -> Result<Value, ProtocolError> {
         let Value::Object(attrs) = attrs else {
             panic!("object")
         };
-        apply(&USER_RESOURCE, attrs, &ops(operations)).map(Value::Object)
+        apply(&USER_RESOURCE, attrs, &ops(operations), terms()).map(Value::Object)
     }
 
     #[test]
@@ -663,7 +684,10 @@ mod tests {
             ),
         ];
         for (body, reason) in cases {
-            assert!(parse(&body).is_err(), "{reason}");
+            assert!(
+                parse(&body, &Limits::DEFAULT, &mut terms()).is_err(),
+                "{reason}"
+            );
         }
     }
 
@@ -719,6 +743,21 @@ mod tests {
     }
 
     #[test]
+    fn a_new_primary_value_clears_every_other_mark_also_a_false_one() {
+        // An attribute the user already has, so the values are appended (an absent one is set
+        // to the value as sent).
+        let out = user_patch(
+            json!({"userName": "a", "emails": [{"value": "c@x", "primary": false}]}),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "a@x", "primary": false}, {"value": "b@x", "primary": true}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "c@x"}, {"value": "a@x"}, {"value": "b@x", "primary": true}])
+        );
+    }
+
+    #[test]
     fn a_new_primary_value_clears_the_old_one() {
         let out = user_patch(
             json!({"userName": "a", "emails": [{"value": "a@x", "primary": true}]}),
@@ -758,9 +797,73 @@ mod tests {
                 {"op": "remove", "path": "members[value eq \"1\"]"},
                 {"op": "Remove", "path": "members", "value": [{"value": "2"}]}
             ])),
+            terms(),
         )
         .unwrap();
         assert_eq!(out["members"], json!([{"value": "3"}]));
+    }
+
+    /// `append` as it was written first, comparing every new value with every present one.
+    fn append_pairwise(existing: &mut Vec<Value>, new: Vec<Value>) {
+        for v in new {
+            let primary = is_primary(&v);
+            if primary {
+                existing.iter_mut().for_each(clear_primary);
+            }
+            match existing
+                .iter()
+                .position(|e| crate::scim::elements::same_element(e, &v))
+            {
+                Some(i) if primary => {
+                    if let Some(o) = existing[i].as_object_mut() {
+                        o.insert("primary".into(), Value::Bool(true));
+                    }
+                }
+                Some(_) => {}
+                None => existing.push(v),
+            }
+        }
+    }
+
+    fn email() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        (
+            prop::sample::select(vec!["a", "b", "c"]),
+            prop::option::of(prop::sample::select(vec!["work", "home"])),
+            prop::option::of(any::<bool>()),
+        )
+            .prop_map(|(value, kind, primary)| {
+                let mut v = json!({"value": value});
+                if let Some(kind) = kind {
+                    v["type"] = json!(kind);
+                }
+                if let Some(primary) = primary {
+                    v["primary"] = json!(primary);
+                }
+                v
+            })
+    }
+
+    proptest::proptest! {
+        // Failing cases are kept beside this file (`patch.regressions`), not at the top level.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+            )),
+            ..proptest::test_runner::Config::default()
+        })]
+
+        #[test]
+        fn append_agrees_with_comparing_every_pair(
+            existing in proptest::collection::vec(email(), 0..6),
+            new in proptest::collection::vec(email(), 0..6),
+        ) {
+            let mut linear = existing.clone();
+            append(&mut linear, new.clone());
+            let mut pairwise = existing;
+            append_pairwise(&mut pairwise, new);
+            proptest::prop_assert_eq!(linear, pairwise);
+        }
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! Renders a stored resource as the client sees it (RFC 7643 §3): `schemas`, `id`, attributes,
-//! references (`$ref`) resolved against the server's base URL, and `meta`; then applies the
-//! `attributes`/`excludedAttributes` projection of RFC 7644 §3.4.2.5.
+//! references (`$ref`) resolved against the server's base URL, and `meta` (the
+//! `attributes`/`excludedAttributes` projection is in `projection`).
 
 use serde_json::{Map, Value, json};
 
-use super::filter::{AttrPath, Filter, matches};
 use super::resource::{Resource, format_time};
-use super::schema::{RESOURCE_TYPES, ResourceTypeDef, Returned, SchemaDef, schema_by_id};
+use super::schema::ResourceTypeDef;
 
 /// The full representation of `resource` (before projection).
 pub fn resource_json(
@@ -77,154 +76,5 @@ fn add_refs(out: &mut Map<String, Value>, base_url: &str) {
     {
         let r = format!("{base_url}/Users/{id}");
         manager.insert("$ref".into(), Value::String(r));
-    }
-}
-
-/// The `attributes` / `excludedAttributes` request parameters (RFC 7644 §3.4.2.5).
-#[derive(Debug, Clone, Default)]
-pub struct Projection {
-    pub attributes: Vec<AttrPath>,
-    pub excluded: Vec<AttrPath>,
-    /// Value filters in `attributes` (`emails[type eq "work"]`): only matching values are kept.
-    pub value_filters: Vec<(AttrPath, Filter)>,
-}
-
-impl Projection {
-    /// Whether `name` (a top-level attribute, or an extension URN) is wanted at all; lets the
-    /// store skip work such as loading members.
-    pub fn wants(&self, name: &str) -> bool {
-        let named = |p: &AttrPath| {
-            schema_covers(p, name)
-                .unwrap_or_else(|| top_key(p).eq_ignore_ascii_case(name) && p.sub.is_none())
-        };
-        if !self.attributes.is_empty() {
-            return self.attributes.iter().any(|p| {
-                schema_covers(p, name).unwrap_or_else(|| top_key(p).eq_ignore_ascii_case(name))
-            });
-        }
-        !self.excluded.iter().any(named)
-    }
-
-    /// Applies the projection to a rendered resource. Attributes returned `always` (`id`,
-    /// `schemas`) stay; unknown names are ignored as the RFC allows.
-    pub fn apply(&self, rt: &ResourceTypeDef, mut doc: Map<String, Value>) -> Map<String, Value> {
-        for (path, filter) in &self.value_filters {
-            let def = rt.schema.attribute(&path.name);
-            let case_exact = |p: &AttrPath| {
-                def.and_then(|d| d.sub_attribute(p.sub.as_deref().unwrap_or(&p.name)))
-                    .is_some_and(|s| s.case_exact)
-            };
-            if let Some((_, Value::Array(items))) = doc
-                .iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&path.name))
-            {
-                items.retain(|item| matches(filter, item, &case_exact));
-            }
-        }
-        if !self.attributes.is_empty() {
-            let keep = |key: &str, sub: Option<&str>| {
-                always(rt, key)
-                    || self.attributes.iter().any(|p| {
-                        schema_covers(p, key).unwrap_or_else(|| {
-                            top_key(p).eq_ignore_ascii_case(key)
-                                && match (path_sub(p), sub) {
-                                    (None, _) | (_, None) => true,
-                                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                                }
-                        })
-                    })
-            };
-            doc.retain(|k, _| keep(k, None));
-            for (key, value) in doc.iter_mut() {
-                if always(rt, key) {
-                    continue;
-                }
-                let key = key.clone();
-                retain_subs(value, |sub| keep(&key, Some(sub)));
-            }
-        }
-        for p in &self.excluded {
-            if whole_schema(p).is_some() {
-                doc.retain(|k, _| always(rt, k) || schema_covers(p, k) != Some(true));
-                continue;
-            }
-            let key = top_key(p);
-            if always(rt, key) {
-                continue;
-            }
-            match path_sub(p) {
-                None => doc.retain(|k, _| !k.eq_ignore_ascii_case(key)),
-                Some(sub) => {
-                    if let Some((_, value)) =
-                        doc.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    {
-                        retain_subs(value, |s| !s.eq_ignore_ascii_case(sub));
-                    }
-                }
-            }
-        }
-        doc
-    }
-}
-
-/// For a path naming a whole schema by its URN (`urn:…:enterprise:2.0:User`), whether the
-/// top-level key `key` belongs to that schema: the extension's object under its URN, or an
-/// attribute of a core schema. RFC 7644 §3.10 and §3.4.2.5 let `attributes` and
-/// `excludedAttributes` name a schema, meaning all of its attributes. The path grammar reads the
-/// URN as attribute `User` of schema `urn:…:2.0`, so the two parts are joined back. `None` for
-/// any other path.
-fn schema_covers(p: &AttrPath, key: &str) -> Option<bool> {
-    let schema = whole_schema(p)?;
-    let core = RESOURCE_TYPES.iter().any(|rt| rt.schema.id == schema.id);
-    Some(key.eq_ignore_ascii_case(schema.id) || (core && schema.attribute(key).is_some()))
-}
-
-fn whole_schema(p: &AttrPath) -> Option<&'static SchemaDef> {
-    let urn = p.urn.as_deref().filter(|_| p.sub.is_none())?;
-    schema_by_id(&format!("{urn}:{}", p.name))
-}
-
-/// The top-level key a path names: the URN for an extension attribute, else the attribute.
-fn top_key(p: &AttrPath) -> &str {
-    match &p.urn {
-        Some(urn)
-            if !urn.to_ascii_lowercase().ends_with(":core:2.0:user")
-                && !urn.to_ascii_lowercase().ends_with(":core:2.0:group") =>
-        {
-            urn
-        }
-        _ => &p.name,
-    }
-}
-
-/// The part below the top-level key: the attribute of an extension, else the sub-attribute.
-fn path_sub(p: &AttrPath) -> Option<&str> {
-    if top_key(p) == p.name {
-        p.sub.as_deref()
-    } else {
-        Some(&p.name)
-    }
-}
-
-fn always(rt: &ResourceTypeDef, key: &str) -> bool {
-    key == "id"
-        || key == "schemas"
-        || rt
-            .schema
-            .attribute(key)
-            .is_some_and(|d| d.returned == Returned::Always)
-}
-
-fn retain_subs(value: &mut Value, keep: impl Fn(&str) -> bool) {
-    match value {
-        Value::Object(obj) => obj.retain(|k, _| keep(k)),
-        Value::Array(items) => {
-            for item in items {
-                if let Value::Object(obj) = item {
-                    obj.retain(|k, _| keep(k));
-                }
-            }
-        }
-        _ => {}
     }
 }

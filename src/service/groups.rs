@@ -4,11 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, Kind, Patch, apply_ops};
 use super::roles::RoleWatch;
 use super::{Context, Service, ServiceError, changes};
 use crate::scim::member_patch::{self, GroupPatch};
-use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::GROUP_RESOURCE;
 use crate::scim::validate::{self, Mode};
@@ -93,12 +92,12 @@ pub(super) async fn patch(
     service: &Service,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     return_members: bool,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
     let mut w = service.db.begin_write().await?;
-    let group = patch_in(service, &mut w, ctx, id, ops, return_members, conditions).await?;
+    let group = patch_in(service, &mut w, ctx, id, patch, return_members, conditions).await?;
     service.announce(w.commit().await?);
     Ok(group)
 }
@@ -109,11 +108,11 @@ pub(super) async fn patch_in(
     w: &mut Write,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     return_members: bool,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
-    match member_patch::split(ops)? {
+    match member_patch::split(&patch.ops)? {
         Some(GroupPatch {
             attribute_ops,
             member_changes,
@@ -126,7 +125,7 @@ pub(super) async fn patch_in(
                 let attrs = if attribute_ops.is_empty() {
                     current.attrs.clone()
                 } else {
-                    apply_ops(&GROUP_RESOURCE, current, &attribute_ops)?
+                    apply_ops(&GROUP_RESOURCE, current, &attribute_ops, patch.terms)?
                 };
                 Ok(GroupChange {
                     attrs,
@@ -144,7 +143,8 @@ pub(super) async fn patch_in(
                 Ok(GroupChange::replace_all(apply_ops(
                     &GROUP_RESOURCE,
                     current,
-                    ops,
+                    &patch.ops,
+                    patch.terms,
                 )?)?)
             })
             .await

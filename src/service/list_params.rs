@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::ServiceError;
 use crate::auth::{TokenAuthority, UnsealError};
-use crate::scim::filter::{AttrPath, PatchPath, parse_attr_path, parse_filter, parse_patch_path};
-use crate::scim::render::Projection;
+use crate::scim::filter::{
+    AttrPath, PatchPath, TermBudget, parse_attr_path, parse_filter_within, parse_patch_path_within,
+};
+use crate::scim::limits::Limits;
+use crate::scim::projection::Projection;
 use crate::store::{ListQuery, Paging, Position, Sort};
 
 /// The default page size when a client sends no `count`.
@@ -48,16 +51,17 @@ pub struct CursorKey<'a> {
 
 /// Validates the list parameters of a request on `resource` into a store query. `startIndex`
 /// below 1 means 1 and a negative `count` means 0 (RFC 7644 §3.4.2.4); `count` is capped at
-/// `max_count`.
+/// `max_count`; the filter's terms come from the request's `terms`.
 pub fn list_query(
     input: &ListInput<'_>,
     resource: &str,
     max_count: i64,
     key: &CursorKey<'_>,
+    terms: &mut TermBudget,
 ) -> Result<ListQuery, ServiceError> {
     let filter = match input.filter.map(str::trim) {
         None | Some("") => None,
-        Some(f) => Some(parse_filter(f)?),
+        Some(f) => Some(parse_filter_within(f, terms)?),
     };
     let sort = sort(input.sort_by, input.sort_order)?;
     let count = input
@@ -177,29 +181,46 @@ pub fn next_cursor(
         .seal(key.directory, state, Duration::seconds(CURSOR_TIMEOUT_SECS))?)
 }
 
-/// Parses the comma-separated `attributes` and `excludedAttributes` parameters.
+/// Parses the comma-separated `attributes` and `excludedAttributes` parameters: at most
+/// `limits.max_attributes` entries together, value filters taking their terms from `terms`.
 pub fn projection(
     attributes: Option<&str>,
     excluded: Option<&str>,
+    limits: &Limits,
+    terms: &mut TermBudget,
 ) -> Result<Projection, ServiceError> {
-    let mut projection = Projection {
-        attributes: Vec::new(),
-        excluded: paths(excluded)?,
-        value_filters: Vec::new(),
-    };
+    let count = items(attributes).count() + items(excluded).count();
+    if count > limits.max_attributes {
+        return Err(ServiceError::invalid(
+            "invalidValue",
+            format!(
+                "attributes and excludedAttributes name {count} attributes: at most {} are accepted",
+                limits.max_attributes
+            ),
+        ));
+    }
+    let excluded = paths(excluded)?;
+    let (mut named, mut value_filters) = (Vec::new(), Vec::new());
     for item in items(attributes) {
         match parse_attr_path(item) {
-            Ok(path) => projection.attributes.push(path),
+            Ok(path) => named.push(path),
             // LENIENCY, not RFC 7644 §3.4.2.5: `attributes=emails[type eq "work"]`, sent by
             // Microsoft's SCIM test collection, returns only the matching values.
-            Err(e) => match parse_patch_path(item) {
+            Err(e) => match parse_patch_path_within(item, terms) {
                 Ok(PatchPath {
                     attr,
                     value_filter: Some(filter),
                     sub_after_filter: None,
                 }) => {
-                    projection.attributes.push(attr.clone());
-                    projection.value_filters.push((attr, filter));
+                    named.push(attr.clone());
+                    value_filters.push((attr, filter));
+                }
+                // A value filter that failed (too many terms, say) says why.
+                Err(filter_error) if item.contains('[') => {
+                    return Err(ServiceError::invalid(
+                        "invalidValue",
+                        format!("attribute \"{item}\": {filter_error}"),
+                    ));
                 }
                 _ => {
                     return Err(ServiceError::invalid(
@@ -210,7 +231,7 @@ pub fn projection(
             },
         }
     }
-    Ok(projection)
+    Ok(Projection::new(named, excluded, value_filters))
 }
 
 fn items(list: Option<&str>) -> impl Iterator<Item = &str> {

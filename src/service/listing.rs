@@ -4,13 +4,18 @@
 use serde_json::{Value, json};
 
 use super::list_params::{ListInput, list_query, next_cursor, projection};
-use super::resources::{Attrs, Kind};
+use super::resources::{Attrs, Kind, render};
 use super::{Context, Service, ServiceError};
-use crate::scim::render::Projection;
-use crate::store::{ListQuery, Page, Paging, Position, groups, users};
+use crate::scim::filter::TermBudget;
+use crate::scim::projection::Projection;
+use crate::scim::resource::Resource;
+use crate::store::{ListQuery, Page, Paging, Position, StoreError, groups, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// Pages of more resources than this are rendered off the async worker threads.
+const RENDER_INLINE: usize = 100;
 
 /// The parameters of a list or search request.
 pub struct ListParams<'a> {
@@ -28,13 +33,20 @@ impl Service {
     ) -> Result<Value, ServiceError> {
         let tenant = ctx.directory.as_str();
         let name = kind.rt().name;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
         let query = list_query(
             &params.input,
             name,
             self.max_page_size,
             &self.cursor_key(ctx),
+            &mut terms,
         )?;
-        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let projection = projection(
+            params.attrs.attributes,
+            params.attrs.excluded,
+            &self.limits,
+            &mut terms,
+        )?;
         let page = self.fetch(tenant, kind, &query, &projection).await?;
         let next = match (&query.paging, page.more, page.resources.last()) {
             (Paging::Cursor { after, .. }, true, Some(last)) => {
@@ -58,11 +70,9 @@ impl Service {
             }
             _ => None,
         };
-        let resources: Vec<Value> = page
-            .resources
-            .iter()
-            .map(|r| self.render(ctx, kind, r, &projection).body)
-            .collect();
+        let resources = self
+            .render_page(ctx, kind, page.resources, &projection)
+            .await?;
         let mut body = json!({
             "schemas": [LIST_RESPONSE_SCHEMA],
             "totalResults": page.total,
@@ -75,6 +85,32 @@ impl Service {
             (Paging::Cursor { .. }, None) => {}
         }
         Ok(body)
+    }
+
+    /// Renders a page. Large pages are rendered on the blocking pool: a page of 1,000 users,
+    /// projected, is milliseconds of CPU that an async worker thread would otherwise spend away
+    /// from every other request it serves.
+    async fn render_page(
+        &self,
+        ctx: &Context,
+        kind: Kind,
+        resources: Vec<Resource>,
+        projection: &Projection,
+    ) -> Result<Vec<Value>, ServiceError> {
+        let scim_base = self.scim_base(&ctx.directory);
+        let render_all = move |resources: Vec<Resource>, projection: &Projection| {
+            resources
+                .iter()
+                .map(|r| render(&scim_base, kind, r, projection).body)
+                .collect::<Vec<_>>()
+        };
+        if resources.len() <= RENDER_INLINE {
+            return Ok(render_all(resources, projection));
+        }
+        let projection = projection.clone();
+        tokio::task::spawn_blocking(move || render_all(resources, &projection))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("rendering a page failed: {e}")).into())
     }
 
     async fn fetch(
@@ -107,16 +143,24 @@ impl Service {
                 "cursor paging is offered per resource type: use /Users/.search or /Groups/.search",
             ));
         }
-        let projection = projection(params.attrs.attributes, params.attrs.excluded)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(
+            params.attrs.attributes,
+            params.attrs.excluded,
+            &self.limits,
+            &mut terms,
+        )?;
         let (mut start, mut count) = (params.input.start_index.unwrap_or(1).max(1), None);
         let mut total = 0;
         let mut resources = Vec::new();
         for kind in [Kind::User, Kind::Group] {
+            // The same filter, parsed for each type: each parse may use what the projection left.
             let mut query = list_query(
                 &params.input,
                 kind.rt().name,
                 self.max_page_size,
                 &self.cursor_key(ctx),
+                &mut terms.clone(),
             )?;
             let wanted = *count.get_or_insert(query.count());
             query.paging = Paging::Index {
@@ -127,9 +171,8 @@ impl Service {
             let page = self.fetch(tenant, kind, &query, &projection).await?;
             total += page.total;
             resources.extend(
-                page.resources
-                    .iter()
-                    .map(|r| self.render(ctx, kind, r, &projection).body),
+                self.render_page(ctx, kind, page.resources, &projection)
+                    .await?,
             );
             // The next type's window starts where this type's results ended.
             start = (start - page.total).max(1);

@@ -39,6 +39,7 @@ pub use resources::{Attrs, Conditions, Kind, Read, Rendered};
 pub use roles::{Mapping, MappingRequest};
 
 use crate::auth::TokenAuthority;
+use crate::scim::limits::Limits;
 use crate::store::Db;
 
 /// The use cases and what they need: the database, the signing authority (for cursors), the
@@ -57,6 +58,8 @@ pub struct Service {
     bulk: BulkLimits,
     /// Turns to run a bulk request (see `bulk::concurrent_runs`).
     bulk_runs: Arc<Semaphore>,
+    /// What one request may ask for (README "Limits").
+    pub limits: Limits,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
@@ -74,8 +77,14 @@ impl Service {
             request_log: request_log::RequestLog::default(),
             archive_retention: chrono::Duration::days(i64::from(archive::DEFAULT_RETENTION_DAYS)),
             bulk: BulkLimits::default(),
+            limits: Limits::DEFAULT,
             committed: watch::Sender::new(0),
         }
+    }
+
+    /// The same use cases, holding requests to `limits`.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
     }
 
     /// A receiver that sees a change after every commit that recorded events in this process.

@@ -8,7 +8,11 @@ use super::list_params::projection;
 use super::roles::RoleWatch;
 use super::{Context, Service, ServiceError, changes, groups, users};
 use crate::scim::etag::{if_match_allows, if_none_match_hits};
-use crate::scim::render::{Projection, resource_json};
+use crate::scim::filter::TermBudget;
+use crate::scim::limits;
+use crate::scim::patch::{self, Operation};
+use crate::scim::projection::Projection;
+use crate::scim::render::resource_json;
 use crate::scim::resource::{Meta, Resource};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
 use crate::scim::validate::{self, Mode};
@@ -99,13 +103,7 @@ impl Service {
         resource: &Resource,
         projection: &Projection,
     ) -> Rendered {
-        let rt = kind.rt();
-        let doc = projection.apply(rt, self.document(ctx, kind, resource));
-        Rendered {
-            body: Value::Object(doc),
-            location: self.location(ctx, kind, &resource.id),
-            etag: resource.meta.etag(),
-        }
+        render(&self.scim_base(&ctx.directory), kind, resource, projection)
     }
 
     /// The URL of a resource (`Location`, `meta.location`, a bulk operation's `location`).
@@ -152,7 +150,8 @@ impl Service {
         if_none_match: Option<&str>,
     ) -> Result<Read, ServiceError> {
         known_id(kind, id)?;
-        let projection = projection(attrs.attributes, attrs.excluded)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(attrs.attributes, attrs.excluded, &self.limits, &mut terms)?;
         let dir = ctx.directory.as_str();
         let resource = match kind {
             Kind::User => store::users::get(&self.db, dir, id).await?,
@@ -197,13 +196,18 @@ impl Service {
         conditions: Conditions<'_>,
     ) -> Result<Rendered, ServiceError> {
         known_id(kind, id)?;
-        let projection = projection(attrs.attributes, attrs.excluded)?;
-        let ops = crate::scim::patch::parse(body)?;
+        let mut terms = TermBudget::new(self.limits.max_filter_terms);
+        let projection = projection(attrs.attributes, attrs.excluded, &self.limits, &mut terms)?;
+        let ops = patch::parse(body, &self.limits, &mut terms)?;
+        let patch = Patch { ops, terms };
         let resource = match kind {
-            Kind::User => users::patch(self, ctx, id, &ops, conditions).await?,
+            Kind::User => {
+                limits::check_operation_values(&patch.ops, self.limits.max_values)?;
+                users::patch(self, ctx, id, &patch, conditions).await?
+            }
             Kind::Group => {
                 let return_members = attrs.given() && projection.wants("members");
-                groups::patch(self, ctx, id, &ops, return_members, conditions).await?
+                groups::patch(self, ctx, id, &patch, return_members, conditions).await?
             }
         };
         Ok(self.render(ctx, kind, &resource, &projection))
@@ -292,6 +296,24 @@ pub(super) enum Attempt {
     Again,
 }
 
+/// The SCIM representation of a resource, projected, with its URL under `scim_base` (the SCIM
+/// base of its directory, `Service::scim_base`). A free function, so pages can be rendered on
+/// the blocking pool.
+pub(super) fn render(
+    scim_base: &str,
+    kind: Kind,
+    resource: &Resource,
+    projection: &Projection,
+) -> Rendered {
+    let rt = kind.rt();
+    let doc = projection.apply(rt, resource_json(rt, resource, scim_base));
+    Rendered {
+        body: Value::Object(doc),
+        location: format!("{scim_base}{}/{}", rt.endpoint, resource.id),
+        etag: resource.meta.etag(),
+    }
+}
+
 /// How many times a delete starts its unit of work again because the resource joined a group
 /// while it was being locked (`store::memberships::settle_departures`) before it gives up with
 /// `412`: each retry needs another such join within the same few milliseconds.
@@ -318,13 +340,21 @@ pub(super) fn same_id(body_id: Option<&str>, id: &str) -> Result<(), ServiceErro
     }
 }
 
+/// A parsed PATCH request: its operations, and the filter terms the paths inside their values
+/// may still take.
+pub(super) struct Patch {
+    pub ops: Vec<Operation>,
+    pub terms: TermBudget,
+}
+
 /// Applies PATCH operations to a resource and validates the result as a whole.
 pub(super) fn apply_ops(
     rt: &ResourceTypeDef,
     current: &Resource,
-    ops: &[crate::scim::patch::Operation],
+    ops: &[Operation],
+    terms: TermBudget,
 ) -> Result<Map<String, Value>, ServiceError> {
-    let patched = crate::scim::patch::apply(rt, current.attrs.clone(), ops)?;
+    let patched = patch::apply(rt, current.attrs.clone(), ops, terms)?;
     let attrs = validate::normalize(rt, &Value::Object(patched), Mode::Full)?;
     validate::check_immutable(rt, &current.attrs, &attrs)?;
     Ok(attrs)

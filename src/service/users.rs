@@ -5,11 +5,11 @@
 use serde_json::{Map, Value};
 
 use super::changes;
-use super::resources::{Conditions, Kind, apply_ops};
+use super::resources::{Conditions, Kind, Patch, apply_ops};
 use super::roles::{RoleWatch, scim_roles};
 use super::{Context, Service, ServiceError};
 use crate::password;
-use crate::scim::patch::Operation;
+use crate::scim::limits;
 use crate::scim::resource::Resource;
 use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
@@ -33,6 +33,7 @@ pub(super) async fn create_from(
     body: &Value,
     source: Source,
 ) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
@@ -66,6 +67,7 @@ pub(super) async fn replace(
     body: &Value,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
     let mut w = service.db.begin_write().await?;
@@ -100,13 +102,13 @@ pub(super) async fn patch(
     service: &Service,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
     let mut hashed: Option<(String, String)> = None;
     loop {
         let mut w = service.db.begin_write().await?;
-        match patch_in(service, &mut w, ctx, id, ops, hashed.as_ref(), conditions).await {
+        match patch_in(service, &mut w, ctx, id, patch, hashed.as_ref(), conditions).await {
             Ok(user) => {
                 service.announce(w.commit().await?);
                 return Ok(user);
@@ -129,12 +131,14 @@ pub(super) async fn patch_in(
     w: &mut Write,
     ctx: &Context,
     id: &str,
-    ops: &[Operation],
+    patch: &Patch,
     hashed: Option<&(String, String)>,
     conditions: Conditions<'_>,
 ) -> Result<Resource, Pass> {
     save(service, w, ctx, id, conditions, |current| {
-        let attrs = apply_ops(&USER_RESOURCE, current, ops)?;
+        let attrs = apply_ops(&USER_RESOURCE, current, &patch.ops, patch.terms)?;
+        limits::check_grown(&current.attrs, &attrs, service.limits.max_values)
+            .map_err(ServiceError::from)?;
         match (attrs.get("password").and_then(Value::as_str), hashed) {
             (None, _) => Ok((attrs, None)),
             (Some(plain), Some((p, hash))) if plain == p => {

@@ -23,7 +23,11 @@ pub async fn replace(
     insert(tx, tenant, user_id, values).await
 }
 
-/// Inserts the value rows of a user that has none, in one statement.
+/// Value rows per statement: 12 parameters each, so a statement stays well below SQLite's
+/// 32,766 and PostgreSQL's 65,535 parameters however many values a user has.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts the value rows of a user that has none: one statement for up to 500 values.
 pub async fn insert(
     tx: &mut Tx,
     tenant: &str,
@@ -35,19 +39,20 @@ pub async fn insert(
         return Ok(());
     };
     let columns: Vec<&str> = first.iter().map(|(c, _)| *c).collect();
-    let mut sql = SqlBuilder::default();
-    sql.push(&format!(
-        "INSERT INTO user_values ({}) VALUES ",
-        columns.join(", ")
-    ));
-    for (r, row) in rows.into_iter().enumerate() {
-        sql.push(if r == 0 { "(" } else { ", (" });
-        for (n, (_, arg)) in row.into_iter().enumerate() {
-            sql.push(if n == 0 { "" } else { ", " }).bind(arg);
+    let head = format!("INSERT INTO user_values ({}) VALUES ", columns.join(", "));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = SqlBuilder::default();
+        sql.push(&head);
+        for (r, row) in rows.by_ref().take(ROWS_PER_STATEMENT).enumerate() {
+            sql.push(if r == 0 { "(" } else { ", (" });
+            for (n, (_, arg)) in row.into_iter().enumerate() {
+                sql.push(if n == 0 { "" } else { ", " }).bind(arg);
+            }
+            sql.push(")");
         }
-        sql.push(")");
+        tx.execute(&sql.sql, sql.args).await?;
     }
-    tx.execute(&sql.sql, sql.args).await?;
     Ok(())
 }
 

@@ -2,13 +2,14 @@
 //! in JSON, wrapped so that a client tells an error from a resource by its one key. Service errors and poem's own (bad parameters, unknown routes, missing tokens) are rendered
 //! here; this file knows the API's status codes.
 
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
+use crate::http::body::{Overloaded, RETRY_AFTER_SECONDS};
 use crate::service::ServiceError;
 use crate::store::StoreError;
 
@@ -196,6 +197,13 @@ pub fn poem_error_to_api(err: poem::Error) -> Response {
         ApiError::not_found("no such endpoint")
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, "payload_too_large", "request body too large")
+    } else if let Some(busy) = err.downcast_ref::<Overloaded>() {
+        let mut response = ApiError::unavailable(busy.to_string()).into_response();
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+        return response;
     } else if status.is_server_error() {
         ApiError::internal(&message)
     } else {

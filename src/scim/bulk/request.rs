@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 
 use super::{BULK_REQUEST_SCHEMA, BulkError};
 use crate::scim::error::ProtocolError;
+use crate::scim::filter::TermBudget;
 use crate::scim::idp_forms;
+use crate::scim::limits::{self, Limits};
 use crate::scim::patch::{self, Operation};
 use crate::scim::schema::{GROUP_RESOURCE, ResourceTypeDef, USER_RESOURCE};
 use crate::scim::validate::{self, Mode};
@@ -91,11 +93,13 @@ pub enum Action {
         attrs: Map<String, Value>,
         body_id: Option<String>,
     },
-    /// PATCH: the parsed operations.
+    /// PATCH: the parsed operations, and the filter terms the paths inside their values may
+    /// still take (each operation has the budget of a single request).
     Patch {
         rt: &'static ResourceTypeDef,
         target: Target,
         ops: Vec<Operation>,
+        terms: TermBudget,
     },
     /// DELETE.
     Delete {
@@ -128,8 +132,13 @@ impl Action {
 
 /// Parses a BulkRequest body, refusing it as a whole when it is no BulkRequest, has more than
 /// `max_operations` operations (checked before anything else about them), or uses a `bulkId`
-/// twice (references to it would be ambiguous).
-pub fn parse(body: &Value, max_operations: usize) -> Result<BulkRequest, BulkError> {
+/// twice (references to it would be ambiguous). Each operation is held to the `limits` of the
+/// single request it stands for (values per User attribute, PATCH operations, filter terms).
+pub fn parse(
+    body: &Value,
+    max_operations: usize,
+    limits: &Limits,
+) -> Result<BulkRequest, BulkError> {
     let syntax = |m: &str| BulkError::Protocol(ProtocolError::InvalidSyntax(m.to_owned()));
     let obj = body
         .as_object()
@@ -170,7 +179,7 @@ pub fn parse(body: &Value, max_operations: usize) -> Result<BulkRequest, BulkErr
     let operations = operations
         .iter()
         .enumerate()
-        .map(|(i, op)| operation(i, op))
+        .map(|(i, op)| operation(i, op, limits))
         .collect::<Result<Vec<_>, _>>()?;
     unique_bulk_ids(&operations)?;
     Ok(BulkRequest {
@@ -186,7 +195,7 @@ fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-fn operation(index: usize, value: &Value) -> Result<BulkOperation, BulkError> {
+fn operation(index: usize, value: &Value, limits: &Limits) -> Result<BulkOperation, BulkError> {
     let invalid = |m: String| BulkError::Protocol(ProtocolError::InvalidSyntax(m));
     let obj = value
         .as_object()
@@ -213,7 +222,7 @@ fn operation(index: usize, value: &Value) -> Result<BulkOperation, BulkError> {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let action = match method {
-        Some(method) => action(method, obj, bulk_id.is_some()),
+        Some(method) => action(method, obj, bulk_id.is_some(), limits),
         None => Err(BulkError::Protocol(ProtocolError::InvalidValue(
             "\"method\" must be POST, PUT, PATCH or DELETE".into(),
         ))),
@@ -231,6 +240,7 @@ fn action(
     method: Method,
     obj: &Map<String, Value>,
     has_bulk_id: bool,
+    limits: &Limits,
 ) -> Result<Action, BulkError> {
     let syntax = |m: String| BulkError::Protocol(ProtocolError::InvalidSyntax(m));
     if let Some(v) = field(obj, "version").filter(|v| !v.is_null() && !v.is_string()) {
@@ -244,6 +254,7 @@ fn action(
     };
     let (rt, id) = endpoint(path)?;
     let data = field(obj, "data").filter(|d| !d.is_null());
+    let is_user = std::ptr::eq(rt, &USER_RESOURCE);
     let needs_data = || syntax(format!("{} needs \"data\"", method.as_str()));
     let target = match (method, id) {
         (Method::Post, None) => None,
@@ -272,6 +283,9 @@ fn action(
                 ));
             }
             let data = data.ok_or_else(needs_data)?;
+            if is_user {
+                limits::check_arrays(data, limits.max_values)?;
+            }
             Action::Create {
                 rt,
                 attrs: validate::normalize(rt, object(data)?, Mode::Full)?,
@@ -279,6 +293,9 @@ fn action(
         }
         (Method::Put, Some(target)) => {
             let data = object(data.ok_or_else(needs_data)?)?;
+            if is_user {
+                limits::check_arrays(data, limits.max_values)?;
+            }
             let body_id = data
                 .as_object()
                 .and_then(|o| field(o, "id"))
@@ -293,11 +310,20 @@ fn action(
         }
         (Method::Patch, Some(target)) => {
             let data = data.ok_or_else(needs_data)?;
+            let mut terms = TermBudget::new(limits.max_filter_terms);
             let ops = match idp_forms::bulk_patch_operations(data) {
-                Some(wrapped) => patch::parse(&wrapped)?,
-                None => patch::parse(data)?,
+                Some(wrapped) => patch::parse(&wrapped, limits, &mut terms)?,
+                None => patch::parse(data, limits, &mut terms)?,
             };
-            Action::Patch { rt, target, ops }
+            if is_user {
+                limits::check_operation_values(&ops, limits.max_values)?;
+            }
+            Action::Patch {
+                rt,
+                target,
+                ops,
+                terms,
+            }
         }
         (Method::Delete, Some(target)) => Action::Delete { rt, target },
         (_, None) => unreachable!("only POST has no target"),

@@ -62,6 +62,27 @@ pub enum Filter {
     },
 }
 
+impl Filter {
+    /// The operands of an `and` (or `or`) chain, left to right: `a and (b and c) and d` gives
+    /// `[a, b, c, d]`; any other filter is its own only operand. Walks with a stack of its own, so
+    /// a chain of any length costs no recursion (the parser nests chains n levels deep).
+    pub fn operands(&self) -> Vec<&Filter> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            match (self, node) {
+                (Filter::And(..), Filter::And(left, right))
+                | (Filter::Or(..), Filter::Or(left, right)) => {
+                    stack.push(right);
+                    stack.push(left);
+                }
+                _ => out.push(node),
+            }
+        }
+        out
+    }
+}
+
 /// A PATCH target (RFC 7644 §3.5.2 `PATH = attrPath / valuePath [subAttr]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchPath {

@@ -26,12 +26,15 @@ pub fn matches(filter: &Filter, resource: &Value, case_exact: &dyn Fn(&AttrPath)
             compare(resource, path, *op, value, case_exact(path))
         }
         Filter::Present(path) => present(resource, path),
-        Filter::And(left, right) => {
-            matches(left, resource, case_exact) && matches(right, resource, case_exact)
-        }
-        Filter::Or(left, right) => {
-            matches(left, resource, case_exact) || matches(right, resource, case_exact)
-        }
+        // Chains are evaluated in a loop: the parser nests them as deep as they are long.
+        Filter::And(..) => filter
+            .operands()
+            .into_iter()
+            .all(|f| matches(f, resource, case_exact)),
+        Filter::Or(..) => filter
+            .operands()
+            .into_iter()
+            .any(|f| matches(f, resource, case_exact)),
         Filter::Not(inner) => !matches(inner, resource, case_exact),
         Filter::ValuePath { path, filter } => {
             value_path_matches(resource, path, filter, case_exact)

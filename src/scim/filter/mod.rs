@@ -14,4 +14,7 @@ mod parse;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath};
 pub use eval::matches;
-pub use parse::{FilterError, parse_attr_path, parse_filter, parse_patch_path};
+pub use parse::{
+    FilterError, MAX_TERMS, TermBudget, parse_attr_path, parse_filter, parse_filter_within,
+    parse_patch_path, parse_patch_path_within,
+};

@@ -25,11 +25,35 @@ use super::ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath};
 pub(super) const MAX_DEPTH: usize = 64;
 
 /// Most attribute expressions (`attrPath op value`, `attrPath pr`, `attrPath[...]`) allowed in
-/// one filter. The AST is `Box`-nested, so an `and` chain of n terms is n levels deep, and the
-/// derived `Clone`, `PartialEq` and `Debug` impls recurse: at 10,000 terms they overflow a 2 MiB
-/// thread stack (dropping alone survives). 1,000 leaves a wide margin and is far beyond any real
-/// filter.
-pub(super) const MAX_TERMS: usize = 1_000;
+/// one filter, whatever the configuration. The AST is `Box`-nested, so an `and` chain of n terms
+/// is n levels deep, and the derived `Clone`, `PartialEq` and `Debug` impls recurse: at 10,000
+/// terms they overflow a 2 MiB thread stack (dropping alone survives). 1,000 leaves a wide
+/// margin and is far beyond any real filter. Requests are held to a lower, configured number
+/// through a [`TermBudget`].
+pub const MAX_TERMS: usize = 1_000;
+
+/// How many more attribute expressions the filters of one request may hold together
+/// (`Limits::max_filter_terms`): a filter, the value filters of a PATCH's paths, those of an
+/// `attributes` list. Each parse takes what it used; a parse that would exceed it fails at the
+/// term that does, so no filter of the request costs more than the budget allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermBudget {
+    left: usize,
+    max: usize,
+}
+
+impl TermBudget {
+    /// A budget of `max` terms (at most [`MAX_TERMS`]).
+    pub fn new(max: usize) -> Self {
+        let max = max.min(MAX_TERMS);
+        TermBudget { left: max, max }
+    }
+
+    /// The terms not used yet.
+    pub fn left(&self) -> usize {
+        self.left
+    }
+}
 
 const EXPECTED_OPERATOR: &str =
     "expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)";
@@ -46,6 +70,9 @@ pub struct FilterError {
     pub position: usize,
     /// What was expected there, in plain words.
     pub message: String,
+    /// The input was refused for holding more terms than allowed (not for its syntax): a
+    /// leniency that reads unparsable text as something else must not read it so.
+    pub too_many_terms: bool,
 }
 
 /// Parses a complete filter expression (RFC 7644 §3.4.2.2), e.g. the `filter` query parameter.
@@ -57,19 +84,29 @@ pub struct FilterError {
 /// A [`FilterError`] with the byte position and a description of what was expected, also for
 /// nesting deeper than 64 levels or more than 1,000 attribute expressions.
 pub fn parse_filter(input: &str) -> Result<Filter, FilterError> {
-    let mut grammar = Grammar::new(input);
+    parse_filter_within(input, &mut TermBudget::new(MAX_TERMS))
+}
+
+/// [`parse_filter`], taking its terms from `budget`.
+///
+/// # Errors
+///
+/// As [`parse_filter`], also when the filter holds more terms than `budget` has left.
+pub fn parse_filter_within(input: &str, budget: &mut TermBudget) -> Result<Filter, FilterError> {
+    let mut grammar = Grammar::new(input, budget);
     let start = skip_ws(input);
     if start.is_empty() {
         return Err(FilterError {
             position: 0,
             message: "empty filter: expected an expression such as `userName eq \"bjensen\"`"
                 .to_owned(),
+            too_many_terms: false,
         });
     }
     let parsed = grammar
         .or_expr(start, Scope::TOP)
         .and_then(|(rest, filter)| finish(rest, "a complete filter").map(|_| filter));
-    parsed.map_err(|err| grammar.to_error(err))
+    grammar.settle(budget, parsed)
 }
 
 /// Parses a bare attribute path (`[URN ":"] name ["." subAttr]`), as used by the `sortBy` and
@@ -80,12 +117,13 @@ pub fn parse_filter(input: &str) -> Result<Filter, FilterError> {
 /// A [`FilterError`] if `input` is not exactly one attribute path (surrounding whitespace
 /// allowed).
 pub fn parse_attr_path(input: &str) -> Result<AttrPath, FilterError> {
-    let grammar = Grammar::new(input);
+    let grammar = Grammar::new(input, &TermBudget::new(0));
     let start = skip_ws(input);
     if start.is_empty() {
         return Err(FilterError {
             position: 0,
             message: "empty attribute path: expected an attribute name".to_owned(),
+            too_many_terms: false,
         });
     }
     let parsed = commit(attr_path(start), start, || EXPECTED_NAME.to_owned())
@@ -101,18 +139,31 @@ pub fn parse_attr_path(input: &str) -> Result<AttrPath, FilterError> {
 /// A [`FilterError`] if `input` is not exactly one such path, including a value filter after a
 /// sub-attribute (`name.x[...]`) or a nested value filter.
 pub fn parse_patch_path(input: &str) -> Result<PatchPath, FilterError> {
-    let mut grammar = Grammar::new(input);
+    parse_patch_path_within(input, &mut TermBudget::new(MAX_TERMS))
+}
+
+/// [`parse_patch_path`], taking the terms of its value filter from `budget`.
+///
+/// # Errors
+///
+/// As [`parse_patch_path`], also when the value filter holds more terms than `budget` has left.
+pub fn parse_patch_path_within(
+    input: &str,
+    budget: &mut TermBudget,
+) -> Result<PatchPath, FilterError> {
+    let mut grammar = Grammar::new(input, budget);
     let start = skip_ws(input);
     if start.is_empty() {
         return Err(FilterError {
             position: 0,
             message: "empty path: expected an attribute name".to_owned(),
+            too_many_terms: false,
         });
     }
     let parsed = grammar
         .patch_path(start)
         .and_then(|(rest, path)| finish(rest, "the PATCH path").map(|_| path));
-    parsed.map_err(|err| grammar.to_error(err))
+    grammar.settle(budget, parsed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,13 +261,33 @@ impl Scope {
 struct Grammar<'a> {
     /// The whole input, for turning the rest of the input into byte positions.
     full: &'a str,
-    /// Attribute expressions seen so far, bounded by [`MAX_TERMS`].
+    /// Attribute expressions seen so far, bounded by `allowed`.
     terms: usize,
+    /// What the request's [`TermBudget`] has left.
+    allowed: usize,
+    /// The budget's whole size, for the message.
+    max: usize,
 }
 
 impl<'a> Grammar<'a> {
-    fn new(full: &'a str) -> Self {
-        Grammar { full, terms: 0 }
+    fn new(full: &'a str, budget: &TermBudget) -> Self {
+        Grammar {
+            full,
+            terms: 0,
+            allowed: budget.left,
+            max: budget.max,
+        }
+    }
+
+    /// Takes the terms a successful parse used from `budget`, or turns the failure into an error.
+    fn settle<T>(
+        &self,
+        budget: &mut TermBudget,
+        parsed: Result<T, nom::Err<Stop<'a>>>,
+    ) -> Result<T, FilterError> {
+        let value = parsed.map_err(|err| self.to_error(err))?;
+        budget.left -= self.terms;
+        Ok(value)
     }
 
     /// Byte offset of `rest` (always a suffix of the input) in the input.
@@ -231,10 +302,12 @@ impl<'a> Grammar<'a> {
                 message: stop
                     .message
                     .unwrap_or_else(|| "invalid filter syntax".to_owned()),
+                too_many_terms: self.terms > self.allowed,
             },
             nom::Err::Incomplete(_) => FilterError {
                 position: self.full.len(),
                 message: "unexpected end of input".to_owned(),
+                too_many_terms: false,
             },
         }
     }
@@ -378,15 +451,23 @@ impl<'a> Grammar<'a> {
         self.bracket_body(after_open, inner_scope)
     }
 
-    /// Counts one attribute expression against [`MAX_TERMS`].
+    /// Counts one attribute expression against the budget.
     fn count_term(&mut self, at: &'a str) -> Result<(), nom::Err<Stop<'a>>> {
         self.terms += 1;
-        if self.terms > MAX_TERMS {
+        if self.terms > self.allowed {
+            let max = self.max;
+            let message = if self.allowed == max {
+                format!(
+                    "filter has too many terms: at most {max} attribute expressions are allowed"
+                )
+            } else {
+                format!(
+                    "too many filter terms: the filters of one request may hold at most {max} attribute expressions together"
+                )
+            };
             return Err(nom::Err::Failure(Stop {
                 rest: at,
-                message: Some(format!(
-                    "filter has too many terms: at most {MAX_TERMS} attribute expressions are allowed"
-                )),
+                message: Some(message),
             }));
         }
         Ok(())
@@ -1587,6 +1668,37 @@ pub(super) mod tests {
         assert!(
             parse_filter(&mixed).is_err(),
             "terms inside value filters count too"
+        );
+    }
+
+    #[test]
+    fn a_term_budget_is_shared_by_the_filters_of_one_request() {
+        let mut budget = TermBudget::new(5);
+        assert!(parse_filter_within(&chain_of(3, "and"), &mut budget).is_ok());
+        assert_eq!(budget.left(), 2);
+        let path = parse_patch_path_within(r#"emails[type eq "w" or value pr]"#, &mut budget);
+        assert!(path.is_ok(), "{path:?}");
+        assert_eq!(budget.left(), 0);
+        assert!(
+            parse_patch_path_within("emails.value", &mut budget).is_ok(),
+            "no filter, no term"
+        );
+
+        let err = parse_filter_within("a pr", &mut budget).unwrap_err();
+        assert!(err.too_many_terms, "{err}");
+        assert!(err.message.contains("at most 5"), "{err}");
+        assert!(err.message.contains("together"), "{err}");
+        let err = parse_filter_within(&chain_of(6, "or"), &mut TermBudget::new(5)).unwrap_err();
+        assert_eq!(
+            err.position,
+            5 * "a eq 1 or ".len(),
+            "fails at the sixth term"
+        );
+        assert!(err.message.contains("at most 5"), "{err}");
+        assert_eq!(
+            TermBudget::new(5_000).left(),
+            MAX_TERMS,
+            "never above the parser's own limit"
         );
     }
 

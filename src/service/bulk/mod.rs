@@ -102,7 +102,7 @@ impl Service {
             .acquire()
             .await
             .map_err(|_| StoreError::Corrupt("the bulk turns were closed".into()))?;
-        let mut request = bulk::parse(body, self.bulk.max_operations)?;
+        let mut request = bulk::parse(body, self.bulk.max_operations, &self.limits)?;
         let plan = bulk::plan(&mut request.operations);
         let mut run = run::Run::new(self, ctx, request, plan.problems);
         run.all(&plan.units).await;

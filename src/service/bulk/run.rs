@@ -18,10 +18,11 @@ use crate::scim::bulk::{
     Action, BulkError, BulkOperation, BulkRequest, Method, Target, Unit, bulk_id_of,
     canonical_refs, defer_canonical_refs, patch_refs,
 };
+use crate::scim::filter::TermBudget;
 use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
 use crate::scim::schema::{ResourceTypeDef, USER_RESOURCE};
-use crate::service::resources::{DELETE_ATTEMPTS, Kind, known_id, same_id};
+use crate::service::resources::{DELETE_ATTEMPTS, Kind, Patch, known_id, same_id};
 use crate::service::{Context, Service, ServiceError, users};
 use crate::store::{Savepoint, StoreError, Write};
 
@@ -292,10 +293,15 @@ impl<'a> Run<'a> {
             let (i, kind, id) = (done[p].0, done[p].1, done[p].2.id.clone());
             self.substitute_patch(kind.rt(), &mut fixups)
                 .map_err(|e| (i, e))?;
+            // Generated here, without filters: a budget is needed only for their type.
+            let patch = Patch {
+                ops: fixups,
+                terms: TermBudget::new(self.service.limits.max_filter_terms),
+            };
             let step = Step::Patch {
                 kind,
                 id,
-                ops: fixups,
+                patch,
                 if_match: None,
             };
             done[p].2 = self.apply_within(&step).await.map_err(|e| (i, e))?;
@@ -374,13 +380,13 @@ impl<'a> Run<'a> {
                     if_match,
                 }
             }
-            Action::Patch { rt, ops, .. } => {
+            Action::Patch { rt, ops, terms, .. } => {
                 let mut ops = ops.clone();
                 self.substitute_patch(rt, &mut ops)?;
                 Step::Patch {
                     kind,
                     id,
-                    ops,
+                    patch: Patch { ops, terms: *terms },
                     if_match,
                 }
             }

@@ -4,9 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::scim::patch::Operation;
 use crate::scim::resource::Resource;
-use crate::service::resources::{Attempt, Kind};
+use crate::service::resources::{Attempt, Kind, Patch};
 use crate::service::{Conditions, Context, Service, ServiceError, groups, users};
 use crate::store::Write;
 use crate::store::users::Source;
@@ -28,7 +27,7 @@ pub(super) enum Step {
     Patch {
         kind: Kind,
         id: String,
-        ops: Vec<Operation>,
+        patch: Patch,
         if_match: Option<String>,
     },
     Delete {
@@ -115,12 +114,12 @@ pub(super) async fn apply(
         Step::Patch {
             kind,
             id,
-            ops,
+            patch,
             if_match: v,
         } => match kind {
-            Kind::User => users::patch_in(service, w, ctx, id, ops, hashed, if_match(v)).await?,
+            Kind::User => users::patch_in(service, w, ctx, id, patch, hashed, if_match(v)).await?,
             // As a single Group PATCH without `attributes`, which answers without members.
-            Kind::Group => groups::patch_in(service, w, ctx, id, ops, false, if_match(v)).await?,
+            Kind::Group => groups::patch_in(service, w, ctx, id, patch, false, if_match(v)).await?,
         },
         Step::Delete {
             kind,

@@ -1,11 +1,14 @@
 //! `maxOperations` and `maxPayloadSize` (RFC 7644 §3.7.4): enforced with 413 and a detail that
-//! names the limit, before any operation runs; `/Bulk`'s body limit is its own.
+//! names the limit, before any operation runs; `/Bulk`'s body limit is its own. Each operation
+//! is held to the limits of the single request it stands for (README "Limits").
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{post_user, statuses, users_named};
-use crate::helpers::{TestApp, USER_SCHEMA, assert_scim_error, bulk_body};
+use super::{assert_failed, post_user, statuses, users_named};
+use crate::helpers::{
+    TestApp, USER_SCHEMA, assert_scim_error, bulk_body, patch_body, scim_json, sorted_values,
+};
 
 fn creates(n: usize) -> Value {
     bulk_body(Value::Array(
@@ -138,4 +141,97 @@ async fn a_request_that_is_no_bulk_request_is_refused_and_changes_nothing() {
         .await;
     }
     assert_eq!(users_named(&app, "a").await, 0);
+}
+
+#[tokio::test]
+async fn each_operation_is_held_to_the_limits_of_the_single_request_it_stands_for() {
+    // Arrange: 3 values per attribute, 2 PATCH operations, 2 filter terms.
+    let app = TestApp::spawn_with(|a| {
+        a.max_values_per_attribute = 3;
+        a.max_patch_operations = 2;
+        a.max_filter_terms = 2;
+    })
+    .await;
+    let emails = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"value": format!("e{i}@example.com"), "type": format!("t{i}")}))
+            .collect()
+    };
+    let user = |name: &str, n: usize| json!({"schemas": [USER_SCHEMA], "userName": name, "emails": emails(n)});
+    let patch = |ops: Value| json!({"method": "PATCH", "path": "/Users/bulkId:ok", "data": patch_body(ops)});
+    let title = |t: &str| json!({"op": "replace", "path": "title", "value": t});
+    let operations = json!([
+        {"method": "POST", "path": "/Users", "bulkId": "ok", "data": user("ok", 3)},
+        {"method": "POST", "path": "/Users", "bulkId": "many", "data": user("many", 4)},
+        {"method": "PUT", "path": "/Users/bulkId:ok", "data": user("ok", 4)},
+        patch(json!([title("a"), title("b"), title("c")])),
+        patch(json!([{"op": "add", "path": "emails", "value": [{"value": "new@example.com"}]}])),
+        patch(json!([{"op": "replace", "value": {"emails": emails(4)}}])),
+        patch(json!([{"op": "replace",
+                      "path": "emails[type eq \"t0\" or type eq \"t1\" or type eq \"t2\"].display",
+                      "value": "x"}])),
+        patch(json!([title("kept")])),
+    ]);
+
+    // Act
+    let ops = app.bulk(bulk_body(operations)).await;
+
+    // Assert
+    let reasons = [
+        (
+            1,
+            "invalidValue",
+            "a POST with too many values of one attribute",
+        ),
+        (
+            2,
+            "invalidValue",
+            "a PUT with too many values of one attribute",
+        ),
+        (3, "invalidValue", "a PATCH of too many operations"),
+        (
+            4,
+            "invalidValue",
+            "a PATCH that grows an attribute past the limit",
+        ),
+        (
+            5,
+            "invalidValue",
+            "a PATCH whose value holds too many values",
+        ),
+        (6, "invalidPath", "a PATCH path of too many filter terms"),
+    ];
+    assert_eq!(ops[0]["status"], "201", "{}", ops[0]);
+    for (i, scim_type, reason) in reasons {
+        let detail = assert_failed(&ops[i], 400, Some(scim_type));
+        assert!(detail.contains("at most"), "{reason}: {detail}");
+    }
+    assert_eq!(ops[7]["status"], "200", "{}", ops[7]);
+    assert_eq!(users_named(&app, "many").await, 0);
+    let location = ops[0]["location"].as_str().expect("location");
+    let path = &location[location.find("/Users/").expect("a user URL")..];
+    let stored = scim_json(app.get(path).await).await;
+    assert_eq!(
+        sorted_values(&stored, "emails"),
+        ["e0@example.com", "e1@example.com", "e2@example.com"],
+        "nothing refused was applied"
+    );
+    assert_eq!(stored["title"], "kept");
+}
+
+#[tokio::test]
+async fn a_bulk_body_of_more_json_values_than_the_limit_is_invalid_syntax() {
+    // Arrange: each create is about a dozen JSON values.
+    let app = TestApp::spawn_with(|a| a.max_json_values = 100).await;
+
+    // Act
+    let small = app.bulk(creates(2)).await;
+    let large = app.post("/Bulk", creates(20)).await;
+
+    // Assert
+    assert_eq!(statuses(&small), ["201", "201"]);
+    let body = assert_scim_error(large, 400, Some("invalidSyntax")).await;
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("more than 100 values"), "{detail}");
+    assert_eq!(users_named(&app, "user-19").await, 0);
 }
