@@ -210,32 +210,30 @@ fn search_hits(
     let unique = query.sort == SortKey::UserName;
     let aligned = user_search::aligned(key, q);
     let skip = aligned.map(|(_, column)| column);
-    let state = |sql: &mut SqlBuilder| {
-        if let Some(state) = query.state {
-            sql.push(" AND u.state = ").bind(state.as_str());
-        }
-    };
-    sql.push("FROM (");
-    if let Some((range, _)) = aligned {
+    // At most a page of users in `u`'s order that meet `condition`, as derived table `alias`.
+    let part = |sql: &mut SqlBuilder, alias: &str, condition: &dyn Fn(&mut SqlBuilder)| {
         sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE u.tenant_id = ")
             .bind(tenant)
             .push(" AND ");
-        user_search::prefix_range(sql, range, q);
-        state(sql);
+        condition(sql);
+        if let Some(state) = query.state {
+            sql.push(" AND u.state = ").bind(state.as_str());
+        }
         page(sql, key, unique, query);
-        sql.push(") aligned UNION ");
+        sql.push(&format!(") {alias}"));
+    };
+    sql.push("FROM (");
+    if let Some((range, _)) = aligned {
+        part(sql, "aligned", &|sql| {
+            user_search::prefix_range(sql, range, q)
+        });
+        sql.push(" UNION ");
     }
     match search {
         Search::Matches => user_search::matching_ids(sql, tenant, q, skip),
-        Search::Walk => {
-            sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE u.tenant_id = ")
-                .bind(tenant)
-                .push(" AND ");
-            user_search::matches_user(sql, q, skip);
-            state(sql);
-            page(sql, key, unique, query);
-            sql.push(") walked");
-        }
+        Search::Walk => part(sql, "walked", &|sql| {
+            user_search::matches_user(sql, q, skip)
+        }),
     }
     let join = match dialect {
         Dialect::Sqlite => "CROSS JOIN",

@@ -54,7 +54,8 @@ pub struct Fixtures {
     first_listing_file: Option<PathBuf>,
     last_listing_file: Option<PathBuf>,
     search_few_file: Option<PathBuf>,
-    search_many_file: Option<PathBuf>,
+    search_family_file: Option<PathBuf>,
+    search_given_file: Option<PathBuf>,
     group_id: Option<String>,
 }
 
@@ -104,7 +105,9 @@ impl Fixtures {
                 .transpose()
         };
         let search_few_file = search_file(Items::SearchFew, "search-few", user_name_prefix)?;
-        let search_many_file = search_file(Items::SearchMany, "search-many", name_prefix)?;
+        let search_family_file =
+            search_file(Items::SearchFamily, "search-family", family_name_prefix)?;
+        let search_given_file = search_file(Items::SearchGiven, "search-given", given_name_prefix)?;
         let event_file = |wanted, types, what| -> BenchResult<Option<PathBuf>> {
             if !items.contains(&wanted) {
                 return Ok(None);
@@ -138,7 +141,8 @@ impl Fixtures {
             first_listing_file,
             last_listing_file,
             search_few_file,
-            search_many_file,
+            search_family_file,
+            search_given_file,
             group_id,
         })
     }
@@ -178,7 +182,8 @@ impl Fixtures {
                     .ok_or("no listing cursors walked")?,
             ),
             Items::SearchFew => Some(self.search_few_file.as_ref().ok_or("no prefixes")?),
-            Items::SearchMany => Some(self.search_many_file.as_ref().ok_or("no prefixes")?),
+            Items::SearchFamily => Some(self.search_family_file.as_ref().ok_or("no prefixes")?),
+            Items::SearchGiven => Some(self.search_given_file.as_ref().ok_or("no prefixes")?),
         };
         if let Some(file) = file {
             env.push(("BENCH_ITEMS", file.display().to_string()));
@@ -377,15 +382,19 @@ fn user_name_prefix(_seed: u64, users: u64, number: u64) -> String {
     format!("user{}", users / 10 + number * 9 / 10)
 }
 
-/// The first three letters of user `number`'s family name (even numbers) or given name (odd):
-/// the seed draws them from short lists, so thousands match at a million users (A3-many).
-fn name_prefix(seed: u64, _users: u64, number: u64) -> String {
+/// The first three letters of user `number`'s family name: the seed draws them from a short
+/// list, so tens of thousands match at a million users (A3-family).
+fn family_name_prefix(seed: u64, _users: u64, number: u64) -> String {
+    name_prefix(seed, number, "familyName")
+}
+
+/// The same of the given name (A3-given).
+fn given_name_prefix(seed: u64, _users: u64, number: u64) -> String {
+    name_prefix(seed, number, "givenName")
+}
+
+fn name_prefix(seed: u64, number: u64, part: &str) -> String {
     let attrs = scimd::store::seed::user_attributes(seed, number);
-    let part = if number.is_multiple_of(2) {
-        "familyName"
-    } else {
-        "givenName"
-    };
     let name = attrs["name"][part].as_str().unwrap_or("a");
     name.chars().take(3).collect::<String>().to_lowercase()
 }

@@ -54,8 +54,8 @@ pub struct Options {
     threads: u32,
     /// Scenarios to run, comma-separated (`S6` selects both S6 sizes, `E1` both E1 sizes, `W1`
     /// both W1 rows).
-    /// Default: all of FLOOR,S1,S2,S3,S3c,S7,A1,A2,A3-few,A3-many,S4,S5,S6-1k,S6-100k,E1-1k,
-    /// E1-1M,E2,W1,W1-4,S8-create,S8-patch,D1,D4 (`S8` selects both S8 rows, `A3` both A3 rows).
+    /// Default: all of FLOOR,S1,S2,S3,S3c,S7,A1,A2,A3-few,A3-family,A3-given,S4,S5,S6-1k,S6-100k,E1-1k,
+    /// E1-1M,E2,W1,W1-4,S8-create,S8-patch,D1,D4 (`S8` selects both S8 rows, `A3` the three A3 rows).
     #[arg(long, value_delimiter = ',')]
     scenarios: Vec<String>,
     /// Where to write the JSON report. Default: target/bench/scimd-bench-<backend>-<users>.json.
