@@ -13,11 +13,14 @@ use crate::store::seed::{self, Progress, SeedError, SeedOptions};
 /// than the user count) is a usage error.
 pub async fn run(db: &Db, args: &SeedArgs) -> Result<(), CliError> {
     if args.directories == 0 {
-        return seed_directory(db, args, &args.directory, args.seed).await;
+        return seed_directory(db, args, &args.directory, args.seed, true).await;
     }
     for n in 1..=args.directories {
         let id = format!("dir-{n:04}");
-        seed_directory(db, args, &id, args.seed + u64::from(n)).await?;
+        // Statistics after the first directory (so that the rest are planned on filled
+        // tables) and the last.
+        let statistics = n == 1 || n == args.directories;
+        seed_directory(db, args, &id, args.seed + u64::from(n), statistics).await?;
     }
     Ok(())
 }
@@ -28,6 +31,7 @@ async fn seed_directory(
     args: &SeedArgs,
     directory: &str,
     seed: u64,
+    statistics: bool,
 ) -> Result<(), CliError> {
     if !directories::exists(db, directory).await? {
         directories::insert(
@@ -41,6 +45,7 @@ async fn seed_directory(
         .await?;
     }
     let options = SeedOptions {
+        statistics,
         tenant: directory.to_owned(),
         users: args.users,
         groups: args.groups,

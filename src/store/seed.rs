@@ -113,6 +113,11 @@ pub struct SeedOptions {
     pub events: u64,
     /// The directory to seed (it must exist).
     pub tenant: String,
+    /// Gather planner statistics (PostgreSQL `ANALYZE`, SQLite `optimize`) after the first
+    /// rows and at the end. Seeding many directories one after another needs them for the
+    /// first and the last only: each `ANALYZE` samples the whole table again (on PostgreSQL
+    /// about a second per directory at a million users).
+    pub statistics: bool,
 }
 
 /// Why seeding did not start or did not finish.
@@ -195,7 +200,7 @@ pub async fn seed(
         users: options.users,
         origin: now() - millis(options.users + options.groups + 1),
     };
-    let mut writer = Writer::new(db, on_progress);
+    let mut writer = Writer::new(db, options.statistics, on_progress);
     insert_users(&mut writer, &plan).await?;
     let groups = group_specs(&plan, options);
     insert_groups(&mut writer, &plan, &groups).await?;
@@ -564,6 +569,8 @@ pub(super) struct Writer<'a> {
     db: &'a Db,
     tx: Option<Tx>,
     uncommitted: u64,
+    /// Whether to gather planner statistics (see [`SeedOptions::statistics`]).
+    statistics: bool,
     /// Tables already analyzed (PostgreSQL).
     analyzed: Vec<&'static str>,
     pub(super) counts: Progress,
@@ -573,12 +580,17 @@ pub(super) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    fn new(db: &'a Db, on_progress: &'a mut (dyn FnMut(&Progress) + Send)) -> Self {
+    fn new(
+        db: &'a Db,
+        statistics: bool,
+        on_progress: &'a mut (dyn FnMut(&Progress) + Send),
+    ) -> Self {
         let started = Instant::now();
         Writer {
             db,
             tx: None,
             uncommitted: 0,
+            statistics,
             analyzed: Vec::new(),
             counts: Progress::default(),
             started,
@@ -639,7 +651,8 @@ impl<'a> Writer<'a> {
     /// a few hundred rows per second. `ANALYZE` invalidates that plan.
     async fn analyze_once(&mut self, table: &'static str) -> Result<(), StoreError> {
         let referenced = matches!(table, "users" | "groups");
-        if self.db.dialect() != Dialect::Postgres || !referenced || self.analyzed.contains(&table) {
+        let wanted = self.statistics && referenced && !self.analyzed.contains(&table);
+        if self.db.dialect() != Dialect::Postgres || !wanted {
             return Ok(());
         }
         self.analyzed.push(table);
@@ -674,6 +687,11 @@ impl<'a> Writer<'a> {
     /// for the tables it saw before seeding until its next `Db::optimize` (SQLite) or autovacuum
     /// (PostgreSQL), and a benchmark started right after seeding would measure that.
     async fn finish(mut self) -> Result<Progress, StoreError> {
+        if !self.statistics {
+            self.commit().await?;
+            self.counts.elapsed = self.started.elapsed();
+            return Ok(self.counts);
+        }
         if self.db.dialect() == Dialect::Postgres && self.counts.rows() > 0 {
             let sql = if self.counts.events > 0 {
                 "ANALYZE users, user_values, groups, group_members, events"
@@ -977,6 +995,7 @@ mod tests {
     #[tokio::test]
     async fn seeded_rows_equal_rows_written_by_users_create() {
         let options = SeedOptions {
+            statistics: true,
             tenant: "default".into(),
             users: 12,
             groups: 2,
@@ -1057,7 +1076,7 @@ mod tests {
         let (user, values) = user_rows(DEFAULT_TENANT, &user_id(1, 1), attrs.clone(), now());
 
         let mut progress = |_: &Progress| {};
-        let mut writer = Writer::new(&seeded, &mut progress);
+        let mut writer = Writer::new(&seeded, true, &mut progress);
         writer.insert("users", vec![user]).await.unwrap();
         writer.insert("user_values", values).await.unwrap();
         writer.finish().await.unwrap();
@@ -1076,6 +1095,7 @@ mod tests {
             .await
             .unwrap();
         let mut options = SeedOptions {
+            statistics: true,
             tenant: "default".into(),
             users: 3,
             groups: 1,

@@ -313,6 +313,7 @@ mod tests {
 
     async fn seed_events(db: &Db, users: u64, events: u64, append: bool) -> SeedReport {
         let options = SeedOptions {
+            statistics: true,
             tenant: "default".into(),
             users,
             groups: 0,

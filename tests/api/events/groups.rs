@@ -323,6 +323,7 @@ async fn adding_500_members_in_one_patch_records_exactly_500_member_added_events
     const MEMBERS: u64 = 500;
     let app = TestApp::spawn().await;
     let options = SeedOptions {
+        statistics: true,
         tenant: "default".into(),
         users: MEMBERS,
         groups: 0,

@@ -19,6 +19,7 @@ async fn seeded(users: u64) -> (Db, String) {
         .await
         .expect("open database");
     let options = SeedOptions {
+        statistics: true,
         tenant: "default".into(),
         users,
         groups: 3,
