@@ -100,6 +100,17 @@ impl Server {
 }
 
 impl Server {
+    /// `GET /api/v1{path}` with the admin token, which must answer `200`.
+    async fn admin_get(&self, path: &str) -> Value {
+        let url = self.base.replace("/scim/v2", &format!("/api/v1{path}"));
+        let resp = self.client.get(&url).bearer_auth(&self.admin_token);
+        let resp = resp.send().await.expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("JSON body");
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
+    }
+
     /// A page of the event feed (`GET /api/v1/events`) with these query parameters.
     async fn events(&self, query: &[(&str, &str)]) -> Value {
         let url = self.base.replace("/scim/v2", "/api/v1/events");
@@ -319,6 +330,38 @@ async fn seeding_refuses_a_database_with_users_unless_appending() {
         third["Resources"][0]["members"].as_array().unwrap().len(),
         5
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeding_many_directories_gives_each_its_own_users() {
+    // Arrange
+    let url = fresh_database_url().await;
+
+    // Act
+    let summary = seed(&url, &["--directories", "3", "--users", "4"]);
+
+    // Assert: one summary line per directory, and each directory holds its own four users,
+    // numbered from 1 and drawn from its own seed (the seed plus its number).
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+    let server = Server::start(&url).await;
+    for n in 1..=3u64 {
+        let directory = format!("dir-{n:04}");
+        let shown = server.admin_get(&format!("/directories/{directory}")).await;
+        let users = &shown["users"];
+        let total: u64 = ["active", "inactive", "suspended"]
+            .iter()
+            .map(|s| users[s].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(total, 4, "{directory}: {shown}");
+        let id = user_id(1 + n, 4);
+        let user = server
+            .admin_get(&format!("/directories/{directory}/users/{id}"))
+            .await;
+        assert_eq!(
+            user["user_name"], "user4@example.com",
+            "{directory}: {user}"
+        );
+    }
 }
 
 #[tokio::test]
