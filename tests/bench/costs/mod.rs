@@ -1,0 +1,205 @@
+//! `--costs`: what one request costs the server as its input grows to each limit of README
+//! "Limits" (issue 13 §2), not throughput. For each input kind it sends requests of growing
+//! size n one at a time (no wrk: concurrency would only add queueing to the figure) and
+//! reports the server's CPU time per request and per unit of input, so that a cost linear in
+//! the input reads as a flat per-unit column; one step over the limit shows the `400`.
+
+mod kinds;
+mod table;
+
+use std::time::Instant;
+
+use clap::Parser;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use scimd::config::{Cli, Command, ServeArgs};
+
+use self::kinds::{Kind, Request, new_user};
+use self::table::{Row, Table};
+use crate::process::Running;
+use crate::run::{Bench, wait_idle};
+use crate::scenarios::{Seeding, Token};
+use crate::{BenchResult, Options, server};
+
+/// Server CPU time each size is measured over, so that the 10 ms clock tick of `/proc` is a
+/// few percent of it at most.
+const TARGET_CPU_SECONDS: f64 = 1.0;
+/// Requests per size: at least this many, however costly, …
+const MIN_REQUESTS: usize = 10;
+/// … at most this many, however cheap, …
+const MAX_REQUESTS: usize = 400;
+/// … this many at a kind's first size, before anything is known of its cost …
+const FIRST_REQUESTS: usize = 40;
+/// … and this many over the limit, where each is refused at once.
+const OVER_REQUESTS: usize = 20;
+
+/// Users seeded: the filters and pages run against a table of realistic size.
+const USERS: u64 = 1_000;
+
+/// Seeds a small database, serves it with `serve`'s defaults and measures every kind; prints
+/// and writes what was measured even when a step failed.
+pub fn run(options: &Options) -> BenchResult<()> {
+    let serve = serve_defaults()?;
+    let bench = Bench::new(options)?;
+    let seeding = Seeding {
+        tag: "costs",
+        suffix: "_costs",
+        users: USERS,
+        large_group: None,
+        events: 0,
+        directories: 0,
+    };
+    let database = bench.backend.create(seeding.suffix)?;
+    eprintln!("seeding: {USERS} users");
+    server::seed(&database.url, &seeding)?;
+    let (directory, scim_base) = seeding.directory();
+    let token = server::create_token(&database.url, Token::Scim, &directory)?;
+    let log = crate::run::logs_dir()?.join(format!("scimd-{}-costs.log", bench.backend.name()));
+    let mut server = server::serve(&database.url, &log, &bench.http)?;
+    let mut facts = crate::facts(&bench)?;
+    facts["settings"] = json!({
+        "mode": "costs",
+        "backend": bench.backend.name(),
+        "users": USERS,
+        "server": "scimd serve defaults (limits included), log level info to a file",
+        "requests": "sequential, on one connection; each size until about 1 s of server CPU",
+    });
+    let mut table = Table::new(facts, server.process.peak_rss_kib()?);
+    let mut session = Session {
+        bench: &bench,
+        token: &token,
+        base: format!("{}{scim_base}", server.origin),
+        process: &mut server.process,
+    };
+    let measured = Kind::ALL
+        .iter()
+        .try_for_each(|&kind| session.kind(kind, &serve, &mut table));
+    table.print();
+    table.write_json(&json_path(&bench))?;
+    measured?;
+    let failures = table.failures();
+    if !failures.is_empty() {
+        return Err(format!("unexpected statuses: {}", failures.join("; ")).into());
+    }
+    Ok(())
+}
+
+/// The options `scimd serve` will run with: its defaults, and any `SCIMD_*` variable set for
+/// the bench, which the server inherits.
+fn serve_defaults() -> BenchResult<ServeArgs> {
+    match Cli::try_parse_from(["scimd", "serve"])?.command {
+        Command::Serve(args) => Ok(args),
+        _ => Err("`scimd serve` did not parse as serve".into()),
+    }
+}
+
+fn json_path(bench: &Bench<'_>) -> std::path::PathBuf {
+    bench.options.json.clone().unwrap_or_else(|| {
+        crate::run::bench_dir().join(format!("scimd-costs-{}.json", bench.backend.name()))
+    })
+}
+
+/// The server under measurement and how to call it.
+struct Session<'a> {
+    bench: &'a Bench<'a>,
+    token: &'a str,
+    /// `http://127.0.0.1:PORT/scim/v2`
+    base: String,
+    process: &'a mut Running,
+}
+
+impl Session<'_> {
+    /// Every size of `kind`, smallest first; each size's request count is chosen from the
+    /// previous size's cost, extrapolated linearly, to take about [`TARGET_CPU_SECONDS`].
+    fn kind(&mut self, kind: Kind, serve: &ServeArgs, table: &mut Table) -> BenchResult<()> {
+        let limit = kind.limit(serve);
+        let mut previous: Option<(usize, f64)> = None;
+        for n in kind.sizes(limit) {
+            let over = n > limit;
+            let count = match previous {
+                _ if over => OVER_REQUESTS,
+                None => FIRST_REQUESTS,
+                Some((m, cpu_us)) => {
+                    let expected = cpu_us * n as f64 / m as f64;
+                    let wanted = TARGET_CPU_SECONDS * 1e6 / expected.max(1.0);
+                    (wanted as usize).clamp(MIN_REQUESTS, MAX_REQUESTS)
+                }
+            };
+            eprintln!("{}: n = {n}, {count} requests", kind.name());
+            let row = self.size(kind, n, limit, count)?;
+            previous = Some((n, row.cpu_us_per_request));
+            table.push(kind, row);
+        }
+        Ok(())
+    }
+
+    /// Measures `count` requests of size n, after creating the users they change.
+    fn size(&mut self, kind: Kind, n: usize, limit: usize, count: usize) -> BenchResult<Row> {
+        let users = match kind.user_emails(n, limit) {
+            Some(emails) => (0..count)
+                .map(|i| self.create_user(&format!("{}-{n}-{i}", kind.name()), emails))
+                .collect::<BenchResult<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let requests: Vec<Request> = (0..count)
+            .map(|i| kind.build(n, i, users.get(i).map(String::as_str)))
+            .collect();
+        // The users' creation must not be counted with the requests.
+        wait_idle(self.process)?;
+        self.process.reset_peak_rss()?;
+        let (started, before) = (Instant::now(), self.process.cpu_seconds()?);
+        let mut statuses = Vec::with_capacity(count);
+        for r in &requests {
+            let url = format!("{}{}", self.base, r.path);
+            let (status, _) =
+                self.bench
+                    .http
+                    .send(r.method.clone(), &url, self.token, r.body.as_deref())?;
+            statuses.push(status);
+        }
+        let cpu_seconds = self.process.cpu_seconds()? - before;
+        let wall_seconds = started.elapsed().as_secs_f64();
+        self.process.check_alive()?;
+        let expected = if n > limit {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        let unexpected = statuses
+            .iter()
+            .filter(|s| match expected {
+                StatusCode::OK => !s.is_success(),
+                e => **s != e,
+            })
+            .count();
+        Ok(Row {
+            n,
+            over: n > limit,
+            units: requests.first().map_or(0.0, |r| kind.units(n, r)),
+            body_bytes: requests
+                .first()
+                .and_then(|r| r.body.as_ref())
+                .map_or(0, Vec::len),
+            requests: count,
+            status: statuses.first().map_or(0, StatusCode::as_u16),
+            unexpected,
+            cpu_us_per_request: cpu_seconds * 1e6 / count as f64,
+            wall_ms_per_request: wall_seconds * 1e3 / count as f64,
+            peak_rss_kib: self.process.peak_rss_kib()?,
+        })
+    }
+
+    /// POSTs a user with `emails` emails and returns its id.
+    fn create_user(&self, name: &str, emails: usize) -> BenchResult<String> {
+        let created: Value = self.bench.http.post_json(
+            &format!("{}/Users", self.base),
+            self.token,
+            &new_user(name, 0..emails),
+        )?;
+        created["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("a created user without id: {created}").into())
+    }
+}
