@@ -15,23 +15,23 @@ use serde_json::{Value, json};
 
 use scimd::config::{Cli, Command, ServeArgs};
 
-use self::kinds::{Kind, Request, new_user};
+use self::kinds::{Kind, new_user};
 use self::table::{Row, Table};
 use crate::process::Running;
 use crate::run::{Bench, wait_idle};
 use crate::scenarios::{Seeding, Token};
 use crate::{BenchResult, Options, server};
 
-/// Server CPU time each size is measured over, so that the 10 ms clock tick of `/proc` is a
-/// few percent of it at most.
-const TARGET_CPU_SECONDS: f64 = 1.0;
+/// Server CPU time each size is measured over, so that the 10 ms clock tick of `/proc` is 2%
+/// of it at most.
+const TARGET_CPU_SECONDS: f64 = 0.5;
 /// Requests per size: at least this many, however costly, …
 const MIN_REQUESTS: usize = 10;
-/// … at most this many, however cheap, …
+/// … at most this many, however cheap (they stop once the target is reached) …
 const MAX_REQUESTS: usize = 400;
-/// … this many at a kind's first size, before anything is known of its cost …
-const FIRST_REQUESTS: usize = 40;
-/// … and this many over the limit, where each is refused at once.
+/// … this many users created for a kind's first size, before anything is known of its cost …
+const FIRST_USERS: usize = 40;
+/// … and this many requests over the limit, where each is refused at once.
 const OVER_REQUESTS: usize = 20;
 
 /// Users seeded: the filters and pages run against a table of realistic size.
@@ -63,7 +63,7 @@ pub fn run(options: &Options) -> BenchResult<()> {
         "backend": bench.backend.name(),
         "users": USERS,
         "server": "scimd serve defaults (limits included), log level info to a file",
-        "requests": "sequential, on one connection; each size until about 1 s of server CPU",
+        "requests": "sequential, on one connection; each size until 0.5 s of server CPU (10 to 400 requests)",
     });
     let mut table = Table::new(facts, server.process.peak_rss_kib()?);
     let mut session = Session {
@@ -110,8 +110,9 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Every size of `kind`, smallest first; each size's request count is chosen from the
-    /// previous size's cost, extrapolated linearly, to take about [`TARGET_CPU_SECONDS`].
+    /// Every size of `kind`, smallest first. Requests go on until the server has spent
+    /// [`TARGET_CPU_SECONDS`] on them; a kind whose requests each change a user of their own
+    /// gets as many users as the previous size's cost, extrapolated linearly, says it needs.
     fn kind(&mut self, kind: Kind, serve: &ServeArgs, table: &mut Table) -> BenchResult<()> {
         let limit = kind.limit(serve);
         let mut previous: Option<(usize, f64)> = None;
@@ -119,14 +120,15 @@ impl Session<'_> {
             let over = n > limit;
             let count = match previous {
                 _ if over => OVER_REQUESTS,
-                None => FIRST_REQUESTS,
+                _ if kind.user_emails(n, limit).is_none() => MAX_REQUESTS,
+                None => FIRST_USERS,
                 Some((m, cpu_us)) => {
                     let expected = cpu_us * n as f64 / m as f64;
-                    let wanted = TARGET_CPU_SECONDS * 1e6 / expected.max(1.0);
+                    let wanted = 1.2 * TARGET_CPU_SECONDS * 1e6 / expected.max(1.0);
                     (wanted as usize).clamp(MIN_REQUESTS, MAX_REQUESTS)
                 }
             };
-            eprintln!("{}: n = {n}, {count} requests", kind.name());
+            eprintln!("{}: n = {n}, up to {count} requests", kind.name());
             let row = self.size(kind, n, limit, count)?;
             previous = Some((n, row.cpu_us_per_request));
             table.push(kind, row);
@@ -134,7 +136,8 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// Measures `count` requests of size n, after creating the users they change.
+    /// Measures up to `count` requests of size n (fewer once they took [`TARGET_CPU_SECONDS`];
+    /// all of them over the limit), after creating the users they change.
     fn size(&mut self, kind: Kind, n: usize, limit: usize, count: usize) -> BenchResult<Row> {
         let users = match kind.user_emails(n, limit) {
             Some(emails) => (0..count)
@@ -142,23 +145,30 @@ impl Session<'_> {
                 .collect::<BenchResult<Vec<_>>>()?,
             None => Vec::new(),
         };
-        let requests: Vec<Request> = (0..count)
-            .map(|i| kind.build(n, i, users.get(i).map(String::as_str)))
-            .collect();
+        let request = |i: usize| kind.build(n, i, users.get(i).map(String::as_str));
+        let first = request(0);
         // The users' creation must not be counted with the requests.
         wait_idle(self.process)?;
         self.process.reset_peak_rss()?;
         let (started, before) = (Instant::now(), self.process.cpu_seconds()?);
         let mut statuses = Vec::with_capacity(count);
-        for r in &requests {
+        let mut cpu_seconds = 0.0;
+        for i in 0..count {
+            let r = if i == 0 { &first } else { &request(i) };
             let url = format!("{}{}", self.base, r.path);
             let (status, _) =
                 self.bench
                     .http
                     .send(r.method.clone(), &url, self.token, r.body.as_deref())?;
             statuses.push(status);
+            // Reading /proc costs the server nothing.
+            cpu_seconds = self.process.cpu_seconds()? - before;
+            let enough = statuses.len() >= MIN_REQUESTS && cpu_seconds >= TARGET_CPU_SECONDS;
+            if n <= limit && enough {
+                break;
+            }
         }
-        let cpu_seconds = self.process.cpu_seconds()? - before;
+        let count = statuses.len();
         let wall_seconds = started.elapsed().as_secs_f64();
         self.process.check_alive()?;
         let expected = if n > limit {
@@ -176,11 +186,8 @@ impl Session<'_> {
         Ok(Row {
             n,
             over: n > limit,
-            units: requests.first().map_or(0.0, |r| kind.units(n, r)),
-            body_bytes: requests
-                .first()
-                .and_then(|r| r.body.as_ref())
-                .map_or(0, Vec::len),
+            units: kind.units(n, &first),
+            body_bytes: first.body.as_ref().map_or(0, Vec::len),
             requests: count,
             status: statuses.first().map_or(0, StatusCode::as_u16),
             unexpected,

@@ -95,12 +95,13 @@ impl Table {
 
     pub fn print(&self) {
         println!(
-            "\n{:<14} {:>7} {:>9} {:>5} {:>6} {:>11} {:>10} {:>9} {:>10} {:>8}",
+            "\n{:<14} {:>7} {:>9} {:>5} {:>6} {:>8} {:>11} {:>10} {:>9} {:>10} {:>8}",
             "kind",
             "n",
             "units",
             "req",
             "status",
+            "ms/req",
             "CPU µs/req",
             "µs/unit",
             "Δµs/unit",
@@ -122,12 +123,13 @@ impl Table {
                 bad => format!("{}!{bad}", r.status),
             };
             println!(
-                "{:<14} {:>7} {:>9.1} {:>5} {:>6} {:>11.0} {:>10.2} {:>9} {:>10} {:>8.1}",
+                "{:<14} {:>7} {:>9.1} {:>5} {:>6} {:>8.2} {:>11.0} {:>10.2} {:>9} {:>10} {:>8.1}",
                 d.kind.name(),
                 r.n,
                 r.units,
                 r.requests,
                 status,
+                r.wall_ms_per_request,
                 r.cpu_us_per_request,
                 d.us_per_unit,
                 d.incremental_us_per_unit
