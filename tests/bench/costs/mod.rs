@@ -7,7 +7,7 @@
 mod kinds;
 mod table;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use reqwest::StatusCode;
@@ -150,16 +150,20 @@ impl Session<'_> {
         // The users' creation must not be counted with the requests.
         wait_idle(self.process)?;
         self.process.reset_peak_rss()?;
-        let (started, before) = (Instant::now(), self.process.cpu_seconds()?);
+        let before = self.process.cpu_seconds()?;
+        // From sending each request to its response, without building the next one.
+        let mut wall = Duration::ZERO;
         let mut statuses = Vec::with_capacity(count);
         let mut cpu_seconds = 0.0;
         for i in 0..count {
             let r = if i == 0 { &first } else { &request(i) };
             let url = format!("{}{}", self.base, r.path);
+            let sent = Instant::now();
             let (status, _) =
                 self.bench
                     .http
                     .send(r.method.clone(), &url, self.token, r.body.as_deref())?;
+            wall += sent.elapsed();
             statuses.push(status);
             // Reading /proc costs the server nothing.
             cpu_seconds = self.process.cpu_seconds()? - before;
@@ -169,7 +173,6 @@ impl Session<'_> {
             }
         }
         let count = statuses.len();
-        let wall_seconds = started.elapsed().as_secs_f64();
         self.process.check_alive()?;
         let expected = if n > limit {
             StatusCode::BAD_REQUEST
@@ -192,7 +195,7 @@ impl Session<'_> {
             status: statuses.first().map_or(0, StatusCode::as_u16),
             unexpected,
             cpu_us_per_request: cpu_seconds * 1e6 / count as f64,
-            wall_ms_per_request: wall_seconds * 1e3 / count as f64,
+            wall_ms_per_request: wall.as_secs_f64() * 1e3 / count as f64,
             peak_rss_kib: self.process.peak_rss_kib()?,
         })
     }
