@@ -30,7 +30,7 @@ const MIN_REQUESTS: usize = 10;
 /// … at most this many, however cheap (they stop once the target is reached) …
 const MAX_REQUESTS: usize = 400;
 /// … this many users created for a kind's first size, before anything is known of its cost …
-const FIRST_USERS: usize = 40;
+const FIRST_USERS: usize = 100;
 /// … and this many requests over the limit, where each is refused at once.
 const OVER_REQUESTS: usize = 20;
 
