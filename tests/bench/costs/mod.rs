@@ -22,9 +22,9 @@ use crate::run::{Bench, wait_idle};
 use crate::scenarios::{Seeding, Token};
 use crate::{BenchResult, Options, server};
 
-/// Server CPU time each size is measured over, so that the 10 ms clock tick of `/proc` is 2%
-/// of it at most.
-const TARGET_CPU_SECONDS: f64 = 0.5;
+/// Server CPU time each size is measured over in each round, so that the 10 ms clock tick of
+/// `/proc` is 4% of it at most.
+const TARGET_CPU_SECONDS: f64 = 0.25;
 /// Requests per size: at least this many, however costly, …
 const MIN_REQUESTS: usize = 10;
 /// … at most this many, however cheap (they stop once the target is reached) …
@@ -33,6 +33,9 @@ const MAX_REQUESTS: usize = 400;
 const FIRST_USERS: usize = 100;
 /// … and this many requests over the limit, where each is refused at once.
 const OVER_REQUESTS: usize = 20;
+
+/// Times each size is measured, in turns with the kind's other sizes.
+const ROUNDS: usize = 3;
 
 /// Users seeded: the filters and pages run against a table of realistic size.
 const USERS: u64 = 1_000;
@@ -63,7 +66,7 @@ pub fn run(options: &Options) -> BenchResult<()> {
         "backend": bench.backend.name(),
         "users": USERS,
         "server": "scimd serve defaults (limits included), log level info to a file",
-        "requests": "sequential, on one connection; each size until 0.5 s of server CPU (10 to 400 requests)",
+        "requests": "sequential, on one connection; each size 3 times, each until 0.25 s of server CPU (10 to 400 requests); the median round is reported",
     });
     let mut table = Table::new(facts, server.process.peak_rss_kib()?);
     let mut session = Session {
@@ -110,28 +113,35 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Every size of `kind`, smallest first. Requests go on until the server has spent
-    /// [`TARGET_CPU_SECONDS`] on them; a kind whose requests each change a user of their own
-    /// gets as many users as the previous size's cost, extrapolated linearly, says it needs.
+    /// Every size of `kind`, [`ROUNDS`] times (smallest first, then largest first, …), and the
+    /// round of median CPU of each size: the machine is shared, and a round that met a busy
+    /// moment is left out.
     fn kind(&mut self, kind: Kind, serve: &ServeArgs, table: &mut Table) -> BenchResult<()> {
         let limit = kind.limit(serve);
-        let mut previous: Option<(usize, f64)> = None;
-        for n in kind.sizes(limit) {
-            let over = n > limit;
-            let count = match previous {
-                _ if over => OVER_REQUESTS,
-                _ if kind.user_emails(n, limit).is_none() => MAX_REQUESTS,
-                None => FIRST_USERS,
-                Some((m, cpu_us)) => {
-                    let expected = cpu_us * n as f64 / m as f64;
-                    let wanted = 1.2 * TARGET_CPU_SECONDS * 1e6 / expected.max(1.0);
-                    (wanted as usize).clamp(MIN_REQUESTS, MAX_REQUESTS)
-                }
-            };
-            eprintln!("{}: n = {n}, up to {count} requests", kind.name());
-            let row = self.size(kind, n, limit, count)?;
-            previous = Some((n, row.cpu_us_per_request));
-            table.push(kind, row);
+        let sizes = kind.sizes(limit);
+        let mut rounds: Vec<Vec<Row>> = vec![Vec::new(); sizes.len()];
+        for round in 0..ROUNDS {
+            let mut order: Vec<usize> = (0..sizes.len()).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            let mut previous: Option<(usize, f64)> = None;
+            for i in order {
+                let n = sizes[i];
+                let known = rounds[i].last().map(|r| (n, r.cpu_us_per_request));
+                let count = requests(kind, n, limit, known.or(previous));
+                eprintln!(
+                    "{} round {}: n = {n}, up to {count} requests",
+                    kind.name(),
+                    round + 1
+                );
+                let row = self.size(kind, n, limit, count)?;
+                previous = Some((n, row.cpu_us_per_request));
+                rounds[i].push(row);
+            }
+        }
+        for rows in rounds {
+            table.push(kind, median(rows));
         }
         Ok(())
     }
@@ -197,6 +207,7 @@ impl Session<'_> {
             cpu_us_per_request: cpu_seconds * 1e6 / count as f64,
             wall_ms_per_request: wall.as_secs_f64() * 1e3 / count as f64,
             peak_rss_kib: self.process.peak_rss_kib()?,
+            rounds_cpu_us: Vec::new(),
         })
     }
 
@@ -212,4 +223,33 @@ impl Session<'_> {
             .map(str::to_owned)
             .ok_or_else(|| format!("a created user without id: {created}").into())
     }
+}
+
+/// How many requests to prepare for size n: as many as reach [`TARGET_CPU_SECONDS`] (they stop
+/// there) for a kind that needs nothing prepared; for one whose requests each change a user of
+/// their own, as many users as `known`, the cost of an earlier size, extrapolated linearly,
+/// says it needs.
+fn requests(kind: Kind, n: usize, limit: usize, known: Option<(usize, f64)>) -> usize {
+    match known {
+        _ if n > limit => OVER_REQUESTS,
+        _ if kind.user_emails(n, limit).is_none() => MAX_REQUESTS,
+        None => FIRST_USERS,
+        Some((m, cpu_us)) => {
+            let expected = cpu_us * n as f64 / m as f64;
+            let wanted = 1.2 * TARGET_CPU_SECONDS * 1e6 / expected.max(1.0);
+            (wanted as usize).clamp(MIN_REQUESTS, MAX_REQUESTS)
+        }
+    }
+}
+
+/// The row of median CPU per request among the rounds of one size, with every round's CPU and
+/// every unexpected status.
+fn median(mut rows: Vec<Row>) -> Row {
+    let rounds: Vec<f64> = rows.iter().map(|r| r.cpu_us_per_request).collect();
+    let unexpected = rows.iter().map(|r| r.unexpected).sum();
+    rows.sort_by(|a, b| a.cpu_us_per_request.total_cmp(&b.cpu_us_per_request));
+    let mut row = rows.swap_remove(rows.len() / 2);
+    row.rounds_cpu_us = rounds;
+    row.unexpected = unexpected;
+    row
 }

@@ -21,7 +21,7 @@ pub struct Row {
     pub requests: usize,
     /// The first response's status.
     pub status: u16,
-    /// Responses other than 2xx (within the limit) or `400` (over it).
+    /// Responses other than 2xx (within the limit) or `400` (over it), in every round.
     pub unexpected: usize,
     /// Server CPU time (all threads, user + system) per request.
     pub cpu_us_per_request: f64,
@@ -29,6 +29,8 @@ pub struct Row {
     pub wall_ms_per_request: f64,
     /// The server's peak RSS while this size ran (`VmHWM`, reset before it).
     pub peak_rss_kib: u64,
+    /// CPU per request of every round of this size; the row is the median's.
+    pub rounds_cpu_us: Vec<f64>,
 }
 
 /// Every row, by kind, in running order.
