@@ -149,7 +149,8 @@ impl Kind {
         }
     }
 
-    /// The `i`-th request of size n, on `user` when [`Kind::user_emails`] asks for one.
+    /// The request of size n numbered `i` (unique over the run), on `user` when
+    /// [`Kind::user_emails`] asks for one.
     pub fn build(self, n: usize, i: usize, user: Option<&str>) -> Request {
         let user = user.unwrap_or_default();
         match self {

@@ -74,6 +74,7 @@ pub fn run(options: &Options) -> BenchResult<()> {
         token: &token,
         base: format!("{}{scim_base}", server.origin),
         process: &mut server.process,
+        serial: 0,
     };
     let measured = Kind::ALL
         .iter()
@@ -110,6 +111,9 @@ struct Session<'a> {
     /// `http://127.0.0.1:PORT/scim/v2`
     base: String,
     process: &'a mut Running,
+    /// Requests prepared so far: numbers the users and userNames they create, unique over the
+    /// run.
+    serial: usize,
 }
 
 impl Session<'_> {
@@ -151,11 +155,13 @@ impl Session<'_> {
     fn size(&mut self, kind: Kind, n: usize, limit: usize, count: usize) -> BenchResult<Row> {
         let users = match kind.user_emails(n, limit) {
             Some(emails) => (0..count)
-                .map(|i| self.create_user(&format!("{}-{n}-{i}", kind.name()), emails))
+                .map(|i| self.create_user(&format!("{}-{}", kind.name(), self.serial + i), emails))
                 .collect::<BenchResult<Vec<_>>>()?,
             None => Vec::new(),
         };
-        let request = |i: usize| kind.build(n, i, users.get(i).map(String::as_str));
+        let serial = self.serial;
+        self.serial += count;
+        let request = |i: usize| kind.build(n, serial + i, users.get(i).map(String::as_str));
         let first = request(0);
         // The users' creation must not be counted with the requests.
         wait_idle(self.process)?;
