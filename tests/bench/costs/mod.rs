@@ -1,8 +1,9 @@
 //! `--costs`: what one request costs the server as its input grows to each limit of README
 //! "Limits" (issue 13 §2), not throughput. For each input kind it sends requests of growing
 //! size n one at a time (no wrk: concurrency would only add queueing to the figure) and
-//! reports the server's CPU time per request and per unit of input, so that a cost linear in
-//! the input reads as a flat per-unit column; one step over the limit shows the `400`.
+//! reports the server's CPU time per request, per unit of input, and added per unit added
+//! since the previous size: a cost linear in the input reads as a flat column of the last;
+//! one step over the limit shows the `400`.
 
 mod kinds;
 mod table;
