@@ -62,6 +62,28 @@ impl Http {
         })
     }
 
+    /// Sends one SCIM request (`body` as `application/scim+json`) with a bearer token and
+    /// returns its status, whatever it is, and its body: the cost benchmark expects `400`s too.
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        token: &str,
+        body: Option<&[u8]>,
+    ) -> BenchResult<(reqwest::StatusCode, Vec<u8>)> {
+        self.runtime.block_on(async {
+            let mut request = self.client.request(method, url).bearer_auth(token);
+            if let Some(body) = body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/scim+json")
+                    .body(body.to_vec());
+            }
+            let response = request.send().await?;
+            let status = response.status();
+            Ok((status, response.bytes().await?.to_vec()))
+        })
+    }
+
     /// POSTs `body` as JSON with a bearer token and returns the JSON body of a 2xx response.
     pub fn post_json(&self, url: &str, token: &str, body: &Value) -> BenchResult<Value> {
         self.runtime.block_on(async {

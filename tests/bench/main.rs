@@ -7,6 +7,7 @@
 //! and load generator cost anyway. On PostgreSQL, pgbench gives the database's own ceiling.
 //! Everything runs on one machine: wrk, the server and the database share its cores.
 
+mod costs;
 mod database;
 mod fixtures;
 mod floor;
@@ -58,9 +59,15 @@ pub struct Options {
     /// E1-1M,E2,W1,W1-4,S8-create,S8-patch,D1,D4 (`S8` selects both S8 rows, `A3` the three A3 rows).
     #[arg(long, value_delimiter = ',')]
     scenarios: Vec<String>,
-    /// Where to write the JSON report. Default: target/bench/scimd-bench-<backend>-<users>.json.
+    /// Where to write the JSON report. Default: target/bench/scimd-bench-<backend>-<users>.json
+    /// (with `--costs`: target/bench/scimd-costs-<backend>.json).
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Instead of the scenarios: the server's CPU per request as each input a limit bounds
+    /// (values, attribute names, filter terms, PATCH operations, JSON values) grows to its
+    /// limit, sequentially, on a database of 1,000 users (tests/bench/costs/).
+    #[arg(long)]
+    costs: bool,
     /// Passed by `cargo bench` to every bench binary; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -83,6 +90,9 @@ fn main() -> ExitCode {
 /// Runs the selected scenarios; prints and writes whatever was measured even when a step
 /// failed, then fails if anything did, including any scenario with an error response.
 fn run(options: &Options) -> BenchResult<()> {
+    if options.costs {
+        return costs::run(options);
+    }
     let selected = scenarios::select(&options.scenarios)?;
     wrk::ensure_installed()?;
     let bench = Bench::new(options)?;

@@ -67,6 +67,13 @@ impl Running {
             .ok_or("no VmHWM in /proc/<pid>/status")?;
         Ok(line.trim().trim_end_matches("kB").trim().parse()?)
     }
+
+    /// Resets `VmHWM` to the current RSS (`/proc/<pid>/clear_refs`, Linux 4.0+), so that the
+    /// next [`Running::peak_rss_kib`] is the peak of what ran in between.
+    pub fn reset_peak_rss(&self) -> BenchResult<()> {
+        fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")?;
+        Ok(())
+    }
 }
 
 impl Drop for Running {

@@ -22,7 +22,7 @@ pub struct Bench<'a> {
     pub options: &'a Options,
     pub backend: Backend,
     pub shape: Shape,
-    http: Http,
+    pub http: Http,
     scratch: ScratchDir,
 }
 
@@ -212,7 +212,7 @@ impl<'a> Bench<'a> {
 }
 
 /// Waits until the server has used no CPU time for a quarter of a second.
-fn wait_idle(process: &Running) -> BenchResult<()> {
+pub fn wait_idle(process: &Running) -> BenchResult<()> {
     let started = Instant::now();
     let mut last = process.cpu_seconds()?;
     loop {
@@ -233,12 +233,12 @@ const IDLE_SAMPLE: Duration = Duration::from_millis(250);
 const IDLE_CPU_SECONDS: f64 = 0.01;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn bench_dir() -> PathBuf {
+pub fn bench_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench")
 }
 
 /// Where the servers' logs stay after the run, for looking into errors.
-fn logs_dir() -> BenchResult<PathBuf> {
+pub fn logs_dir() -> BenchResult<PathBuf> {
     let dir = bench_dir().join("logs");
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
