@@ -209,13 +209,7 @@ mod tests {
     }
 
     proptest! {
-        // Failing cases are kept beside this file (`*.regressions`), not at the top level.
-        #![proptest_config(ProptestConfig {
-            failure_persistence: Some(Box::new(
-                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
-            )),
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::scim::proptest_config())]
 
         #[test]
         fn the_index_agrees_with_comparing_pairwise(

@@ -18,3 +18,14 @@ pub mod render;
 pub mod resource;
 pub mod schema;
 pub mod validate;
+
+/// The settings of the unit proptests: a failing case is kept beside its test's source file
+/// (`<file>.regressions`), not in a `proptest-regressions/` folder at the top of the repository.
+#[cfg(test)]
+pub(crate) fn proptest_config() -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence};
+    Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..Config::default()
+    }
+}

@@ -916,13 +916,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        // Failing cases are kept beside this file (`patch.regressions`), not at the top level.
-        #![proptest_config(proptest::test_runner::Config {
-            failure_persistence: Some(Box::new(
-                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
-            )),
-            ..proptest::test_runner::Config::default()
-        })]
+        #![proptest_config(crate::scim::proptest_config())]
 
         #[test]
         fn append_agrees_with_comparing_every_pair(

@@ -19,6 +19,14 @@ const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchReques
 /// The default maximum number of values of one multi-valued User attribute.
 const MAX_VALUES: usize = Limits::DEFAULT.max_values;
 
+/// Asserts a `400` SCIM error of `scim_type` whose detail names the limit (`limit`, e.g.
+/// "at most 200").
+async fn assert_over_limit(resp: reqwest::Response, scim_type: &str, limit: &str) {
+    let err = assert_scim_error(resp, 400, Some(scim_type)).await;
+    let detail = err["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(limit), "{err}");
+}
+
 /// The multi-valued User attributes (RFC 7643 §4.1.2), each with `n` distinct values.
 fn every_multi_valued_attribute(n: usize) -> Value {
     let values = |make: &dyn Fn(usize) -> Value| (0..n).map(make).collect::<Vec<_>>();
@@ -203,14 +211,7 @@ async fn a_filter_of_the_most_terms_is_answered_and_one_more_term_is_invalid_fil
             "{keyword}: {}",
             at.text().await.unwrap_or_default()
         );
-        let err = assert_scim_error(over, 400, Some("invalidFilter")).await;
-        assert!(
-            err["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("at most 200"),
-            "{err}"
-        );
+        assert_over_limit(over, "invalidFilter", "at most 200").await;
         assert_scim_error(searched, 400, Some("invalidFilter")).await;
         assert_scim_error(across, 400, Some("invalidFilter")).await;
     }
@@ -369,14 +370,7 @@ async fn more_attributes_than_the_limit_are_invalid_value() {
     // Assert
     assert_eq!(ok.status(), StatusCode::OK);
     for resp in over {
-        let err = assert_scim_error(resp, 400, Some("invalidValue")).await;
-        assert!(
-            err["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("at most 200"),
-            "{err}"
-        );
+        assert_over_limit(resp, "invalidValue", "at most 200").await;
     }
     let patched = app
         .request_with(
@@ -417,14 +411,7 @@ async fn a_patch_of_more_operations_than_the_limit_is_invalid_value() {
         .await;
 
     // Assert
-    let err = assert_scim_error(over, 400, Some("invalidValue")).await;
-    assert!(
-        err["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("at most 1000"),
-        "{err}"
-    );
+    assert_over_limit(over, "invalidValue", "at most 1000").await;
     assert_eq!(at.status(), StatusCode::OK);
     assert_eq!(scim_json(at).await["title"], format!("t{}", max - 1));
 }
