@@ -415,6 +415,16 @@ impl Tx {
         ))
     }
 
+    /// Runs a query of one text column and returns its values, in the query's order.
+    pub async fn fetch_strings(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = self.fetch_all(sql, args).await?;
+        Ok(rows.into_iter().map(|(v,)| v).collect())
+    }
+
     /// Runs a query and decodes the first row, if any.
     pub async fn fetch_optional<T: AnyRow>(
         &mut self,

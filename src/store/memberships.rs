@@ -404,14 +404,12 @@ pub async fn member_ids(
     tenant: &str,
     group_id: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = w
-        .tx()
-        .fetch_all(
+    w.tx()
+        .fetch_strings(
             "SELECT member_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 ORDER BY member_id",
             args![tenant, group_id],
         )
-        .await?;
-    Ok(rows.into_iter().map(|(m,)| m).collect())
+        .await
 }
 
 /// Puts a restored member back into those of `group_ids` that still exist, marking each as

@@ -58,14 +58,12 @@ pub async fn group_roles(
     tenant: &str,
     group_id: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = w
-        .tx()
-        .fetch_all(
+    w.tx()
+        .fetch_strings(
             "SELECT role FROM role_mappings WHERE tenant_id = $1 AND group_id = $2 ORDER BY role",
             args![tenant, group_id],
         )
-        .await?;
-    Ok(rows.into_iter().map(|(r,)| r).collect())
+        .await
 }
 
 /// Replaces the roles mapped to `group_id`.
@@ -145,8 +143,7 @@ pub async fn users_under(
          SELECT DISTINCT user_id FROM group_members \
          WHERE tenant_id = $1 AND user_id IS NOT NULL AND group_id IN (SELECT id FROM down)"
     );
-    let rows: Vec<(String,)> = tx.fetch_all(&sql, args![tenant, group_id]).await?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
+    tx.fetch_strings(&sql, args![tenant, group_id]).await
 }
 
 /// The effective roles of `users` inside a unit of work (see [`effective_of`]).
