@@ -63,15 +63,20 @@ pub fn postgres_url(why: &str) -> Option<String> {
     }
 }
 
-/// The decision of [`postgres_url`] from the values of `CI` and `TEST_DATABASE_URL`.
-fn postgres_requirement(ci: Option<&str>, url: Option<String>) -> Result<Option<String>, String> {
-    let in_ci = ci.is_some_and(|v| {
+/// Whether a value of `CI` means CI: set, and neither empty, `false` nor `0`. Under CI a test
+/// that lacks what it needs (PostgreSQL, a browser) fails instead of skipping.
+pub fn is_ci(ci: Option<&str>) -> bool {
+    ci.is_some_and(|v| {
         let v = v.trim();
         !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
-    });
+    })
+}
+
+/// The decision of [`postgres_url`] from the values of `CI` and `TEST_DATABASE_URL`.
+fn postgres_requirement(ci: Option<&str>, url: Option<String>) -> Result<Option<String>, String> {
     match url.filter(|u| !u.trim().is_empty()) {
         Some(url) => Ok(Some(url)),
-        None if in_ci => {
+        None if is_ci(ci) => {
             Err("CI is set but TEST_DATABASE_URL is not, and this test needs PostgreSQL".into())
         }
         None => Ok(None),

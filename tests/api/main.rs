@@ -2,6 +2,7 @@
 //! or PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod browser;
 mod bulk;
 mod cli;
 mod concurrency;

@@ -1,0 +1,27 @@
+//! The admin console as a person uses it: headless Chromium (Debian's `chromium`, driven by
+//! its `chromedriver` over WebDriver through fantoccini) against a real `scimd serve`, on the
+//! backend the suite runs on.
+//!
+//! `driver.rs` decides whether the tests can run (without Chromium they say they were skipped
+//! and why, and under `CI=true` they fail instead) and shares one chromedriver among the tests
+//! running at the same time; `session.rs` gives each test a browser of its own (a WebDriver
+//! session with a fresh profile: no cookie leaks between tests) and writes screenshots under
+//! `target/browser-screenshots/{sqlite|postgres}/`, `FAILED-{test}.png` for a test that failed.
+//! `harness.rs` checks the harness itself on a page that needs no console.
+//!
+//! The tests share one server (`TestApp::shared`): each works in directories of its own.
+
+mod driver;
+mod harness;
+mod session;
+
+use std::sync::OnceLock;
+
+use crate::helpers::TestApp;
+
+static SERVER: OnceLock<TestApp> = OnceLock::new();
+
+/// The server the browser tests share.
+pub fn server() -> TestApp {
+    TestApp::shared(&SERVER)
+}

@@ -1,0 +1,267 @@
+//! One browser per test: a WebDriver session of its own (a fresh Chromium profile, so no
+//! cookie is shared between tests) on the shared chromedriver, the steps a person takes, and the
+//! screenshots, including the one a failing test leaves behind.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use super::driver::{self, CHROMIUM, Chromedriver};
+
+/// How long one browser test may take before it fails (with its screenshot).
+const TEST_LIMIT: Duration = Duration::from_secs(180);
+/// How long a step waits for an element of the next page.
+const STEP_LIMIT: Duration = Duration::from_secs(15);
+
+/// The window of a laptop; [`Browser::phone`] narrows it to a phone's.
+const WINDOW: (u32, u32) = (1280, 900);
+
+/// A test's browser: its WebDriver session and the server's origin. Cheap to clone (the
+/// session is shared): the test's body gets a clone, [`run`] keeps one to close it.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: Client,
+    /// The server's origin, `http://127.0.0.1:{port}`.
+    pub origin: String,
+    test: &'static str,
+    _driver: Arc<Chromedriver>,
+}
+
+/// Runs the browser test `test` against the server at `origin`: skips it (or fails it under
+/// CI) without Chromium, opens a browser, runs `body`, and closes the browser. A body that
+/// panics or takes longer than [`TEST_LIMIT`] leaves `FAILED-{test}.png` of the page it was on.
+pub async fn run<F, Fut>(test: &'static str, origin: &str, body: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if !driver::available(test) {
+        return;
+    }
+    let failed_shot = screenshot_dir().join(format!("FAILED-{test}.png"));
+    let _ = std::fs::remove_file(&failed_shot);
+    let browser = Browser::open(test, origin).await;
+    let outcome = AssertUnwindSafe(tokio::time::timeout(TEST_LIMIT, body(browser.clone())))
+        .catch_unwind()
+        .await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        match browser.client.screenshot().await {
+            Ok(png) => {
+                write_png(&failed_shot, &png);
+                eprintln!("{test} failed; its page: {}", failed_shot.display());
+            }
+            Err(e) => eprintln!("{test} failed, and no screenshot could be taken: {e}"),
+        }
+    }
+    let _ = browser.client.clone().close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => panic!("{test} took longer than {TEST_LIMIT:?}"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Where screenshots go: `browser-screenshots/{sqlite|postgres}/` in the target directory
+/// (`CARGO_TARGET_DIR`, else the one holding this test binary, `target/debug/deps/api-…`).
+pub fn screenshot_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir),
+        None => std::env::current_exe()
+            .expect("the test binary's path")
+            .ancestors()
+            .nth(3)
+            .expect("the test binary lies in target/{profile}/deps")
+            .to_path_buf(),
+    };
+    let backend = if std::env::var_os("TEST_DATABASE_URL").is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    target.join("browser-screenshots").join(backend)
+}
+
+fn write_png(path: &std::path::Path, png: &[u8]) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create the screenshot directory");
+    }
+    std::fs::write(path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// What chromedriver starts: Debian's Chromium, headless, at a laptop's window size. An alert
+/// stays open (`unhandledPromptBehavior: ignore`) so that a test can see it.
+fn capabilities() -> Capabilities {
+    let (width, height) = WINDOW;
+    let caps = json!({
+        "browserName": "chrome",
+        "unhandledPromptBehavior": "ignore",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                format!("--window-size={width},{height}"),
+            ],
+        },
+    });
+    match caps {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object"),
+    }
+}
+
+impl Browser {
+    async fn open(test: &'static str, origin: &str) -> Browser {
+        let driver = driver::chromedriver();
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities())
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| panic!("{test}: open a Chromium session: {e}"));
+        Browser {
+            client,
+            origin: origin.to_owned(),
+            test,
+            _driver: driver,
+        }
+    }
+
+    /// Opens `path` (from the server's root, e.g. `/admin/sign-in`).
+    pub async fn goto(&self, path: &str) {
+        let url = format!("{}{path}", self.origin);
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// The path (and query) of the page the browser shows.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current URL");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// The element `css` selects, waiting up to [`STEP_LIMIT`] for the page to show it.
+    pub async fn find(&self, css: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(STEP_LIMIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
+        }
+    }
+
+    /// Every element `css` selects on the page as it is now.
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
+    }
+
+    /// The visible text of the element `css` selects.
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        element
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+    }
+
+    /// The visible text of the whole page.
+    pub async fn page_text(&self) -> String {
+        self.text("body").await
+    }
+
+    /// Types `value` into the field `css` selects, replacing what it held.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear the field");
+        field
+            .send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    /// Clicks the element `css` selects (a click that submits a form waits for the next page).
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Writes a screenshot of the page as `{name}.png`, for a person to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        write_png(&screenshot_dir().join(format!("{name}.png")), &png);
+    }
+
+    /// Narrows the window to a phone's (390×844, CSS pixels) and back with [`Browser::laptop`].
+    pub async fn phone(&self) {
+        self.client
+            .set_window_size(390, 844)
+            .await
+            .expect("phone-size window");
+    }
+
+    /// The window of a laptop again.
+    pub async fn laptop(&self) {
+        let (width, height) = WINDOW;
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("laptop-size window");
+    }
+
+    /// Whether the page is wider than the window (a phone then scrolls sideways).
+    pub async fn overflows_sideways(&self) -> bool {
+        let wider = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await
+            .expect("measure the page");
+        wider == json!(true)
+    }
+
+    /// The text of an open alert, prompt or confirm dialog, if one is open.
+    pub async fn open_dialog(&self) -> Option<String> {
+        match self.client.get_alert_text().await {
+            Ok(text) => Some(text),
+            Err(e) if e.is_no_such_alert() => None,
+            Err(e) => panic!("{}: ask for an open dialog: {e}", self.test),
+        }
+    }
+
+    /// The browser's cookies for the server, as a `Cookie` request header: a request made
+    /// with it is one of this signed-in browser's.
+    pub async fn cookie_header(&self) -> String {
+        let cookies = self.client.get_all_cookies().await.expect("cookies");
+        cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
