@@ -1,0 +1,99 @@
+//! The admin console at `/admin`: server-rendered HTML pages over the service layer, for people.
+//! It is an edge like `/api/v1` and depends only on `service` (every rule lives there) and, for
+//! the request id, on `http::request_id`. Pages work without JavaScript; the few lines of
+//! `assets/console.js` only add copy buttons and select-all.
+//!
+//! Sign-in exchanges an admin token (checked as `/api/v1` checks it) for a session stored in the
+//! database (`service::sessions`); the cookie carries a random id, `HttpOnly`,
+//! `SameSite=Strict`, `Path=/admin`, `Secure` when the base URL is https. Every form that
+//! changes something carries the session's CSRF value (`csrf.rs`); the sign-in form carries a
+//! pre-session one (a cookie and a field that must match). Actions are recorded with the admin
+//! token as actor. Errors become one HTML page each, in `error.rs`.
+//!
+//! Markup hooks the browser tests rely on (keep them stable; add new ones here):
+//! - `/admin/sign-in`: `input#token[name=token]`, `button#sign-in`; a refusal is `p[role=alert]`
+//!   with status 401; success is 303 to `/admin/directories`.
+//! - every signed-in page: `<nav>`; sign-out form (POST `/admin/sign-out`) with `button#sign-out`;
+//!   every form that changes something has `input[name=csrf]`; a failed action's message is
+//!   `p[role=alert]`, a done one's `p[role=status]`.
+//! - `/admin/directories`: `tr[data-directory={id}]`; `a#new-directory` to
+//!   `/admin/directories/new` (fields `id`, `name`, `button#create`); after creating: `#scim-url`,
+//!   `#new-token`, each with `button.copy[data-copy="#…"]`.
+//! - `/admin/directories/{d}/connect`: `#scim-url`, `#connection` (with `data-state` the
+//!   connection state), the Okta and Entra steps (`section#guide-okta`, `section#guide-entra`),
+//!   `#token-status`, `table#scim-requests`.
+//! - `/admin/directories/{d}/users?state=&q=&sort=&order=&cursor=`: tabs
+//!   `a[data-state=active|inactive|suspended|archived]` each with `span.count`; `input#q[name=q]`;
+//!   `tr[data-user-id={id}]` with `input[type=checkbox][name=ids][value={id}]`; bulk buttons
+//!   `button[name=action][value=suspend|unsuspend|purge|restore]` leading to a confirmation page
+//!   naming the count with `button#confirm`; `a#export` (CSV of the current view); `a#next-page`.
+//! - `/admin/directories/{d}/users/{id}`: `#state`; suspend form (`reason`, `button#suspend`),
+//!   `button#unsuspend`, `button#restore`, `button#purge` where they apply; `#groups`, `#roles`,
+//!   `#events` (one `li` per event, its type in `.event-type`), `#attributes`.
+//! - `/admin/directories/{d}/groups` (`tr[data-group-id]`), `/admin/directories/{d}/groups/{id}`
+//!   (`#members`, role form: `textarea#roles[name=roles]`, `button#save-roles`).
+//! - `/admin/directories/{d}/tokens`: create form (`name`, `button#create-token`; the new token in
+//!   `#new-token`); `tr[data-token-id={id}]` with `button[value=rotate]` and
+//!   `button[value=revoke]` (rotating shows the new token in `#new-token`).
+//! - `/admin/webhooks`: add form (`url`, `types`, `directory`, `button#add-webhook`; the secret in
+//!   `#new-secret`); `tr[data-webhook-id]`; `/admin/webhooks/{id}` deliveries
+//!   (`table#deliveries`), replay form (`after`, `button#replay`), `button#remove`.
+//! - `/admin/events?directory=&type=&user=&before=`: `table#events`, one `tr.event` per event
+//!   with its type in `.event-type`; `a#older` to the next page.
+
+mod assets;
+mod csrf;
+mod error;
+mod form;
+mod layout;
+mod pages;
+mod session;
+
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
+
+use crate::service::Service;
+
+pub use error::ConsoleError;
+
+/// Where the console is mounted.
+pub const CONSOLE_PATH: &str = "/admin";
+
+/// What every console page needs.
+pub struct Console {
+    pub service: Service,
+    /// Whether cookies are `Secure`: the public base URL is https.
+    pub secure_cookies: bool,
+}
+
+impl Console {
+    /// The console over `service`; cookies are `Secure` when its base URL is https.
+    pub fn new(service: Service) -> Self {
+        let secure_cookies = service.base_url.starts_with("https://");
+        Self {
+            service,
+            secure_cookies,
+        }
+    }
+}
+
+/// The console's routes, to be nested at [`CONSOLE_PATH`]; every error, the router's included,
+/// becomes an HTML page.
+pub fn routes(console: Console) -> impl Endpoint + use<> {
+    use pages::{directories, sign_in};
+    Route::new()
+        .at("/", get(directories::home))
+        .at("/assets/:name", get(assets::serve))
+        .at("/sign-in", get(sign_in::show).post(sign_in::submit))
+        .at("/sign-out", post(sign_in::sign_out))
+        .at(
+            "/directories",
+            get(directories::list).post(directories::create),
+        )
+        .at("/directories/new", get(directories::new_form))
+        .at("/directories/:d/connect", get(directories::connect))
+        .catch_all_error(|e| async move { error::render_poem_error(e) })
+        .data(Arc::new(console))
+        .into_endpoint()
+}
