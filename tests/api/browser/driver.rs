@@ -60,7 +60,14 @@ pub fn available(test: &str) -> bool {
 
 #[test]
 fn a_browser_test_skips_without_chromium_but_fails_in_ci() {
-    let cases: [(Option<&str>, &[&str], Result<bool, ()>, &str); 5] = [
+    // (CI, the programs missing, the decision, why)
+    type Case = (
+        Option<&'static str>,
+        &'static [&'static str],
+        Result<bool, ()>,
+        &'static str,
+    );
+    let cases: [Case; 5] = [
         (None, &[], Ok(true), "both programs there: it runs"),
         (Some("true"), &[], Ok(true), "and under CI too"),
         (

@@ -6,7 +6,7 @@ use super::{server, session};
 #[tokio::test]
 async fn the_browser_renders_the_api_documentation_and_screenshots_it() {
     let app = server();
-    session::run("api_docs", &app.address, |b| async move {
+    session::run("api_docs", app.address.clone(), |b| async move {
         b.goto("/api/v1/docs").await;
         // Swagger UI builds the page from /api/v1/openapi.json in the browser: an operation
         // appears only once its script ran and fetched the document.

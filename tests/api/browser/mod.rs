@@ -7,13 +7,17 @@
 //! running at the same time; `session.rs` gives each test a browser of its own (a WebDriver
 //! session with a fresh profile: no cookie leaks between tests) and writes screenshots under
 //! `target/browser-screenshots/{sqlite|postgres}/`, `FAILED-{test}.png` for a test that failed.
-//! `harness.rs` checks the harness itself on a page that needs no console.
+//! `harness.rs` checks the harness itself on a page that needs no console; `console.rs` holds
+//! the steps many tests take (signing in, creating a directory).
 //!
 //! The tests share one server (`TestApp::shared`): each works in directories of its own.
 
+mod console;
+mod directories;
 mod driver;
 mod harness;
 mod session;
+mod sign_in;
 
 use std::sync::OnceLock;
 

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fantoccini::elements::Element;
-use fantoccini::wd::Capabilities;
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
+use poem::http::Method;
 use serde_json::{Value, json};
 
 use super::driver::{self, CHROMIUM, Chromedriver};
@@ -39,7 +40,7 @@ pub struct Browser {
 /// Runs the browser test `test` against the server at `origin`: skips it (or fails it under
 /// CI) without Chromium, opens a browser, runs `body`, and closes the browser. A body that
 /// panics or takes longer than [`TEST_LIMIT`] leaves `FAILED-{test}.png` of the page it was on.
-pub async fn run<F, Fut>(test: &'static str, origin: &str, body: F)
+pub async fn run<F, Fut>(test: &'static str, origin: String, body: F)
 where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
@@ -49,7 +50,7 @@ where
     }
     let failed_shot = screenshot_dir().join(format!("FAILED-{test}.png"));
     let _ = std::fs::remove_file(&failed_shot);
-    let browser = Browser::open(test, origin).await;
+    let browser = Browser::open(test, &origin).await;
     let outcome = AssertUnwindSafe(tokio::time::timeout(TEST_LIMIT, body(browser.clone())))
         .catch_unwind()
         .await;
@@ -254,6 +255,34 @@ impl Browser {
         }
     }
 
+    /// Lets the page read and write the clipboard without asking (WebDriver's "Set
+    /// Permission"), as a person who allowed it would.
+    pub async fn allow_clipboard(&self) {
+        for name in ["clipboard-read", "clipboard-write"] {
+            self.client
+                .issue_cmd(Grant(name))
+                .await
+                .unwrap_or_else(|e| panic!("grant {name}: {e}"));
+        }
+    }
+
+    /// What the clipboard holds (after [`Browser::allow_clipboard`]).
+    pub async fn clipboard(&self) -> String {
+        let read = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 navigator.clipboard.readText().then(done, e => done({error: String(e)}));",
+                vec![],
+            )
+            .await
+            .expect("read the clipboard");
+        match read {
+            Value::String(text) => text,
+            other => panic!("the clipboard cannot be read: {other}"),
+        }
+    }
+
     /// The browser's cookies for the server, as a `Cookie` request header: a request made
     /// with it is one of this signed-in browser's.
     pub async fn cookie_header(&self) -> String {
@@ -263,5 +292,27 @@ impl Browser {
             .map(|c| format!("{}={}", c.name(), c.value()))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// WebDriver's "Set Permission" command, which fantoccini does not offer.
+#[derive(Debug)]
+struct Grant(&'static str);
+
+impl WebDriverCompatibleCommand for Grant {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/permissions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        let body = json!({"descriptor": {"name": self.0}, "state": "granted"});
+        (Method::POST, Some(body.to_string()))
     }
 }

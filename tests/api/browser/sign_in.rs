@@ -1,0 +1,55 @@
+//! Signing in and out as a person does: a wrong token is refused on the form, an admin token
+//! opens the console, and after signing out the console's pages send the browser back to the
+//! sign-in form.
+
+use super::console::{create_directory, sign_in};
+use super::{server, session};
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes_the_console() {
+    let app = server();
+    let admin = app.admin_token().await;
+    session::run("sign_in_and_out", app.address.clone(), |b| async move {
+        // Arrange: the sign-in form.
+        b.goto("/admin/directories").await;
+        b.find("#token").await;
+        assert_eq!(b.path().await, "/admin/sign-in", "no session: the form");
+        b.screenshot("sign-in").await;
+
+        // Act: a SCIM token is no admin token.
+        b.fill("#token", &app.token).await;
+        b.click("#sign-in").await;
+
+        // Assert
+        let refusal = b.text("p[role=alert]").await;
+        assert!(!refusal.is_empty(), "the form says why");
+        assert_eq!(b.path().await, "/admin/sign-in", "still the form");
+
+        // Act: the admin token.
+        sign_in(&b, &admin).await;
+        let created = create_directory(&b, "signout", "Sign-out test").await;
+        let connect = format!("/admin/directories/{}/connect", created.id);
+
+        // Assert: the token is in no URL, nor on any page but the one that shows a new token.
+        b.goto("/admin/directories").await;
+        let source = b.client.source().await.expect("page source");
+        assert!(
+            !source.contains(&admin),
+            "the admin token stays off the page"
+        );
+        assert!(!b.path().await.contains(&admin), "and out of the URL");
+
+        // Act: sign out.
+        b.click("#sign-out").await;
+        b.find("#token").await;
+        assert_eq!(b.path().await, "/admin/sign-in", "signed out: the form");
+
+        // Assert: the console is closed, a directory's pages too.
+        for path in ["/admin/directories", connect.as_str()] {
+            b.goto(path).await;
+            b.find("#token").await;
+            assert_eq!(b.path().await, "/admin/sign-in", "{path} after signing out");
+        }
+    })
+    .await;
+}
