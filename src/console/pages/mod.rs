@@ -3,6 +3,8 @@
 
 pub mod directories;
 pub mod sign_in;
+pub mod user;
+pub mod users;
 
 use maud::{Markup, html};
 

@@ -8,6 +8,7 @@
 
 mod directories;
 mod sessions;
+mod users;
 
 use std::sync::OnceLock;
 
