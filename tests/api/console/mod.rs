@@ -7,6 +7,8 @@
 //! that revoke tokens or touch the database start their own.
 
 mod directories;
+mod escaping;
+mod pages;
 mod sessions;
 mod users;
 
