@@ -115,3 +115,57 @@ async fn the_admin_token_is_never_in_a_url_or_a_page() {
     }
     assert!(!browser.session.expect("session").contains(&token));
 }
+
+#[tokio::test]
+async fn the_admin_token_is_never_in_the_servers_log() {
+    // A real `scimd serve` logging everything down to debug, through a sign-in, a refused
+    // sign-in, pages, an action and a sign-out.
+    let url = crate::helpers::fresh_database_url().await;
+    let token = crate::cli::stdout(&crate::cli::scimd(
+        &url,
+        &["token", "create", "--admin", "--name", "ops"],
+    ));
+    let token = token.trim();
+    let server = crate::process::Serve::new(&url)
+        .env("RUST_LOG", "debug")
+        .start()
+        .await;
+    let app_address = server.origin.clone();
+    let mut browser = Browser::at(&app_address);
+
+    let page = browser.sign_in(token).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    browser.page("/admin/directories").await;
+    browser
+        .post(
+            "/admin/directories/new",
+            "/admin/directories",
+            &[("name", "Logged"), ("id", "logged")],
+        )
+        .await;
+    browser
+        .post("/admin/directories", "/admin/sign-out", &[])
+        .await;
+    Browser::at(&app_address)
+        .sign_in(&format!("{token}x"))
+        .await;
+    let mut log = String::new();
+    for _ in 0..100 {
+        log = server.log();
+        if log.contains("/admin/sign-out") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    assert!(
+        log.contains("/admin/sign-in"),
+        "the requests were logged: {log}"
+    );
+    assert!(!log.contains(token), "the admin token is in the log");
+    let signature = token.rsplit('.').next().expect("a JWT");
+    assert!(
+        !log.contains(signature),
+        "part of the admin token is in the log"
+    );
+}

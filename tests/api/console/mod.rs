@@ -95,8 +95,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Browser::at(&app.address)
+    }
+
+    /// A browser of the server at `address` (`http://host:port`).
+    pub fn at(address: &str) -> Self {
         Browser {
-            address: app.address.clone(),
+            address: address.to_owned(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
