@@ -51,6 +51,11 @@ impl From<ServiceError> for ConsoleError {
 }
 
 impl ConsoleError {
+    /// The status of the response for this error.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_message().0
+    }
+
     /// The status and the message shown for this error.
     fn status_and_message(&self) -> (StatusCode, String) {
         match self {

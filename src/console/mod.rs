@@ -81,7 +81,7 @@ impl Console {
 /// The console's routes, to be nested at [`CONSOLE_PATH`]; every error, the router's included,
 /// becomes an HTML page.
 pub fn routes(console: Console) -> impl Endpoint + use<> {
-    use pages::{directories, sign_in};
+    use pages::{directories, events, groups, sign_in, tokens, user, users, webhooks};
     Route::new()
         .at("/", get(directories::home))
         .at("/assets/:name", get(assets::serve))
@@ -93,6 +93,27 @@ pub fn routes(console: Console) -> impl Endpoint + use<> {
         )
         .at("/directories/new", get(directories::new_form))
         .at("/directories/:d/connect", get(directories::connect))
+        .at("/directories/:d/users", get(users::list))
+        .at("/directories/:d/users.csv", get(users::export))
+        .at("/directories/:d/users/bulk", post(users::bulk))
+        .at(
+            "/directories/:d/users/bulk/confirm",
+            post(users::bulk_confirm),
+        )
+        .at("/directories/:d/users/:id", get(user::page))
+        .at("/directories/:d/users/:id/:action", post(user::act))
+        .at("/directories/:d/groups", get(groups::list))
+        .at("/directories/:d/groups/:id", get(groups::page))
+        .at("/directories/:d/groups/:id/roles", post(groups::save_roles))
+        .at(
+            "/directories/:d/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .at("/directories/:d/tokens/:id", post(tokens::act))
+        .at("/webhooks", get(webhooks::list).post(webhooks::add))
+        .at("/webhooks/:id", get(webhooks::page))
+        .at("/webhooks/:id/:action", post(webhooks::act))
+        .at("/events", get(events::feed))
         .catch_all_error(|e| async move { error::render_poem_error(e) })
         .data(Arc::new(console))
         .into_endpoint()

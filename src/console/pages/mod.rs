@@ -2,7 +2,13 @@
 //! call the service, and render with `layout`.
 
 pub mod directories;
+pub mod events;
+pub mod groups;
 pub mod sign_in;
+pub mod tokens;
+pub mod user;
+pub mod users;
+pub mod webhooks;
 
 use maud::{Markup, html};
 

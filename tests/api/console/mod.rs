@@ -7,7 +7,10 @@
 //! that revoke tokens or touch the database start their own.
 
 mod directories;
+mod escaping;
+mod pages;
 mod sessions;
+mod users;
 
 use std::sync::OnceLock;
 
@@ -92,8 +95,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Browser::at(&app.address)
+    }
+
+    /// A browser of the server at `address` (`http://host:port`).
+    pub fn at(address: &str) -> Self {
         Browser {
-            address: app.address.clone(),
+            address: address.to_owned(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
