@@ -8,16 +8,24 @@
 //! session with a fresh profile: no cookie leaks between tests) and writes screenshots under
 //! `target/browser-screenshots/{sqlite|postgres}/`, `FAILED-{test}.png` for a test that failed.
 //! `harness.rs` checks the harness itself on a page that needs no console; `console.rs` holds
-//! the steps many tests take (signing in, creating a directory).
+//! the steps many tests take (signing in, creating a directory, provisioning users).
+//!
+//! What a person does: sign in and out (`sign_in.rs`); create a directory, copy its token and
+//! connect (`directories.rs`); find, suspend, archive, restore, bulk-suspend and export users,
+//! on a laptop and a phone (`users.rs`); rotate a token (`tokens.rs`); see a user named like
+//! a script as text (`escaping.rs`).
 //!
 //! The tests share one server (`TestApp::shared`): each works in directories of its own.
 
 mod console;
 mod directories;
 mod driver;
+mod escaping;
 mod harness;
 mod session;
 mod sign_in;
+mod tokens;
+mod users;
 
 use std::sync::OnceLock;
 

@@ -22,6 +22,8 @@ use super::driver::{self, CHROMIUM, Chromedriver};
 const TEST_LIMIT: Duration = Duration::from_secs(180);
 /// How long a step waits for an element of the next page.
 const STEP_LIMIT: Duration = Duration::from_secs(15);
+/// How often a waiting step looks again.
+const POLL: Duration = Duration::from_millis(50);
 
 /// The window of a laptop; [`Browser::phone`] narrows it to a phone's.
 const WINDOW: (u32, u32) = (1280, 900);
@@ -161,6 +163,7 @@ impl Browser {
             .client
             .wait()
             .at_most(STEP_LIMIT)
+            .every(POLL)
             .for_element(Locator::Css(css))
             .await
         {
@@ -210,27 +213,54 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
+    /// Clicks the link or submit button `css` selects and waits until the next page has
+    /// loaded (a page that marked itself before the click is gone, and the new one is
+    /// complete), also when the next page has the same URL.
+    pub async fn click_and_load(&self, css: &str) {
+        self.client
+            .execute("window.scimdTestOldPage = true;", vec![])
+            .await
+            .expect("mark the page");
+        self.click(css).await;
+        let script = "return window.scimdTestOldPage === undefined \
+                      && document.readyState === 'complete';";
+        let deadline = tokio::time::Instant::now() + STEP_LIMIT;
+        loop {
+            // A script run while the page changes may fail: that is no answer yet.
+            if let Ok(Value::Bool(true)) = self.client.execute(script, vec![]).await {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "clicking `{css}` loaded no new page (on {})",
+                    self.path().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The texts of every element `css` selects, in page order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.find_all(css).await {
+            texts.push(element.text().await.expect("text"));
+        }
+        texts
+    }
+
     /// Writes a screenshot of the page as `{name}.png`, for a person to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         write_png(&screenshot_dir().join(format!("{name}.png")), &png);
     }
 
-    /// Narrows the window to a phone's (390×844, CSS pixels) and back with [`Browser::laptop`].
+    /// Narrows the window to a phone's (390×844 CSS pixels).
     pub async fn phone(&self) {
         self.client
             .set_window_size(390, 844)
             .await
             .expect("phone-size window");
-    }
-
-    /// The window of a laptop again.
-    pub async fn laptop(&self) {
-        let (width, height) = WINDOW;
-        self.client
-            .set_window_size(width, height)
-            .await
-            .expect("laptop-size window");
     }
 
     /// Whether the page is wider than the window (a phone then scrolls sideways).

@@ -18,7 +18,7 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
 
         // Act: a SCIM token is no admin token.
         b.fill("#token", &app.token).await;
-        b.click("#sign-in").await;
+        b.click_and_load("#sign-in").await;
 
         // Assert
         let refusal = b.text("p[role=alert]").await;
@@ -28,7 +28,7 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
         // Act: the admin token.
         sign_in(&b, &admin).await;
         let created = create_directory(&b, "signout", "Sign-out test").await;
-        let connect = format!("/admin/directories/{}/connect", created.id);
+        let users = format!("/admin/directories/{}/users", created.id);
 
         // Assert: the token is in no URL, nor on any page but the one that shows a new token.
         b.goto("/admin/directories").await;
@@ -40,12 +40,12 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
         assert!(!b.path().await.contains(&admin), "and out of the URL");
 
         // Act: sign out.
-        b.click("#sign-out").await;
+        b.click_and_load("#sign-out").await;
         b.find("#token").await;
         assert_eq!(b.path().await, "/admin/sign-in", "signed out: the form");
 
-        // Assert: the console is closed, a directory's pages too.
-        for path in ["/admin/directories", connect.as_str()] {
+        // Assert: the console is closed, a directory's users too.
+        for path in ["/admin/directories", users.as_str()] {
             b.goto(path).await;
             b.find("#token").await;
             assert_eq!(b.path().await, "/admin/sign-in", "{path} after signing out");
