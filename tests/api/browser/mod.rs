@@ -13,7 +13,8 @@
 //! What a person does: sign in and out (`sign_in.rs`); create a directory, copy its token and
 //! connect (`directories.rs`); find, suspend, archive, restore, bulk-suspend and export users,
 //! on a laptop and a phone (`users.rs`); rotate a token (`tokens.rs`); see a user named like
-//! a script as text (`escaping.rs`).
+//! a script as text (`escaping.rs`); give a group roles and see them reach its members
+//! (`groups.rs`).
 //!
 //! The tests share one server (`TestApp::shared`): each works in directories of its own.
 
@@ -21,6 +22,7 @@ mod console;
 mod directories;
 mod driver;
 mod escaping;
+mod groups;
 mod harness;
 mod session;
 mod sign_in;
