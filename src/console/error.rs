@@ -67,8 +67,8 @@ impl ConsoleError {
             ConsoleError::Gone(m) => (StatusCode::GONE, m.clone()),
             ConsoleError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on the server; nothing was changed by this page. The \
-                 server's log has the details under this request's id."
+                "Something went wrong on the server. The server's log has the details under \
+                 this response's X-Request-Id."
                     .to_owned(),
             ),
         }

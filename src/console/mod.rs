@@ -51,7 +51,8 @@ mod session;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
+use poem::http::{HeaderMap, HeaderValue, header};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route, get, post};
 
 use crate::service::Service;
 
@@ -115,6 +116,32 @@ pub fn routes(console: Console) -> impl Endpoint + use<> {
         .at("/webhooks/:id/:action", post(webhooks::act))
         .at("/events", get(events::feed))
         .catch_all_error(|e| async move { error::render_poem_error(e) })
+        .around(|ep, req| async move {
+            let mut response = ep.call(req).await?.into_response();
+            protect(response.headers_mut());
+            Ok(response)
+        })
         .data(Arc::new(console))
         .into_endpoint()
+}
+
+/// Headers of every console response: no framing by other sites (clickjacking of the action
+/// buttons), scripts, styles and form targets from the console only, no caching of pages that
+/// show personal data (or a token shown once), no referrer leaving the console.
+fn protect(headers: &mut HeaderMap) {
+    let set = |headers: &mut HeaderMap, name, value| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; \
+         object-src 'none'",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "same-origin");
+    set(headers, header::CACHE_CONTROL, "no-store");
 }

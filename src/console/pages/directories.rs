@@ -138,15 +138,10 @@ pub async fn create(req: &Request, body: Body) -> Result<Response, ConsoleError>
             " · " a href={ "/admin/directories/" (d.id) "/users" } { "Users" }
         }
     };
-    let mut response = layout::ok(
+    Ok(layout::ok(
         &Frame::new("Directory created", &signed_in).in_directory(&d.id, ""),
         body,
-    );
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    ))
 }
 
 /// `GET /admin/directories/{d}/connect`: the setup view.

@@ -88,12 +88,6 @@ async fn page(
         &Frame::new("Tokens", signed_in).in_directory(d, "tokens"),
         body,
     );
-    if issued.is_some() {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-    }
     if let Some(e) = error {
         response.set_status(e.status());
     }

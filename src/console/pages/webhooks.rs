@@ -75,12 +75,6 @@ async fn list_page(
         }
     };
     let mut response = layout::ok(&Frame::new("Webhooks", signed_in), body);
-    if created.is_some() {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-    }
     if let Some(e) = error {
         response.set_status(e.status());
     }

@@ -85,6 +85,15 @@ async fn a_directory_named_with_markup_and_a_search_with_quotes_stay_text() {
         assert!(html.contains("&lt;script&gt;"));
     }
     assert!(!search.contains("\"><b>x"), "{search}");
+    let tokens_path = format!("/admin/directories/{id}/tokens");
+    let token = browser
+        .post(&tokens_path, &tokens_path, &[("name", SCRIPT)])
+        .await;
+    let tokens = browser.page(&tokens_path).await;
+    for html in [&token.body, &tokens] {
+        assert!(!html.contains(SCRIPT), "{html}");
+        assert!(html.contains("&lt;script&gt;"));
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! Most tests share one server (`TestApp::shared`) and work in directories of their own; tests
 //! that revoke tokens or touch the database start their own.
 
+mod csrf;
 mod directories;
 mod escaping;
 mod pages;
