@@ -21,11 +21,10 @@ async fn a_new_directorys_token_is_copied_and_provisions_and_connect_shows_it_wo
         let created = create_directory(&b, "copy", "Copy & Co <IT>").await;
         b.click("button.copy[data-copy='#new-token']").await;
 
-        // Assert: the button copied the token the page shows.
-        assert_eq!(
-            b.text("button.copy[data-copy='#new-token']").await,
-            "Copied"
-        );
+        // Assert: the button copied the token the page shows (once the clipboard's promise
+        // resolved: the click returns before).
+        b.wait_for_text("button.copy[data-copy='#new-token']", "Copied")
+            .await;
         assert_eq!(
             b.clipboard().await,
             created.token,

@@ -189,6 +189,22 @@ impl Browser {
             .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
     }
 
+    /// Waits until the element `css` selects shows `expected` (a script changes it), and
+    /// fails with the text it showed last when it does not within [`STEP_LIMIT`].
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = tokio::time::Instant::now() + STEP_LIMIT;
+        loop {
+            let shown = self.text(css).await;
+            if shown == expected {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("`{css}` shows {shown:?}, not {expected:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The visible text of the whole page.
     pub async fn page_text(&self) -> String {
         self.text("body").await
