@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
@@ -230,14 +231,35 @@ impl Browser {
     }
 
     /// Clicks the link or submit button `css` selects and waits until the next page has
-    /// loaded (a page that marked itself before the click is gone, and the new one is
-    /// complete), also when the next page has the same URL.
+    /// loaded (see [`Browser::until_next_page`]).
     pub async fn click_and_load(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.until_next_page(&format!("clicking `{css}`")).await;
+    }
+
+    /// Presses Enter in the field `css` selects, as a person submits a form from the
+    /// keyboard, and waits until the next page has loaded.
+    pub async fn press_enter_in(&self, css: &str) {
+        self.mark_page().await;
+        let field = self.find(css).await;
+        field
+            .send_keys(&char::from(Key::Enter).to_string())
+            .await
+            .unwrap_or_else(|e| panic!("press Enter in `{css}`: {e}"));
+        self.until_next_page(&format!("Enter in `{css}`")).await;
+    }
+
+    async fn mark_page(&self) {
         self.client
             .execute("window.scimdTestOldPage = true;", vec![])
             .await
             .expect("mark the page");
-        self.click(css).await;
+    }
+
+    /// Waits until the page marked before `what` is gone and the new one is complete, also
+    /// when the next page has the same URL.
+    async fn until_next_page(&self, what: &str) {
         let script = "return window.scimdTestOldPage === undefined \
                       && document.readyState === 'complete';";
         let deadline = tokio::time::Instant::now() + STEP_LIMIT;
@@ -247,10 +269,7 @@ impl Browser {
                 return;
             }
             if tokio::time::Instant::now() > deadline {
-                panic!(
-                    "clicking `{css}` loaded no new page (on {})",
-                    self.path().await
-                );
+                panic!("{what} loaded no new page (on {})", self.path().await);
             }
             tokio::time::sleep(POLL).await;
         }

@@ -1,6 +1,6 @@
 //! Signing in and out as a person does: a wrong token is refused on the form, an admin token
-//! opens the console, and after signing out the console's pages send the browser back to the
-//! sign-in form.
+//! opens the console with a session cookie the page's scripts cannot read, and after signing
+//! out the console's pages send the browser back to the sign-in form.
 
 use super::console::{create_directory, sign_in};
 use super::{server, session};
@@ -16,9 +16,9 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
         assert_eq!(b.path().await, "/admin/sign-in", "no session: the form");
         b.screenshot("sign-in").await;
 
-        // Act: a SCIM token is no admin token.
+        // Act: a SCIM token is no admin token (sent from the keyboard).
         b.fill("#token", &app.token).await;
-        b.click_and_load("#sign-in").await;
+        b.press_enter_in("#token").await;
 
         // Assert
         let refusal = b.text("p[role=alert]").await;
@@ -27,6 +27,16 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
 
         // Act: the admin token.
         sign_in(&b, &admin).await;
+
+        // Assert: the session cookie is out of the page's scripts' reach.
+        let session = b.client.get_named_cookie("scimd_session").await;
+        let session = session.expect("the session cookie");
+        assert_eq!(session.http_only(), Some(true), "{session}");
+        let same_site = session.same_site().map(|s| s.to_string());
+        assert_eq!(same_site.as_deref(), Some("Strict"), "{session}");
+        let visible = b.client.execute("return document.cookie;", vec![]).await;
+        let visible = visible.expect("document.cookie");
+        assert!(!visible.to_string().contains("scimd_session"), "{visible}");
         let created = create_directory(&b, "signout", "Sign-out test").await;
         let users = format!("/admin/directories/{}/users", created.id);
 
