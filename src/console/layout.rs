@@ -66,7 +66,10 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                         }
                         form.sign-out method="post" action="/admin/sign-out" {
                             (csrf::field(&signed_in.session.csrf))
-                            span.who { "Signed in as " (actor_name(signed_in)) }
+                            span.who {
+                                "Signed in as " (actor_name(signed_in))
+                                span.optional { " until " (time(signed_in.session.expires)) }
+                            }
                             button #sign-out type="submit" { "Sign out" }
                         }
                     }

@@ -1,6 +1,7 @@
 //! The admin console at `/admin`: server-rendered HTML pages over the service layer, for people.
-//! It is an edge like `/api/v1` and depends only on `service` (every rule lives there) and, for
-//! the request id, on `http::request_id`. Pages work without JavaScript; the few lines of
+//! It is an edge like `/api/v1`: every rule lives in `service`, which it calls; besides it, it
+//! uses `http::request_id` (the request id its events carry), and `store`'s error and default
+//! directory id as the other edges do. Pages work without JavaScript; the few lines of
 //! `assets/console.js` only add copy buttons and select-all.
 //!
 //! Sign-in exchanges an admin token (checked as `/api/v1` checks it) for a session stored in the
@@ -8,7 +9,8 @@
 //! `SameSite=Strict`, `Path=/admin`, `Secure` when the base URL is https. Every form that
 //! changes something carries the session's CSRF value (`csrf.rs`); the sign-in form carries a
 //! pre-session one (a cookie and a field that must match). Actions are recorded with the admin
-//! token as actor. Errors become one HTML page each, in `error.rs`.
+//! token as actor. Errors become one HTML page each, in `error.rs`. Every response forbids
+//! framing and caching (`protect`).
 //!
 //! Markup hooks the browser tests rely on (keep them stable; add new ones here):
 //! - `/admin/sign-in`: `input#token[name=token]`, `button#sign-in`; a refusal is `p[role=alert]`
@@ -16,7 +18,7 @@
 //! - every signed-in page: `<nav>`; sign-out form (POST `/admin/sign-out`) with `button#sign-out`;
 //!   every form that changes something has `input[name=csrf]`; a failed action's message is
 //!   `p[role=alert]`, a done one's `p[role=status]`.
-//! - `/admin/directories`: `tr[data-directory={id}]`; `a#new-directory` to
+//! - `/admin/directories`: `table#directories`, `tr[data-directory={id}]`; `a#new-directory` to
 //!   `/admin/directories/new` (fields `id`, `name`, `button#create`); after creating: `#scim-url`,
 //!   `#new-token`, each with `button.copy[data-copy="#…"]`.
 //! - `/admin/directories/{d}/connect`: `#scim-url`, `#connection` (with `data-state` the
@@ -24,16 +26,21 @@
 //!   `#token-status`, `table#scim-requests`.
 //! - `/admin/directories/{d}/users?state=&q=&sort=&order=&cursor=`: tabs
 //!   `a[data-state=active|inactive|suspended|archived]` each with `span.count`; `input#q[name=q]`;
-//!   `tr[data-user-id={id}]` with `input[type=checkbox][name=ids][value={id}]`; bulk buttons
-//!   `button[name=action][value=suspend|unsuspend|purge|restore]` leading to a confirmation page
-//!   naming the count with `button#confirm`; `a#export` (CSV of the current view); `a#next-page`.
+//!   `table#users`, `tr[data-user-id={id}]` with `input[type=checkbox][name=ids][value={id}]`;
+//!   bulk buttons `button[name=action][value=…]`, those that apply to the tab (`suspend` on
+//!   active and inactive, `unsuspend` on suspended, `restore` and `purge` on archived), leading
+//!   to a confirmation page naming the count (`#confirmation`) with `button#confirm`, then a
+//!   result page (`p[role=status]`, refusals in `#failures`); `a#export` (CSV of the current tab
+//!   and search; not on the archived tab, which cannot be exported); `a#next-page`.
 //! - `/admin/directories/{d}/users/{id}`: `#state`; suspend form (`reason`, `button#suspend`),
 //!   `button#unsuspend`, `button#restore`, `button#purge` where they apply; `#groups`, `#roles`,
-//!   `#events` (one `li` per event, its type in `.event-type`), `#attributes`.
-//! - `/admin/directories/{d}/groups` (`tr[data-group-id]`), `/admin/directories/{d}/groups/{id}`
-//!   (`#members`, role form: `textarea#roles[name=roles]`, `button#save-roles`).
+//!   `#events` (one `li` per event, its type in `.event-type`), `#history` (the state changes),
+//!   `#attributes` (the SCIM representation).
+//! - `/admin/directories/{d}/groups` (`table#groups`, `tr[data-group-id]`),
+//!   `/admin/directories/{d}/groups/{id}` (`#members`, role form: `textarea#roles[name=roles]`,
+//!   `button#save-roles`).
 //! - `/admin/directories/{d}/tokens`: create form (`name`, `button#create-token`; the new token in
-//!   `#new-token`); `tr[data-token-id={id}]` with `button[value=rotate]` and
+//!   `#new-token`); `table#tokens`, `tr[data-token-id={id}]` with `button[value=rotate]` and
 //!   `button[value=revoke]` (rotating shows the new token in `#new-token`).
 //! - `/admin/webhooks`: add form (`url`, `types`, `directory`, `button#add-webhook`; the secret in
 //!   `#new-secret`); `tr[data-webhook-id]`; `/admin/webhooks/{id}` deliveries

@@ -4,7 +4,7 @@
 use maud::html;
 use poem::{Request, Response, handler};
 
-use super::user::{actor, changes};
+use super::user::{actor, changes, occurred_at};
 use crate::console::ConsoleError;
 use crate::console::form::{Fields, query_string};
 use crate::console::layout::{self, Frame};
@@ -64,7 +64,7 @@ pub async fn feed(req: &Request) -> Result<Response, ConsoleError> {
                 tbody {
                     @for e in &page.data {
                         tr.event data-event-id=(e["id"].as_str().unwrap_or("")) {
-                            td { (e["occurred_at"].as_str().unwrap_or("")) }
+                            td { (occurred_at(e)) }
                             td { span.event-type { (e["type"].as_str().unwrap_or("")) } (changes(e)) }
                             td { (e["directory"].as_str().unwrap_or("")) }
                             td { (resource(e)) }

@@ -189,11 +189,19 @@ pub fn actor(actor: &Value) -> String {
 
 /// One event: its type, when and who.
 pub fn event_line(e: &Value) -> Markup {
-    let at = e["occurred_at"].as_str().unwrap_or("");
     html! {
         span.event-type { (e["type"].as_str().unwrap_or("")) }
-        " " time datetime=(at) { (at) }
+        " " (occurred_at(e))
         " by " span.actor { (actor(&e["actor"])) }
+    }
+}
+
+/// When an event occurred, as pages show times.
+pub fn occurred_at(e: &Value) -> Markup {
+    let at = e["occurred_at"].as_str().unwrap_or("");
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(t) => layout::time(t.with_timezone(&chrono::Utc)),
+        Err(_) => html! { (at) },
     }
 }
 

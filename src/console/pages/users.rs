@@ -170,7 +170,7 @@ pub async fn list(req: &Request, Path(d): Path<String>) -> Result<Response, Cons
                         th {
                             input type="checkbox" data-select-all="ids" aria-label="Select all" hidden;
                         }
-                        th { "Name" } th { "userName" } th.optional { "Email" } th { "State" }
+                        th { "Name" } th.narrow-optional { "userName" } th.optional { "Email" } th { "State" }
                         th.optional { "Roles" } th.optional { "Last modified" }
                     } }
                     tbody {
@@ -181,7 +181,7 @@ pub async fn list(req: &Request, Path(d): Path<String>) -> Result<Response, Cons
                                         aria-label={ "Select " (u.user_name) };
                                 }
                                 td { a href={ (base) "/" (u.id) } { (u.display_name) } }
-                                td { (u.user_name) }
+                                td.narrow-optional { (u.user_name) }
                                 td.optional { (u.email.as_deref().unwrap_or("")) }
                                 td { (state_badge(&u.state)) }
                                 td.optional { (u.roles.join(", ")) }

@@ -254,3 +254,74 @@ async fn the_feed_is_newest_first_and_filters_by_type_and_user() {
     let bad = browser.get("/admin/events?type=user.exploded").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn editing_one_groups_roles_keeps_the_other_groups_mappings() {
+    let app = server();
+    let dir = create_dir(&app, "console-roles-keep").await;
+    let (_, a) = call(
+        &dir.scim,
+        Method::POST,
+        "/Groups",
+        Some(group("Alpha", &[])),
+    )
+    .await;
+    let (_, b) = call(&dir.scim, Method::POST, "/Groups", Some(group("Beta", &[]))).await;
+    let browser = Browser::signed_in(&app).await;
+    let page_of = |g: &serde_json::Value| format!("/admin/directories/{}/groups/{}", dir.id, id(g));
+
+    let mappings = || async {
+        let resp = crate::directories::admin(&app)
+            .await
+            .call(
+                Method::GET,
+                &format!("/directories/{}/role-mappings", dir.id),
+                None,
+            )
+            .await;
+        resp.text().await.expect("mappings")
+    };
+    for (g, roles) in [
+        (&a, "alpha-role"),
+        (&b, "beta-role"),
+        (&a, "alpha-2\nalpha-3"),
+    ] {
+        let saved = browser
+            .post(
+                &page_of(g),
+                &format!("{}/roles", page_of(g)),
+                &[("roles", roles)],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    }
+    let after_edits = mappings().await;
+    let cleared = browser
+        .post(
+            &page_of(&b),
+            &format!("{}/roles", page_of(&b)),
+            &[("roles", "  \n")],
+        )
+        .await;
+    let refused = browser
+        .post(
+            &page_of(&a),
+            &format!("{}/roles", page_of(&a)),
+            &[("roles", &"r".repeat(101))],
+        )
+        .await;
+    let text = mappings().await;
+
+    assert!(
+        after_edits.contains("beta-role"),
+        "Beta kept its role: {after_edits}"
+    );
+    assert!(!after_edits.contains("alpha-role"), "{after_edits}");
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        text.contains("alpha-2") && text.contains("alpha-3"),
+        "{text}"
+    );
+    assert!(!text.contains("beta-role"), "cleared: {text}");
+}
