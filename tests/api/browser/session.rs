@@ -250,6 +250,29 @@ impl Browser {
         self.until_next_page(&format!("Enter in `{css}`")).await;
     }
 
+    /// Presses Tab in the field `css` selects, moving the focus on as the keyboard does.
+    pub async fn press_tab_in(&self, css: &str) {
+        let field = self.find(css).await;
+        field
+            .send_keys(&char::from(Key::Tab).to_string())
+            .await
+            .unwrap_or_else(|e| panic!("press Tab in `{css}`: {e}"));
+    }
+
+    /// The id of the element that has the focus, and its computed `outline-style`.
+    pub async fn focused_outline(&self) -> (String, String) {
+        let script = "const e = document.activeElement;
+                      return [e.id, getComputedStyle(e).outlineStyle];";
+        let answer = self.client.execute(script, vec![]).await;
+        match answer.expect("the focused element") {
+            Value::Array(pair) => match &pair[..] {
+                [Value::String(id), Value::String(style)] => (id.clone(), style.clone()),
+                other => panic!("focused element: {other:?}"),
+            },
+            other => panic!("focused element: {other}"),
+        }
+    }
+
     async fn mark_page(&self) {
         self.client
             .execute("window.scimdTestOldPage = true;", vec![])

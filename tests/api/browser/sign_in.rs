@@ -16,8 +16,14 @@ async fn a_wrong_token_is_refused_an_admin_token_signs_in_and_signing_out_closes
         assert_eq!(b.path().await, "/admin/sign-in", "no session: the form");
         b.screenshot("sign-in").await;
 
-        // Act: a SCIM token is no admin token (sent from the keyboard).
+        // Assert: Tab moves from the field to the button, which shows it has the focus.
         b.fill("#token", &app.token).await;
+        b.press_tab_in("#token").await;
+        let focused = b.focused_outline().await;
+        assert_eq!(focused.0, "sign-in", "the button has the focus next");
+        assert_ne!(focused.1, "none", "and shows it with an outline");
+
+        // Act: a SCIM token is no admin token (sent from the keyboard).
         b.press_enter_in("#token").await;
 
         // Assert

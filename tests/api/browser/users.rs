@@ -220,7 +220,7 @@ async fn suspending_checked_users_in_bulk_asks_to_confirm_the_count_first() {
 }
 
 #[tokio::test]
-async fn the_users_list_fits_a_phone_screen() {
+async fn the_users_list_and_a_user_page_fit_a_phone_screen() {
     let app = server();
     let admin = app.admin_token().await;
     session::run("users_on_a_phone", app.address.clone(), |b| async move {
@@ -239,7 +239,18 @@ async fn the_users_list_fits_a_phone_screen() {
         b.screenshot("users-phone").await;
         assert!(
             !b.overflows_sideways().await,
-            "the page is wider than a phone"
+            "the list is wider than a phone"
+        );
+
+        // Act: a user's page.
+        b.click_and_load("tr[data-user-id] a").await;
+
+        // Assert
+        assert_eq!(b.text("#state").await, "active");
+        b.screenshot("user-phone").await;
+        assert!(
+            !b.overflows_sideways().await,
+            "the user page is wider than a phone"
         );
     })
     .await;
