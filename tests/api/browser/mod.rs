@@ -6,7 +6,8 @@
 //! and why, and under `CI=true` they fail instead) and shares one chromedriver among the tests
 //! running at the same time; `session.rs` gives each test a browser of its own (a WebDriver
 //! session with a fresh profile: no cookie leaks between tests) and writes screenshots under
-//! `target/browser-screenshots/{sqlite|postgres}/`, `FAILED-{test}.png` for a test that failed.
+//! `target/browser-screenshots/{sqlite|postgres}/`, `FAILED-{test}.png` for a test that failed;
+//! `steps.rs` holds what a test does in its browser.
 //! `harness.rs` checks the harness itself on a page that needs no console; `console.rs` holds
 //! the steps many tests take (signing in, creating a directory, provisioning users).
 //!
@@ -26,6 +27,7 @@ mod groups;
 mod harness;
 mod session;
 mod sign_in;
+mod steps;
 mod tokens;
 mod users;
 
