@@ -51,11 +51,13 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
                 title { (frame.title) " · scimd" }
                 link rel="stylesheet" href="/admin/assets/console.css";
                 script src="/admin/assets/console.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to content" }
                 header.top {
                     a.brand href="/admin/directories" { "scimd" }
                     @if let Some(signed_in) = frame.signed_in {
@@ -85,7 +87,7 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                           aria-current=[("events" == tab).then_some("page")] { "Events" }
                     }
                 }
-                main {
+                main #main tabindex="-1" {
                     h1 { (frame.title) }
                     (body)
                 }
