@@ -15,7 +15,8 @@
 //! connect (`directories.rs`); find, suspend, archive, restore, bulk-suspend and export users,
 //! on a laptop and a phone (`users.rs`); rotate a token (`tokens.rs`); see a user named like
 //! a script as text (`escaping.rs`); give a group roles and see them reach its members
-//! (`groups.rs`).
+//! (`groups.rs`); add a webhook and check its signature with the secret shown once
+//! (`webhooks.rs`).
 //!
 //! The tests share one server (`TestApp::shared`): each works in directories of its own.
 
@@ -30,6 +31,7 @@ mod sign_in;
 mod steps;
 mod tokens;
 mod users;
+mod webhooks;
 
 use std::sync::OnceLock;
 
