@@ -45,13 +45,14 @@ pub fn available(test: &str) -> bool {
         Ok(true) => true,
         Ok(false) => {
             // Straight to stderr, not through `eprintln!`, which the test harness captures
-            // and hides for a test that passes: a skip must show in `cargo test`'s output.
-            let _ = writeln!(
-                std::io::stderr(),
+            // and hides for a test that passes: a skip must show in `cargo test`'s output. One
+            // write, so the line is not torn by the harness's own output.
+            let line = format!(
                 "SKIPPED browser test {test}: {} not found; install with `{INSTALL}` \
-                 (with CI=true this test fails instead)",
+                 (with CI=true this test fails instead)\n",
                 missing.join(" and ")
             );
+            let _ = std::io::stderr().write_all(line.as_bytes());
             false
         }
         Err(e) => panic!("browser test {test}: {e}"),
