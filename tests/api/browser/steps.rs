@@ -93,7 +93,8 @@ impl Browser {
             .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
     }
 
-    /// Clicks the element `css` selects (a click that submits a form waits for the next page).
+    /// Clicks the element `css` selects, on the page (see [`Browser::click_and_load`] for a
+    /// click that loads another page).
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
         element
