@@ -42,6 +42,21 @@ pub(super) async fn create_from(
     Ok(user)
 }
 
+/// [`create_from`] in the caller's unit of work (an import's chunk of rows). A password in the
+/// body would be hashed while the unit holds the write lock: for bodies without one.
+pub(super) async fn create_body_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    body: &Value,
+    source: Source,
+) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
+    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
+    let hash = hash_password(&attrs).await?;
+    create_in(service, w, ctx, attrs, hash, source).await
+}
+
 /// Inserts a user from canonical attributes (the password already hashed) and records its
 /// event, in the caller's unit of work.
 pub(super) async fn create_in(
@@ -74,6 +89,22 @@ pub(super) async fn replace(
     let user = replace_in(service, &mut w, ctx, id, attrs, hash, conditions).await?;
     service.announce(w.commit().await?);
     Ok(user)
+}
+
+/// [`replace`] in the caller's unit of work (an import's chunk of rows); for bodies without a
+/// password, as [`create_body_in`].
+pub(super) async fn replace_body_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    body: &Value,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
+    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
+    let hash = hash_password(&attrs).await?;
+    replace_in(service, w, ctx, id, attrs, hash, conditions).await
 }
 
 /// Replaces a user with canonical attributes (a new password already hashed), in the caller's

@@ -12,7 +12,7 @@ use super::locking::{self, Intent};
 use super::sql::SqlBuilder;
 use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_select};
 use super::user_values;
-use super::write::Write;
+use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
 use crate::scim::resource::Resource;
 
@@ -230,7 +230,7 @@ pub enum UserKey {
 /// ambiguous `externalId` from a unique one. One statement on an index (`users_user_name`,
 /// `users_external_id`).
 pub async fn find_by_key(
-    db: &Db,
+    mut reader: Reader<'_>,
     tenant: &str,
     key: UserKey,
     value: &str,
@@ -241,12 +241,9 @@ pub async fn find_by_key(
     };
     let sql = format!(
         "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.{column} = $2 ORDER BY u.created, u.id LIMIT 2",
-        user_select(db.dialect())
+        user_select(reader.dialect())
     );
-    let rows: Vec<UserRow> = db
-        .autocommit()
-        .fetch_all(&sql, args![tenant, bound])
-        .await?;
+    let rows: Vec<UserRow> = reader.fetch_all(&sql, args![tenant, bound]).await?;
     rows.into_iter().map(assemble).collect()
 }
 
