@@ -2,6 +2,7 @@
 //!
 //! Layers, each in its own directory, depending only downwards:
 //! - `cli` / `config`: the command line (serve, migrate, tokens);
+//! - `console`: the admin console at `/admin`, HTML pages over `service` for people;
 //! - `http`: poem handlers for `/scim/v2` and `/api/v1`, authentication, request ids, media
 //!   types, each API's error responses;
 //! - `service`: the use cases, transport-free; every write goes through it, in one unit of work
@@ -20,6 +21,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod http;
 pub mod password;
 pub mod scim;

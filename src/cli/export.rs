@@ -19,7 +19,7 @@ pub async fn run(db: &Db, cmd: ExportCommand, secret: Secret<'_>) -> Result<(), 
     match cmd {
         ExportCommand::Users { common, state } => {
             let ctx = service.enter(&cli, &common.directory).await?;
-            let mut export = service.export_users(&ctx, state.as_deref())?;
+            let mut export = service.export_users(&ctx, state.as_deref(), None)?;
             let mut out = Output::open(&common)?;
             out.write(&write::user_header(common.format)?)?;
             let mut n = 0;

@@ -93,7 +93,8 @@ enum ApiTags {
     Health,
 }
 
-/// Builds the whole application: the SCIM API, the host application's API, `/healthz`,
+/// Builds the whole application: the SCIM API, the host application's API, the admin console
+/// (`/admin`), `/healthz`,
 /// `/readyz`, `/metrics` (unless on its own listener), `/docs` and `/openapi.json`. Pure: no socket, so tests can serve it on any listener.
 pub fn build(state: Arc<AppState>) -> impl Endpoint {
     let scim = OpenApiService::new(
@@ -125,6 +126,10 @@ pub fn build(state: Arc<AppState>) -> impl Endpoint {
         .nest("/docs", scim.swagger_ui())
         .nest(BASE_PATH, scim)
         .nest(api::API_PATH, host_api)
+        .nest(
+            crate::console::CONSOLE_PATH,
+            crate::console::routes(crate::console::Console::new(state.service.clone())),
+        )
         .nest("/", health);
     if !state.metrics_on_own_listener {
         routes = routes.at("/metrics", get(metrics::scrape));

@@ -72,6 +72,11 @@ pub fn event_json(row: &EventRow) -> Value {
     Value::Object(event)
 }
 
+/// Every event type, as the feed names them.
+pub fn event_types() -> &'static [&'static str] {
+    &EVENT_TYPES
+}
+
 /// Checks a comma-separated list of event types.
 pub fn parse_types(types: Option<&str>) -> Result<Vec<String>, ServiceError> {
     types
@@ -193,6 +198,58 @@ impl Service {
             }
             let _ = tokio::time::timeout((deadline - now).min(POLL), committed.changed()).await;
         }
+    }
+
+    /// The newest events first, for people reading the feed: `request` filters as for
+    /// [`Service::events`] (`after` names the page's end: events before it; `wait` is not
+    /// taken). The page's `after` is the cursor of the next, older page.
+    pub async fn recent_events(
+        &self,
+        ctx: &Context,
+        request: &FeedRequest,
+    ) -> Result<FeedPage, ServiceError> {
+        let directory = match request.directory.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(self.enter(ctx, d).await?.directory),
+        };
+        let before = match request.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(parse_event_id(id).ok_or_else(|| {
+                ServiceError::invalid(
+                    "invalidValue",
+                    format!("\"{id}\" is not an event id this server issued"),
+                )
+            })?),
+        };
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ServiceError::invalid(
+                "invalidValue",
+                format!("limit must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let query = FeedQuery {
+            after: 0,
+            limit,
+            types: parse_types(request.types.as_deref())?,
+            resource: request
+                .resource
+                .as_deref()
+                .map(|r| r.trim().to_lowercase())
+                .filter(|r| !r.is_empty()),
+            directory,
+        };
+        events::sequence(&self.db).await?;
+        let rows = events::newest(&self.db, &query, before).await?;
+        let older = if rows.len() as i64 == limit {
+            rows.last().map(|e| event_id(e.position))
+        } else {
+            None
+        };
+        Ok(FeedPage {
+            data: rows.iter().map(event_json).collect(),
+            after: older,
+        })
     }
 
     /// Removes events older than `retention`; returns how many.

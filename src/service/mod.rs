@@ -19,6 +19,7 @@ mod listing;
 pub mod request_log;
 mod resources;
 mod roles;
+pub mod sessions;
 pub mod setup;
 mod suspension;
 pub mod tokens;

@@ -20,6 +20,9 @@ const MAX_ROLE_LENGTH: usize = 100;
 /// The most groups one mapping request names.
 const MAX_MAPPED_GROUPS: usize = 10_000;
 
+/// Roles by group id.
+type GroupRoles = BTreeMap<String, BTreeSet<String>>;
+
 /// The effective roles of some users before a write, to compare with after it.
 pub(super) struct RoleWatch {
     users: HashSet<String>,
@@ -124,8 +127,7 @@ impl Service {
                 "at most {MAX_MAPPED_GROUPS} groups can be mapped"
             )));
         }
-        let dir = ctx.directory.as_str();
-        let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut wanted: GroupRoles = BTreeMap::new();
         for m in requested {
             let group = self.resolve_group(ctx, &m.group).await?;
             let roles = checked_roles(&m.roles)?;
@@ -133,10 +135,47 @@ impl Service {
                 wanted.entry(group).or_default().extend(roles);
             }
         }
+        self.write_mappings(ctx, |_| wanted).await
+    }
+
+    /// Replaces the roles mapped to one group (by id) with `roles`, keeping the directory's
+    /// other mappings as they are at the time of the write (the console edits one group).
+    pub async fn set_group_roles(
+        &self,
+        ctx: &Context,
+        group_id: &str,
+        roles: &[String],
+    ) -> Result<Vec<Mapping>, ServiceError> {
+        crate::store::group_listing::get(&self.db, &ctx.directory, group_id)
+            .await?
+            .ok_or_else(|| super::Kind::Group.not_found(group_id))?;
+        let roles = checked_roles(roles)?;
+        let group_id = group_id.to_owned();
+        self.write_mappings(ctx, move |current| {
+            let mut wanted = current.clone();
+            if roles.is_empty() {
+                wanted.remove(&group_id);
+            } else {
+                wanted.insert(group_id, roles);
+            }
+            wanted
+        })
+        .await
+    }
+
+    /// Sets the directory's mappings to what `wanted` makes of the current ones, read under
+    /// the directory's lock, recording `user.roles_changed` for each user whose roles change.
+    async fn write_mappings(
+        &self,
+        ctx: &Context,
+        wanted: impl FnOnce(&GroupRoles) -> GroupRoles,
+    ) -> Result<Vec<Mapping>, ServiceError> {
+        let dir = ctx.directory.as_str();
         let mut w = self.db.begin_write().await?;
         roles::lock_directory(&mut w, dir).await?;
         let ctx = &ctx.pinned();
         let current = roles::all_group_roles(&mut w, dir).await?;
+        let wanted = wanted(&current);
         let changed: Vec<String> = current
             .keys()
             .chain(wanted.keys())

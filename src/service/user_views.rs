@@ -133,15 +133,7 @@ impl Service {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(invalid(format!("limit is 1 to {MAX_LIMIT}")));
         }
-        let q = req
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_lowercase);
-        if q.as_ref().is_some_and(|q| q.chars().count() > MAX_Q_LENGTH) {
-            return Err(invalid(format!("q is at most {MAX_Q_LENGTH} characters")));
-        }
+        let q = search_prefix(req.q.as_deref())?;
         let fingerprint = format!("{state:?}|{q:?}|{sort:?}|{descending}");
         let after = match req.after.as_deref().filter(|a| !a.is_empty()) {
             None => None,
@@ -310,6 +302,18 @@ fn archived_detail(a: Archived, events: Vec<Value>) -> UserDetail {
         archived: Some((a.deleted_at, a.deleted_by, a.purge_after)),
         events,
     }
+}
+
+/// A search `q` as listings and exports match it: trimmed, lower-cased, `None` when blank.
+pub(super) fn search_prefix(q: Option<&str>) -> Result<Option<String>, ServiceError> {
+    let q = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_lowercase);
+    if q.as_ref().is_some_and(|q| q.chars().count() > MAX_Q_LENGTH) {
+        return Err(invalid(format!("q is at most {MAX_Q_LENGTH} characters")));
+    }
+    Ok(q)
 }
 
 fn invalid(detail: impl Into<String>) -> ServiceError {

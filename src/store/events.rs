@@ -243,6 +243,41 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
     Ok(FeedPage { events, horizon })
 }
 
+/// The newest events before position `before` (from the newest without it), newest first,
+/// filtered as [`read`] filters (its `after` and `limit` aside): the console's feed.
+pub async fn newest(
+    db: &Db,
+    query: &FeedQuery,
+    before: Option<i64>,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut sql = SqlBuilder::default();
+    sql.push(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position IS NOT NULL"
+    ));
+    if let Some(before) = before {
+        sql.push(" AND position < ").bind(before);
+    }
+    if !query.types.is_empty() {
+        sql.push(" AND type IN (");
+        for (n, t) in query.types.iter().enumerate() {
+            sql.push(if n == 0 { "" } else { ", " }).bind(t.as_str());
+        }
+        sql.push(")");
+    }
+    if let Some(directory) = &query.directory {
+        sql.push(" AND tenant_id = ").bind(directory.as_str());
+    }
+    if let Some(resource) = &query.resource {
+        sql.push(" AND (resource_id = ")
+            .bind(resource.as_str())
+            .push(" OR member_id = ")
+            .bind(resource.as_str())
+            .push(")");
+    }
+    sql.push(" ORDER BY position DESC LIMIT ").bind(query.limit);
+    db.autocommit().fetch_all(&sql.sql, sql.args).await
+}
+
 /// The feed's horizon.
 pub async fn horizon(db: &Db) -> Result<Horizon, StoreError> {
     db.autocommit().fetch_one(HORIZON, Vec::new()).await

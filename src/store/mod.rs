@@ -4,6 +4,7 @@
 //! (`Write`) that commits the change together with its change events.
 
 pub mod archive;
+pub mod console_sessions;
 pub mod db;
 pub mod directories;
 mod error;

@@ -10,17 +10,20 @@ use super::db::{Db, Dialect};
 use super::sql::SqlBuilder;
 use super::user_listing::State;
 use super::user_row::{self, SQLITE_USER_JSON, UserRow, user_select};
+use super::user_search;
 use crate::scim::resource::Resource;
 
 /// Where the next page starts: after this user in creation order.
 pub type After = (DateTime<Utc>, String);
 
 /// The next `limit` users of `tenant` after `after` (from the first without it), in one state
-/// or in any but `archived` (archived users are not in `users`).
+/// or in any but `archived` (archived users are not in `users`), and with `q` (lower-cased)
+/// only those the admin listing's search finds (checked on each user of the walk).
 pub async fn page(
     db: &Db,
     tenant: &str,
     state: Option<State>,
+    q: Option<&str>,
     after: Option<&After>,
     limit: i64,
 ) -> Result<Vec<Resource>, StoreError> {
@@ -38,6 +41,10 @@ pub async fn page(
         .bind(tenant);
     if let Some(state) = state {
         sql.push(" AND u.state = ").bind(state.as_str());
+    }
+    if let Some(q) = q {
+        sql.push(" AND ");
+        user_search::matches_user(&mut sql, q, None);
     }
     if let Some((created, id)) = after {
         sql.push(" AND (u.created, u.id) > (")

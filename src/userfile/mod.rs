@@ -5,6 +5,7 @@
 
 mod columns;
 mod csv_read;
+pub mod stream;
 pub mod write;
 
 use std::collections::{BTreeSet, HashMap};

@@ -7,6 +7,7 @@ mod cli;
 mod concurrency;
 mod conformance_fixes;
 mod connections;
+mod console;
 mod directories;
 mod discovery;
 mod durability;

@@ -1,12 +1,9 @@
 //! `GET /api/v1/directories/{directory}/users.csv`: a directory's users as the CSV that
-//! `scimd export users` writes and `scimd import users` reads. The body is streamed a page of
-//! users at a time, pulled as the client reads, so a million users never sit in memory; a
-//! database failure halfway aborts the response instead of ending it as if it were complete.
+//! `scimd export users` writes and `scimd import users` reads, streamed a page of users at a
+//! time (`userfile::stream`).
 
-use std::io;
 use std::sync::Arc;
 
-use futures_util::Stream;
 use poem::web::Data;
 use poem::{Body, IntoResponse, Response};
 use poem_openapi::param::{Path, Query};
@@ -18,8 +15,7 @@ use super::ApiTags;
 use super::error::ApiErrorResponse;
 use crate::http::AppState;
 use crate::http::auth::AdminAuth;
-use crate::service::transfer::UserExport;
-use crate::userfile::{Format, write};
+use crate::userfile::stream;
 
 /// A CSV body (RFC 4180, `text/csv`, RFC 7111).
 pub struct CsvBody(Body);
@@ -71,35 +67,18 @@ impl ExportApi {
         /// Only users in this state: `active`, `inactive` or `suspended`; all without it.
         #[oai(name = "state")]
         user_state: Query<Option<String>>,
+        /// Only users the listing's search `q` finds (a prefix of userName, given or family
+        /// name, displayName, an email or externalId).
+        q: Query<Option<String>>,
     ) -> Result<ExportResponse, ApiErrorResponse> {
         let ctx = state.service.enter(&auth.0, &directory).await?;
-        let export = state.service.export_users(&ctx, user_state.0.as_deref())?;
+        let export = state
+            .service
+            .export_users(&ctx, user_state.0.as_deref(), q.0.as_deref())?;
         let disposition = format!("attachment; filename=\"{}-users.csv\"", ctx.directory);
         Ok(ExportResponse::Csv(
-            CsvBody(Body::from_bytes_stream(csv_stream(export))),
+            CsvBody(Body::from_bytes_stream(stream::users_csv(export))),
             disposition,
         ))
     }
-}
-
-/// The header row, then a chunk per page of users.
-fn csv_stream(export: UserExport) -> impl Stream<Item = io::Result<Vec<u8>>> + Send + 'static {
-    futures_util::stream::unfold(Some((export, true)), |state| async move {
-        let (mut export, first) = state?;
-        if first {
-            let header = write::user_header(Format::Csv);
-            return Some((header, Some((export, false))));
-        }
-        match export.next_page().await {
-            Ok(Some(page)) => {
-                let rows = write::users(Format::Csv, &page);
-                Some((rows, Some((export, false))))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(error = %e, "a users.csv export failed halfway");
-                Some((Err(io::Error::other("the export failed")), None))
-            }
-        }
-    })
 }

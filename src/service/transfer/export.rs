@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::record::{self, Field, UserRecord};
 use crate::scim::resource::Resource;
+use crate::service::user_views::search_prefix;
 use crate::service::{Context, Service, ServiceError};
 use crate::store::group_listing::{self, GroupQuery};
 use crate::store::user_export::{self, After};
@@ -21,6 +22,8 @@ pub struct UserExport {
     service: Service,
     ctx: Context,
     state: Option<State>,
+    /// A search prefix, matched as the admin listing's `q` matches.
+    q: Option<String>,
     after: Option<After>,
     done: bool,
 }
@@ -44,12 +47,14 @@ pub struct GroupExport {
 
 impl Service {
     /// Starts an export of `ctx`'s directory's users: those in `state` (`active`, `inactive`,
-    /// `suspended`), or all of them without it. Archived users are not in the directory any
-    /// more and cannot be exported.
+    /// `suspended`), or all of them without it, and with `q` only those the admin listing's
+    /// search `q` finds. Archived users are not in the directory any more and cannot be
+    /// exported.
     pub fn export_users(
         &self,
         ctx: &Context,
         state: Option<&str>,
+        q: Option<&str>,
     ) -> Result<UserExport, ServiceError> {
         let state = match state {
             None | Some("") => None,
@@ -70,6 +75,7 @@ impl Service {
             service: self.clone(),
             ctx: ctx.clone(),
             state,
+            q: search_prefix(q)?,
             after: None,
             done: false,
         })
@@ -94,7 +100,15 @@ impl UserExport {
         }
         let db = &self.service.db;
         let dir = self.ctx.directory.as_str();
-        let page = user_export::page(db, dir, self.state, self.after.as_ref(), PAGE).await?;
+        let page = user_export::page(
+            db,
+            dir,
+            self.state,
+            self.q.as_deref(),
+            self.after.as_ref(),
+            PAGE,
+        )
+        .await?;
         self.done = (page.len() as i64) < PAGE;
         let Some(last) = page.last() else {
             return Ok(None);

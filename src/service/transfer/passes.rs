@@ -118,6 +118,7 @@ impl UserImport {
                 &db,
                 &self.ctx.directory,
                 Some(State::Active),
+                None,
                 after.as_ref(),
                 PAGE,
             )
