@@ -10,7 +10,7 @@ use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::sql::SqlBuilder;
-use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_select};
+use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_returning, user_select};
 use super::user_values;
 use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
@@ -284,6 +284,9 @@ pub async fn save(
         values.push(("password_hash", Arg::from(hash)));
     }
     values.extend(column_values(&cols));
+    // Most changes (`active`, a name) leave the multi-valued attributes as they were: then the
+    // UPDATE returns the saved user itself, one statement instead of an UPDATE and a read.
+    let same_values = cols.values == stored_values(current);
     let mut sql = SqlBuilder::default();
     sql.push("UPDATE users SET ");
     for (n, (column, v)) in values.into_iter().enumerate() {
@@ -299,6 +302,17 @@ pub async fn save(
         .push(" AND id = ")
         .bind(id);
     let tx = w.tx();
+    if same_values {
+        sql.push(" RETURNING ").push(user_returning(tx.dialect()));
+        let saved: Option<UserRow> = tx
+            .fetch_optional(&sql.sql, sql.args)
+            .await
+            .map_err(|e| e.on_unique(taken(&user_name)))?;
+        return saved
+            .map(assemble)
+            .transpose()?
+            .ok_or(StoreError::VersionConflict);
+    }
     let updated = tx
         .execute(&sql.sql, sql.args)
         .await
@@ -306,10 +320,7 @@ pub async fn save(
     if updated != 1 {
         return Err(StoreError::VersionConflict);
     }
-    // Most changes (`active`, a name) leave the multi-valued attributes as they were.
-    if cols.values != stored_values(current) {
-        user_values::replace(tx, tenant, id, cols.values).await?;
-    }
+    user_values::replace(tx, tenant, id, cols.values).await?;
     load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
 }
 
