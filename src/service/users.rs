@@ -33,9 +33,7 @@ pub(super) async fn create_from(
     body: &Value,
     source: Source,
 ) -> Result<Resource, ServiceError> {
-    limits::check_arrays(body, service.limits.max_values)?;
-    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
-    let hash = hash_password(&attrs).await?;
+    let (attrs, hash) = prepare(service, body).await?;
     let mut w = service.db.begin_write().await?;
     let user = create_in(service, &mut w, ctx, attrs, hash, source).await?;
     service.announce(w.commit().await?);
@@ -51,10 +49,19 @@ pub(super) async fn create_body_in(
     body: &Value,
     source: Source,
 ) -> Result<Resource, ServiceError> {
+    let (attrs, hash) = prepare(service, body).await?;
+    create_in(service, w, ctx, attrs, hash, source).await
+}
+
+/// A POST or PUT body as canonical attributes, with the hash of the password it sets.
+async fn prepare(
+    service: &Service,
+    body: &Value,
+) -> Result<(Map<String, Value>, Option<String>), ServiceError> {
     limits::check_arrays(body, service.limits.max_values)?;
     let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
     let hash = hash_password(&attrs).await?;
-    create_in(service, w, ctx, attrs, hash, source).await
+    Ok((attrs, hash))
 }
 
 /// Inserts a user from canonical attributes (the password already hashed) and records its
@@ -82,9 +89,7 @@ pub(super) async fn replace(
     body: &Value,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
-    limits::check_arrays(body, service.limits.max_values)?;
-    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
-    let hash = hash_password(&attrs).await?;
+    let (attrs, hash) = prepare(service, body).await?;
     let mut w = service.db.begin_write().await?;
     let user = replace_in(service, &mut w, ctx, id, attrs, hash, conditions).await?;
     service.announce(w.commit().await?);
@@ -101,9 +106,7 @@ pub(super) async fn replace_body_in(
     body: &Value,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
-    limits::check_arrays(body, service.limits.max_values)?;
-    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
-    let hash = hash_password(&attrs).await?;
+    let (attrs, hash) = prepare(service, body).await?;
     replace_in(service, w, ctx, id, attrs, hash, conditions).await
 }
 
