@@ -57,24 +57,11 @@ pub async fn run(db: &Db, args: ImportArgs, secret: Secret<'_>) -> Result<(), Cl
     };
     let mut import = service.import_users(&ctx, options);
     let mut progress = Progress::new("import", file.size());
-    let mut index = 0;
-    while let Some((line, row)) = rows.next_row()? {
-        match row {
-            Err(reason) => {
-                import.unreadable();
-                report.add(line, "", &reason)?;
-            }
-            Ok(record) => {
-                if let Outcome::Rejected(reason) = import.row(index, &record).await? {
-                    let name = record.get(Field::UserName).unwrap_or_default();
-                    report.add(line, name, &reason)?;
-                }
-            }
-        }
-        index += 1;
-        progress.update(rows.bytes_read(), index, || counts(import.summary()));
-    }
-    let rows_read = index;
+    let first_pass = apply_rows(&mut rows, &mut import, &mut report, &mut progress).await;
+    // What was applied stays applied, also when reading stopped halfway: running the import
+    // again then finds those rows unchanged.
+    import.commit().await?;
+    let rows_read = first_pass?;
     progress.finish();
     let seconds = progress.elapsed();
     if import.has_deferred() {
@@ -153,6 +140,33 @@ async fn second_pass(
     }
     progress.finish();
     Ok(())
+}
+
+/// The first pass: every row of the file through the import; how many rows were read.
+async fn apply_rows(
+    rows: &mut UserRows<BufReader<File>>,
+    import: &mut UserImport,
+    report: &mut Report,
+    progress: &mut Progress,
+) -> Result<u64, CliError> {
+    let mut index = 0;
+    while let Some((line, row)) = rows.next_row()? {
+        match row {
+            Err(reason) => {
+                import.unreadable();
+                report.add(line, "", &reason)?;
+            }
+            Ok(record) => {
+                if let Outcome::Rejected(reason) = import.row(index, &record).await? {
+                    let name = record.get(Field::UserName).unwrap_or_default();
+                    report.add(line, name, &reason)?;
+                }
+            }
+        }
+        index += 1;
+        progress.update(rows.bytes_read(), index, || counts(import.summary()));
+    }
+    Ok(index)
 }
 
 /// Runs `--deactivate-missing`; the reason when it was skipped.

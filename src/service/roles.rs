@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{Context, Service, ServiceError, changes};
 use crate::store::events::NewEvent;
 use crate::store::roles::{self, EffectiveRoles};
-use crate::store::{StoreError, Write};
+use crate::store::{Reader, StoreError, Write};
 
 /// The most roles mapped to one group, and the longest role name.
 const MAX_ROLES_PER_GROUP: usize = 100;
@@ -212,8 +212,12 @@ impl Service {
     /// The id of the group `group` names: its id, else its displayName (case-insensitive,
     /// which must name exactly one group).
     async fn resolve_group(&self, ctx: &Context, group: &str) -> Result<String, ServiceError> {
-        let found =
-            crate::store::groups::find_by_id_or_name(&self.db, &ctx.directory, group).await?;
+        let found = crate::store::groups::find_by_id_or_name(
+            Reader::Committed(&self.db),
+            &ctx.directory,
+            group,
+        )
+        .await?;
         match found.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(invalid(format!(

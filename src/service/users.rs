@@ -33,13 +33,35 @@ pub(super) async fn create_from(
     body: &Value,
     source: Source,
 ) -> Result<Resource, ServiceError> {
-    limits::check_arrays(body, service.limits.max_values)?;
-    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
-    let hash = hash_password(&attrs).await?;
+    let (attrs, hash) = prepare(service, body).await?;
     let mut w = service.db.begin_write().await?;
     let user = create_in(service, &mut w, ctx, attrs, hash, source).await?;
     service.announce(w.commit().await?);
     Ok(user)
+}
+
+/// [`create_from`] in the caller's unit of work (an import's chunk of rows). A password in the
+/// body would be hashed while the unit holds the write lock: for bodies without one.
+pub(super) async fn create_body_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    body: &Value,
+    source: Source,
+) -> Result<Resource, ServiceError> {
+    let (attrs, hash) = prepare(service, body).await?;
+    create_in(service, w, ctx, attrs, hash, source).await
+}
+
+/// A POST or PUT body as canonical attributes, with the hash of the password it sets.
+async fn prepare(
+    service: &Service,
+    body: &Value,
+) -> Result<(Map<String, Value>, Option<String>), ServiceError> {
+    limits::check_arrays(body, service.limits.max_values)?;
+    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
+    let hash = hash_password(&attrs).await?;
+    Ok((attrs, hash))
 }
 
 /// Inserts a user from canonical attributes (the password already hashed) and records its
@@ -67,13 +89,25 @@ pub(super) async fn replace(
     body: &Value,
     conditions: Conditions<'_>,
 ) -> Result<Resource, ServiceError> {
-    limits::check_arrays(body, service.limits.max_values)?;
-    let attrs = validate::normalize(&USER_RESOURCE, body, Mode::Full)?;
-    let hash = hash_password(&attrs).await?;
+    let (attrs, hash) = prepare(service, body).await?;
     let mut w = service.db.begin_write().await?;
     let user = replace_in(service, &mut w, ctx, id, attrs, hash, conditions).await?;
     service.announce(w.commit().await?);
     Ok(user)
+}
+
+/// [`replace`] in the caller's unit of work (an import's chunk of rows); for bodies without a
+/// password, as [`create_body_in`].
+pub(super) async fn replace_body_in(
+    service: &Service,
+    w: &mut Write,
+    ctx: &Context,
+    id: &str,
+    body: &Value,
+    conditions: Conditions<'_>,
+) -> Result<Resource, ServiceError> {
+    let (attrs, hash) = prepare(service, body).await?;
+    replace_in(service, w, ctx, id, attrs, hash, conditions).await
 }
 
 /// Replaces a user with canonical attributes (a new password already hashed), in the caller's

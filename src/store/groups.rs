@@ -10,7 +10,7 @@ use super::db::{Db, Tx, args};
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::memberships::MemberDelta;
-use super::write::Write;
+use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError, filter_sql, memberships};
 use crate::scim::member_patch::{MemberChange, member_ids};
 use crate::scim::resource::{Meta, Resource};
@@ -267,12 +267,11 @@ async fn assemble_all(
 
 /// The ids of the groups whose id is `key` or whose displayName is `key` (case-insensitive).
 pub async fn find_by_id_or_name(
-    db: &Db,
+    mut reader: Reader<'_>,
     tenant: &str,
     key: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let by_id: Vec<(String,)> = db
-        .autocommit()
+    let by_id: Vec<(String,)> = reader
         .fetch_all(
             "SELECT id FROM groups WHERE tenant_id = $1 AND id = $2",
             args![tenant, key],
@@ -281,8 +280,7 @@ pub async fn find_by_id_or_name(
     if !by_id.is_empty() {
         return Ok(by_id.into_iter().map(|(id,)| id).collect());
     }
-    let by_name: Vec<(String,)> = db
-        .autocommit()
+    let by_name: Vec<(String,)> = reader
         .fetch_all(
             "SELECT id FROM groups WHERE tenant_id = $1 AND display_name_norm = $2 LIMIT 2",
             args![tenant, key.to_lowercase()],

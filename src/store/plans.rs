@@ -1,7 +1,9 @@
 //! The query plans of the admin listings (`scimd dev plans`): each statement that
 //! `user_listing` and `group_listing` send, explained by the database at hand (SQLite
 //! `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN`). The README's plan table comes from here, and a
-//! test checks on both backends that every listing can be served by an index.
+//! test checks on both backends that every listing can be served by an index. The walks of the
+//! group graph (`roles`) are explained too, for a test that each step looks memberships up by
+//! index.
 
 use chrono::Utc;
 use sqlx::FromRow;
@@ -9,6 +11,7 @@ use sqlx::FromRow;
 use super::StoreError;
 use super::db::{Db, Dialect};
 use super::group_listing::{self, GroupQuery};
+use super::roles;
 use super::sql::SqlBuilder;
 use super::user_listing::{self, After, SortKey, State, UserQuery};
 use super::user_search::{self, Search};
@@ -145,6 +148,41 @@ pub async fn listing_plans(db: &Db, tenant: &str, q: &str) -> Result<Vec<Plan>, 
         };
         let sql = group_listing::statement(tenant, &query);
         plans.push(plan(db, label, false, &sql).await?);
+    }
+    Ok(plans)
+}
+
+/// The walks of the group graph that role changes make: up from a group to the mappings it
+/// reaches, down to the users under it, a user's effective roles and a user's groups.
+pub async fn role_walk_plans(
+    db: &Db,
+    tenant: &str,
+    group_id: &str,
+    user_id: &str,
+) -> Result<Vec<Plan>, StoreError> {
+    let dialect = db.dialect();
+    let user = user_id.to_owned();
+    let mut groups_of = SqlBuilder::default();
+    groups_of.push(roles::GROUPS_OF);
+    groups_of.args = super::db::args![tenant, user_id];
+    let walks = [
+        (
+            "roles: a group reaches a mapping",
+            roles::reaches_mapping_statement(dialect, tenant, group_id),
+        ),
+        (
+            "roles: users under a group",
+            roles::users_under_statement(dialect, tenant, group_id),
+        ),
+        (
+            "roles: effective roles of a user",
+            roles::effective_statement(tenant, &[&user]),
+        ),
+        ("roles: groups of a user", groups_of),
+    ];
+    let mut plans = Vec::new();
+    for (label, sql) in walks {
+        plans.push(plan(db, label.to_owned(), false, &sql).await?);
     }
     Ok(plans)
 }

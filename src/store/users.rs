@@ -10,9 +10,9 @@ use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::sql::SqlBuilder;
-use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_select};
+use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_returning, user_select};
 use super::user_values;
-use super::write::Write;
+use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
 use crate::scim::resource::Resource;
 
@@ -230,7 +230,7 @@ pub enum UserKey {
 /// ambiguous `externalId` from a unique one. One statement on an index (`users_user_name`,
 /// `users_external_id`).
 pub async fn find_by_key(
-    db: &Db,
+    mut reader: Reader<'_>,
     tenant: &str,
     key: UserKey,
     value: &str,
@@ -241,12 +241,9 @@ pub async fn find_by_key(
     };
     let sql = format!(
         "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.{column} = $2 ORDER BY u.created, u.id LIMIT 2",
-        user_select(db.dialect())
+        user_select(reader.dialect())
     );
-    let rows: Vec<UserRow> = db
-        .autocommit()
-        .fetch_all(&sql, args![tenant, bound])
-        .await?;
+    let rows: Vec<UserRow> = reader.fetch_all(&sql, args![tenant, bound]).await?;
     rows.into_iter().map(assemble).collect()
 }
 
@@ -287,6 +284,9 @@ pub async fn save(
         values.push(("password_hash", Arg::from(hash)));
     }
     values.extend(column_values(&cols));
+    // Most changes (`active`, a name) leave the multi-valued attributes as they were: then the
+    // UPDATE returns the saved user itself, one statement instead of an UPDATE and a read.
+    let same_values = cols.values == stored_values(current);
     let mut sql = SqlBuilder::default();
     sql.push("UPDATE users SET ");
     for (n, (column, v)) in values.into_iter().enumerate() {
@@ -302,6 +302,17 @@ pub async fn save(
         .push(" AND id = ")
         .bind(id);
     let tx = w.tx();
+    if same_values {
+        sql.push(" RETURNING ").push(user_returning(tx.dialect()));
+        let saved: Option<UserRow> = tx
+            .fetch_optional(&sql.sql, sql.args)
+            .await
+            .map_err(|e| e.on_unique(taken(&user_name)))?;
+        return saved
+            .map(assemble)
+            .transpose()?
+            .ok_or(StoreError::VersionConflict);
+    }
     let updated = tx
         .execute(&sql.sql, sql.args)
         .await
@@ -309,10 +320,7 @@ pub async fn save(
     if updated != 1 {
         return Err(StoreError::VersionConflict);
     }
-    // Most changes (`active`, a name) leave the multi-valued attributes as they were.
-    if cols.values != stored_values(current) {
-        user_values::replace(tx, tenant, id, cols.values).await?;
-    }
+    user_values::replace(tx, tenant, id, cols.values).await?;
     load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
 }
 

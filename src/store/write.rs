@@ -8,7 +8,7 @@
 //! its events, and leaves the others.
 
 use super::StoreError;
-use super::db::{Db, Tx};
+use super::db::{AnyRow, Arg, Db, Tx};
 use super::events::{self, NewEvent};
 
 /// A point in a unit of work that [`Write::rollback_to`] returns to.
@@ -22,6 +22,35 @@ pub struct Savepoint {
 pub struct Write {
     tx: Tx,
     events: Vec<NewEvent>,
+}
+
+/// Where a read runs: on what is committed, or inside an open unit of work, which sees its own
+/// writes (an import reads the users and groups that earlier rows of its chunk wrote).
+pub enum Reader<'a> {
+    Committed(&'a Db),
+    Within(&'a mut Write),
+}
+
+impl Reader<'_> {
+    /// The backend's dialect.
+    pub(super) fn dialect(&self) -> super::Dialect {
+        match self {
+            Reader::Committed(db) => db.dialect(),
+            Reader::Within(w) => w.tx.dialect(),
+        }
+    }
+
+    /// Runs a query and decodes every row.
+    pub(super) async fn fetch_all<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        match self {
+            Reader::Committed(db) => db.autocommit().fetch_all(sql, args).await,
+            Reader::Within(w) => w.tx.fetch_all(sql, args).await,
+        }
+    }
 }
 
 impl Db {

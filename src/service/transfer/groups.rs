@@ -1,16 +1,21 @@
 //! The `groups` column of an import: group names resolved to ids (a bounded cache in front of the
 //! `groups_display_name` index), missing groups created, and a user's direct memberships brought
-//! to the listed groups through the Group use cases (POST, PATCH `add` / `remove`), so each join
-//! and leave records its `group.member_added` / `group.member_removed`.
+//! to the listed groups through the Group use cases (POST, PATCH `add` / `remove`) in the
+//! import's unit of work, so each join and leave records its `group.member_added` /
+//! `group.member_removed`.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::import::Rejection;
-use crate::scim::patch::PATCH_OP_SCHEMA;
-use crate::service::{Attrs, Conditions, Context, Kind, Service, ServiceError};
-use crate::store::groups;
+use crate::scim::filter::TermBudget;
+use crate::scim::patch::{self, PATCH_OP_SCHEMA};
+use crate::scim::schema::GROUP_RESOURCE;
+use crate::scim::validate::{self, Mode};
+use crate::service::resources::Patch;
+use crate::service::{Conditions, Context, Service, ServiceError, groups as group_cases};
+use crate::store::{Reader, Write, groups};
 
 /// Names kept in the cache before it starts over: a directory with more groups than this costs
 /// a lookup per name again, never more memory.
@@ -37,7 +42,7 @@ impl GroupNames {
     /// What `name` stands for; an error when it names more than one group.
     pub async fn resolve(
         &mut self,
-        service: &Service,
+        reader: Reader<'_>,
         ctx: &Context,
         name: &str,
     ) -> Result<Slot, Rejection> {
@@ -45,7 +50,7 @@ impl GroupNames {
         if let Some(slot) = self.slots.get(&key) {
             return Ok(slot.clone());
         }
-        let ids = groups::find_by_id_or_name(&service.db, &ctx.directory, name)
+        let ids = groups::find_by_id_or_name(reader, &ctx.directory, name)
             .await
             .map_err(ServiceError::from)?;
         let slot = match ids.as_slice() {
@@ -90,53 +95,53 @@ pub fn direct_groups(attrs: &serde_json::Map<String, Value>) -> Vec<String> {
 /// Creates the group `name` with `user` as its only member; returns its id.
 pub async fn create_with(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     name: &str,
     user: &str,
 ) -> Result<String, ServiceError> {
     let body = json!({"displayName": name, "members": [{"value": user}]});
-    let created = service.create(ctx, Kind::Group, &body).await?;
-    Ok(created.body["id"].as_str().unwrap_or_default().to_owned())
+    let attrs = validate::normalize(&GROUP_RESOURCE, &body, Mode::Full)?;
+    let created = group_cases::create_in(service, w, ctx, attrs).await?;
+    Ok(created.id)
 }
 
 /// Adds `user` to the group (PATCH `add members`).
 pub async fn join(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     group: &str,
     user: &str,
 ) -> Result<(), ServiceError> {
     let op = json!({"op": "add", "path": "members", "value": [{"value": user}]});
-    member_patch(service, ctx, group, op).await
+    member_patch(service, w, ctx, group, op).await
 }
 
 /// Removes `user` from the group (PATCH `remove members[value eq "…"]`).
 pub async fn leave(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     group: &str,
     user: &str,
 ) -> Result<(), ServiceError> {
     let op = json!({"op": "remove", "path": format!("members[value eq \"{user}\"]")});
-    member_patch(service, ctx, group, op).await
+    member_patch(service, w, ctx, group, op).await
 }
 
+/// A Group PATCH of one operation, parsed and applied as a single PATCH request is.
 async fn member_patch(
     service: &Service,
+    w: &mut Write,
     ctx: &Context,
     group: &str,
     op: Value,
 ) -> Result<(), ServiceError> {
     let body = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [op]});
-    service
-        .patch(
-            ctx,
-            Kind::Group,
-            group,
-            &body,
-            Attrs::default(),
-            Conditions::default(),
-        )
-        .await?;
+    let mut terms = TermBudget::new(service.limits.max_filter_terms);
+    let ops = patch::parse(&body, &service.limits, &mut terms)?;
+    let patch = Patch { ops, terms };
+    group_cases::patch_in(service, w, ctx, group, &patch, false, Conditions::default()).await?;
     Ok(())
 }

@@ -36,6 +36,8 @@ impl UserImport {
         if !self.is_deferred(index) {
             return Ok(None);
         }
+        // Rows of the second pass write on their own: the first pass's rows come first.
+        self.commit().await?;
         let key = record.get(Field::Manager).unwrap_or_default().to_owned();
         let found = match self.set_manager(record, &key).await {
             Ok(found) => found,
@@ -107,6 +109,8 @@ impl UserImport {
                 self.summary.unreadable
             )));
         }
+        // The users it pages through are those committed: the first pass's rows come first.
+        self.commit().await?;
         let db = self.service.db.clone();
         let mut after = None;
         loop {
