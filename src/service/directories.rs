@@ -94,7 +94,17 @@ impl Service {
             directory: id.clone(),
             ..ctx.clone()
         };
-        let token = self.create_token(&inside, "initial", None).await?;
+        // The token is written apart (token issuing owns its transaction): a directory whose
+        // first token could not be made is taken back rather than left without one.
+        let token = match self.create_token(&inside, "initial", None).await {
+            Ok(token) => token,
+            Err(e) => {
+                if let Err(undo) = directories::delete(&self.db, &id).await {
+                    tracing::error!(directory = %id, error = %undo, "a directory without its first token could not be removed");
+                }
+                return Err(e);
+            }
+        };
         Ok(CreatedDirectory {
             directory: self.directory(&id).await?,
             token,

@@ -23,8 +23,17 @@ pub struct SeenRequest {
 }
 
 /// Inserts `batch` (oldest first) in one transaction and trims each directory it names to its
-/// newest [`KEEP`]. Requests to a directory that does not exist (any more) are dropped.
+/// newest [`KEEP`]. Requests to a directory that does not exist (any more) are dropped: a
+/// directory deleted while the batch was written (on PostgreSQL its row can vanish between the
+/// `EXISTS` and the foreign key's check) makes the batch run again, which then leaves it out.
 pub async fn insert_batch(db: &Db, batch: &[SeenRequest]) -> Result<(), StoreError> {
+    match try_insert_batch(db, batch).await {
+        Err(StoreError::InvalidReference(_)) => try_insert_batch(db, batch).await,
+        other => other,
+    }
+}
+
+async fn try_insert_batch(db: &Db, batch: &[SeenRequest]) -> Result<(), StoreError> {
     if batch.is_empty() {
         return Ok(());
     }
@@ -43,7 +52,8 @@ pub async fn insert_batch(db: &Db, batch: &[SeenRequest]) -> Result<(), StoreErr
                 r.duration_ms
             ],
         )
-        .await?;
+        .await
+        .map_err(|e| e.on_foreign_key(|| format!("directory {} was deleted", r.tenant_id)))?;
         if !directories.contains(&r.tenant_id.as_str()) {
             directories.push(&r.tenant_id);
         }
