@@ -129,28 +129,32 @@ pub async fn page<R: AnyRow>(
         " AS total FROM (SELECT {alias}.tenant_id AS k_tenant, {alias}.id AS k_id FROM {table} {alias} WHERE "
     ));
     condition(&mut sql)?;
-    let mut keyset = false;
-    let offset = match &query.paging {
-        Paging::Index { start_index, .. } => start_index - 1,
+    // A keyset seek on `(created, id)` (the `users_listing` / `groups_listing` index) where the
+    // page continues after a known row in creation order; otherwise rows are skipped.
+    let (seek, offset) = match &query.paging {
+        Paging::Index {
+            after: Some(key), ..
+        } if query.sort.is_none() => (Some((key.created, key.id.as_str())), 0),
+        Paging::Index { start_index, .. } => (None, start_index - 1),
         Paging::Cursor {
             after: Some(Position::Offset(n)),
             ..
-        } => *n,
+        } => (None, *n),
         Paging::Cursor {
             after: Some(Position::After { created, id }),
             ..
-        } => {
-            sql.push(" AND (")
-                .push(alias)
-                .push(".created, ")
-                .push(alias)
-                .push(".id) > (");
-            sql.bind(*created).push(", ").bind(id.clone()).push(")");
-            keyset = true;
-            0
-        }
-        Paging::Cursor { after: None, .. } => 0,
+        } => (Some((*created, id.as_str())), 0),
+        Paging::Cursor { after: None, .. } => (None, 0),
     };
+    let keyset = seek.is_some();
+    if let Some((created, id)) = seek {
+        sql.push(" AND (")
+            .push(alias)
+            .push(".created, ")
+            .push(alias)
+            .push(".id) > (");
+        sql.bind(created).push(", ").bind(id.to_owned()).push(")");
+    }
     sql.push(&format!(" ORDER BY {order} LIMIT "));
     // One row more than asked tells whether another page follows.
     sql.bind(count + 1).push(" OFFSET ").bind(offset);

@@ -37,4 +37,5 @@ mod secrets;
 mod seed;
 mod shutdown;
 mod users;
+mod walks;
 mod webhooks;
