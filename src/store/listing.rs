@@ -7,7 +7,7 @@ use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 use super::db::{AnyRow, Dialect, Tx};
 use super::sql::SqlBuilder;
 use super::{ListQuery, Paging, Position, StoreError};
-use crate::scim::filter::{AttrPath, CompareOp, Filter};
+use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 
 /// Compiles a filter into a condition on the listed table.
 pub type FilterCompiler = fn(&Filter, Dialect, &str, &mut SqlBuilder) -> Result<(), StoreError>;
@@ -138,6 +138,12 @@ pub async fn page<R: AnyRow>(
         known_total = Some(total);
         walk_order = walk_is_cheaper(offset + count + 1, rows, total);
     }
+    // A lookup by a unique column (`userName eq`, `id eq`: what identity providers send before
+    // every create) matches at most one row, so the page itself is the count: no count beside it.
+    let lookup = known_total.is_none()
+        && offset == 0
+        && seek.is_none()
+        && query.filter.as_ref().is_some_and(unique);
     let json_rows = sqlite_json.filter(|_| dialect == Dialect::Sqlite);
     let mut sql = SqlBuilder::default();
     match json_rows {
@@ -150,6 +156,9 @@ pub async fn page<R: AnyRow>(
     match known_total {
         Some(total) => {
             sql.push("CAST(").bind(total).push(" AS BIGINT)");
+        }
+        None if lookup => {
+            sql.push("CAST(0 AS BIGINT)");
         }
         None => {
             // The inner alias shadows the outer one, so the same condition counts all matches.
@@ -211,6 +220,7 @@ pub async fn page<R: AnyRow>(
         }
     };
     let total = match (first_total, known_total) {
+        _ if lookup => rows.len() as i64,
         (Some(total), _) => total,
         (None, Some(total)) => total,
         // Nothing before the first row, so nothing at all.
@@ -245,6 +255,21 @@ fn keyed(filter: &Filter) -> bool {
         Filter::Or(..) => filter.operands().into_iter().all(compare),
         f => compare(f),
     }
+}
+
+/// Whether `filter` matches at most one resource: it requires equality on `id` or `userName`
+/// (unique in a directory), alone or in an `and` chain.
+fn unique(filter: &Filter) -> bool {
+    filter.operands().into_iter().any(|f| match f {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(_),
+        } if path.sub.is_none() && !matches!(filter, Filter::Or(..)) => {
+            path.name.eq_ignore_ascii_case("id") || path.name.eq_ignore_ascii_case("userName")
+        }
+        _ => false,
+    })
 }
 
 /// The matches (`known` or counted now) and an upper bound of the table's rows (its highest
@@ -296,6 +321,20 @@ mod tests {
             ("emails.value eq \"a\"", false),
         ] {
             assert_eq!(keyed(&parse(filter).expect(filter)), want, "{filter}");
+        }
+    }
+
+    #[test]
+    fn only_equality_on_id_or_user_name_is_a_unique_lookup() {
+        for (filter, want) in [
+            ("userName eq \"a\"", true),
+            ("active eq true and id eq \"1\"", true),
+            ("userName eq \"a\" or userName eq \"b\"", false),
+            ("externalId eq \"a\"", false),
+            ("userName co \"a\"", false),
+            ("not (userName eq \"a\")", false),
+        ] {
+            assert_eq!(unique(&parse(filter).expect(filter)), want, "{filter}");
         }
     }
 
