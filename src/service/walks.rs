@@ -15,7 +15,8 @@
 //! favour: every resource that exists throughout the walk is served exactly once (an `OFFSET`
 //! would skip one for each deletion before it, and repeat one for each insertion before it).
 //! `totalResults` of a continued page is the count carried from the walk's earlier pages,
-//! counted again once it is older than [`RECOUNT_AFTER`] (README "Sequential startIndex walks").
+//! counted again once it is older than [`RECOUNT_AFTER`] (README "What scimd implements", index
+//! paging).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

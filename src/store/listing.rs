@@ -53,7 +53,8 @@ where
 ///
 /// One statement when it can be: the count rides along as a `total` column of every row (a
 /// scalar subquery, or the count a cursor carried), since every statement is a round trip to
-/// the database and most of a small read's cost.
+/// the database and most of a small read's cost. A unique lookup has no count at all; a
+/// filtered page on SQLite is counted first, to choose the page's index (see below).
 pub async fn page<R: AnyRow>(
     tx: &mut Tx,
     listing: &Listing<'_, R>,

@@ -247,7 +247,7 @@ async fn a_filtered_page_is_the_same_whether_sqlite_walks_the_creation_order_or_
         // Assert
         let from = (start - 1).min(30);
         let want = &active[from..(from + 3).min(30)];
-        assert_eq!(ids(&[page.clone()]), want, "startIndex {start}");
+        assert_eq!(ids(std::slice::from_ref(&page)), want, "startIndex {start}");
         assert_eq!(page["totalResults"], json!(30), "startIndex {start}");
     }
 }
