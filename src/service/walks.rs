@@ -22,6 +22,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sha2::{Digest, Sha256};
+
 use super::Context;
 use super::context::Actor;
 use crate::store::{ListQuery, Paging, RowKey};
@@ -34,9 +36,12 @@ pub const WALK_TIMEOUT: Duration = Duration::from_secs(3_600);
 /// A continued page reuses the count of an earlier page of its walk for at most this long.
 pub const RECOUNT_AFTER: Duration = Duration::from_secs(30);
 
-/// Which walk a page belongs to: directory, token, resource type and filter, and the
-/// `startIndex` of the page.
-type Slot = (String, i64);
+/// Which walk a page belongs to: a SHA-256 of its directory, token, resource type and filter
+/// (so an entry's size does not depend on the filter's length).
+pub type WalkId = [u8; 32];
+
+/// A walk and the `startIndex` of its next page.
+type Slot = (WalkId, i64);
 
 /// Where a remembered walk stands.
 #[derive(Debug, Clone)]
@@ -74,7 +79,7 @@ struct Inner {
 
 /// The walk `query` belongs to, if its pages can continue one another: index paging without
 /// `sortBy` (a keyset on creation order), for a page of at least one resource.
-pub fn walk_of(ctx: &Context, resource: &str, query: &ListQuery) -> Option<String> {
+pub fn walk_of(ctx: &Context, resource: &str, query: &ListQuery) -> Option<WalkId> {
     let Paging::Index { count, .. } = query.paging else {
         return None;
     };
@@ -91,17 +96,20 @@ pub fn walk_of(ctx: &Context, resource: &str, query: &ListQuery) -> Option<Strin
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
-    Some(format!(
-        "{}\u{1f}{actor}\u{1f}{resource}\u{1f}{filter}",
-        ctx.directory
-    ))
+    let mut hash = Sha256::new();
+    for part in [ctx.directory.as_str(), actor, resource, &filter] {
+        // Each part's length first, so that no two different walks hash the same bytes.
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part.as_bytes());
+    }
+    Some(hash.finalize().into())
 }
 
 impl Walks {
     /// Takes the continuation of `walk` at `start_index`, if a page ended just before it.
-    pub fn take(&self, walk: &str, start_index: i64) -> Option<Continuation> {
+    pub fn take(&self, walk: &WalkId, start_index: i64) -> Option<Continuation> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = inner.entries.remove(&(walk.to_owned(), start_index))?;
+        let entry = inner.entries.remove(&(*walk, start_index))?;
         if entry.filled.elapsed() > WALK_TIMEOUT {
             return None;
         }
@@ -116,7 +124,7 @@ impl Walks {
     /// was counted when `continued` says (now, unless it was carried).
     pub fn remember(
         &self,
-        walk: String,
+        walk: WalkId,
         next_start: i64,
         after: RowKey,
         total: i64,
@@ -131,7 +139,7 @@ impl Walks {
         inner.seq += 1;
         let seq = inner.seq;
         let slot = (walk, next_start);
-        inner.order.push_back((slot.clone(), seq));
+        inner.order.push_back((slot, seq));
         inner.entries.insert(
             slot,
             Entry {
@@ -169,6 +177,10 @@ impl Inner {
 mod tests {
     use super::*;
 
+    fn walk(name: &str) -> WalkId {
+        Sha256::digest(name.as_bytes()).into()
+    }
+
     fn key(id: &str) -> RowKey {
         RowKey {
             created: chrono::DateTime::UNIX_EPOCH,
@@ -179,25 +191,25 @@ mod tests {
     #[test]
     fn a_remembered_page_is_continued_once_and_then_forgotten() {
         let walks = Walks::default();
-        walks.remember("w".into(), 101, key("a"), 500, None);
+        walks.remember(walk("w"), 101, key("a"), 500, None);
 
-        let hit = walks.take("w", 101).expect("continued");
+        let hit = walks.take(&walk("w"), 101).expect("continued");
         assert_eq!(hit.after, key("a"));
         assert_eq!(hit.known_total, Some(500));
-        assert!(walks.take("w", 101).is_none());
-        assert!(walks.take("w", 201).is_none());
+        assert!(walks.take(&walk("w"), 101).is_none());
+        assert!(walks.take(&walk("w"), 201).is_none());
     }
 
     #[test]
     fn the_oldest_walks_are_evicted_beyond_the_capacity_and_the_queue_stays_bounded() {
         let walks = Walks::default();
         for n in 0..(3 * CAPACITY) as i64 {
-            walks.remember(format!("w{n}"), 1, key("a"), 1, None);
+            walks.remember(walk(&format!("w{n}")), 1, key("a"), 1, None);
         }
         // One walk of many pages keeps a single entry however long it runs.
         for n in 0..(3 * CAPACITY) as i64 {
-            let continued = walks.take("long", n);
-            walks.remember("long".into(), n + 1, key("b"), 1, continued.as_ref());
+            let continued = walks.take(&walk("long"), n);
+            walks.remember(walk("long"), n + 1, key("b"), 1, continued.as_ref());
         }
 
         let inner = walks.inner.lock().expect("lock");
@@ -206,8 +218,8 @@ mod tests {
         assert!(
             inner
                 .entries
-                .contains_key(&("long".to_owned(), 3 * CAPACITY as i64))
+                .contains_key(&(walk("long"), 3 * CAPACITY as i64))
         );
-        assert!(!inner.entries.contains_key(&("w0".to_owned(), 1)));
+        assert!(!inner.entries.contains_key(&(walk("w0"), 1)));
     }
 }
