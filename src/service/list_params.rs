@@ -74,6 +74,7 @@ pub fn list_query(
         paging: Paging::Index {
             start_index: input.start_index.unwrap_or(1).max(1),
             count,
+            after: None,
         },
         across_types: false,
         known_total: None,

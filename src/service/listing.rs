@@ -5,11 +5,11 @@ use serde_json::{Value, json};
 
 use super::list_params::{ListInput, list_query, next_cursor, projection};
 use super::resources::{Attrs, Kind, render};
-use super::{Context, Service, ServiceError};
+use super::{Context, Service, ServiceError, walks};
 use crate::scim::filter::TermBudget;
 use crate::scim::projection::Projection;
 use crate::scim::resource::Resource;
-use crate::store::{ListQuery, Page, Paging, Position, StoreError, groups, users};
+use crate::store::{ListQuery, Page, Paging, Position, RowKey, StoreError, groups, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -34,7 +34,7 @@ impl Service {
         let tenant = ctx.directory.as_str();
         let name = kind.rt().name;
         let mut terms = TermBudget::new(self.limits.max_filter_terms);
-        let query = list_query(
+        let mut query = list_query(
             &params.input,
             name,
             self.max_page_size,
@@ -47,7 +47,34 @@ impl Service {
             &self.limits,
             &mut terms,
         )?;
+        // A page that follows one just served continues after its last row (`walks`).
+        let walk = walks::walk_of(ctx, name, &query);
+        let mut continued = None;
+        if let (
+            Some(walk),
+            Paging::Index {
+                start_index, after, ..
+            },
+        ) = (&walk, &mut query.paging)
+        {
+            continued = self.walks.take(walk, *start_index);
+            if let Some(c) = &continued {
+                *after = Some(c.after.clone());
+                query.known_total = c.known_total;
+            }
+        }
         let page = self.fetch(tenant, kind, &query, &projection).await?;
+        if let (Some(walk), Paging::Index { start_index, .. }, Some(last)) =
+            (walk, &query.paging, page.resources.last())
+        {
+            let after = RowKey {
+                created: last.meta.created,
+                id: last.id.clone(),
+            };
+            let next_start = start_index + page.resources.len() as i64;
+            self.walks
+                .remember(walk, next_start, after, page.total, continued.as_ref());
+        }
         let next = match (&query.paging, page.more, page.resources.last()) {
             (Paging::Cursor { after, .. }, true, Some(last)) => {
                 let position = match (&query.sort, after) {
@@ -166,6 +193,7 @@ impl Service {
             query.paging = Paging::Index {
                 start_index: start,
                 count: wanted - resources.len() as i64,
+                after: None,
             };
             query.across_types = true;
             let page = self.fetch(tenant, kind, &query, &projection).await?;

@@ -26,6 +26,7 @@ pub mod tokens;
 pub mod transfer;
 pub mod user_views;
 mod users;
+mod walks;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -64,6 +65,8 @@ pub struct Service {
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
     /// at once instead of at their next poll.
     committed: watch::Sender<u64>,
+    /// Where recent `startIndex` pages ended, so the page after each continues from there.
+    walks: walks::Walks,
 }
 
 impl Service {
@@ -80,6 +83,7 @@ impl Service {
             bulk: BulkLimits::default(),
             limits: Limits::DEFAULT,
             committed: watch::Sender::new(0),
+            walks: walks::Walks::default(),
         }
     }
 

@@ -84,9 +84,22 @@ pub struct Sort {
 #[derive(Debug, Clone)]
 pub enum Paging {
     /// RFC 7644 §3.4.2.4: 1-based `startIndex` and `count` (0 asks for the total only).
-    Index { start_index: i64, count: i64 },
+    /// With `after` (and no `sort`), the page starts after that row instead of skipping
+    /// `start_index - 1` rows: the continuation of a sequential walk (see `service::walks`).
+    Index {
+        start_index: i64,
+        count: i64,
+        after: Option<RowKey>,
+    },
     /// RFC 9865: the page after `after` (the first page without it).
     Cursor { after: Option<Position>, count: i64 },
+}
+
+/// A row's place in creation order, the order of lists without `sortBy`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RowKey {
+    pub created: DateTime<Utc>,
+    pub id: String,
 }
 
 /// Where a cursor page starts.

@@ -692,15 +692,18 @@ impl<'a> Writer<'a> {
             self.counts.elapsed = self.started.elapsed();
             return Ok(self.counts);
         }
+        self.commit().await?;
+        // PostgreSQL: also VACUUM, as autovacuum would after such a load (and autovacuum may be
+        // off): an index-only scan (a count from `users_family_name_active`, say) reads the
+        // rows themselves unless the visibility map marks their pages all-visible.
         if self.db.dialect() == Dialect::Postgres && self.counts.rows() > 0 {
             let sql = if self.counts.events > 0 {
-                "ANALYZE users, user_values, groups, group_members, events"
+                "VACUUM (ANALYZE) users, user_values, groups, group_members, events"
             } else {
-                "ANALYZE users, user_values, groups, group_members"
+                "VACUUM (ANALYZE) users, user_values, groups, group_members"
             };
-            self.transaction().await?.execute(sql, Vec::new()).await?;
+            self.db.autocommit().execute(sql, Vec::new()).await?;
         }
-        self.commit().await?;
         self.db.optimize().await?;
         self.counts.elapsed = self.started.elapsed();
         Ok(self.counts)

@@ -38,4 +38,5 @@ mod secrets;
 mod seed;
 mod shutdown;
 mod users;
+mod walks;
 mod webhooks;

@@ -18,6 +18,7 @@ mod report;
 mod run;
 mod scenarios;
 mod server;
+mod walk;
 mod webhooks;
 mod wrk;
 
@@ -102,6 +103,7 @@ fn run(options: &Options) -> BenchResult<()> {
         rows: Vec::new(),
         servers: Vec::new(),
         pgbench: None,
+        walks: Vec::new(),
     };
     let measured = bench.measure_all(&selected, &mut report);
     report.print();

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::BenchResult;
 use crate::pgbench::Ceiling;
 use crate::server::Seeded;
+use crate::walk::WalkSummary;
 use crate::wrk::Outcome;
 
 /// One measured scenario.
@@ -43,6 +44,8 @@ pub struct Report {
     /// Each server's `VmHWM` when its last scenario ended, by database.
     pub servers: Vec<(&'static str, u64)>,
     pub pgbench: Option<Ceiling>,
+    /// The sequential `startIndex` walks (S3w), by scenario.
+    pub walks: Vec<(&'static str, WalkSummary)>,
 }
 
 impl Report {
@@ -92,6 +95,12 @@ impl Report {
             );
         }
         self.print_bulk();
+        for (name, w) in &self.walks {
+            println!(
+                "{name}: {} pages of 100 in {:.1} s; first page {:.2} ms, last page {:.2} ms",
+                w.pages, w.total_seconds, w.first_page_ms, w.last_page_ms
+            );
+        }
         for (database, kib) in &self.servers {
             println!(
                 "scimd peak RSS on {database}: {:.1} MiB",
@@ -190,6 +199,15 @@ impl Report {
         report["seeds"] = json!(seeds);
         report["scenarios"] = json!(scenarios);
         report["pgbench"] = json!(pgbench);
+        report["walks"] = json!(
+            self.walks
+                .iter()
+                .map(|(name, w)| json!({
+                    "name": name, "pages": w.pages, "total_seconds": w.total_seconds,
+                    "first_page_ms": w.first_page_ms, "last_page_ms": w.last_page_ms,
+                }))
+                .collect::<Vec<_>>()
+        );
         report["server_peak_rss_kib"] = json!(
             self.servers
                 .iter()

@@ -11,7 +11,7 @@ use crate::process::Running;
 use crate::report::{Measured, Report};
 use crate::scenarios::{Items, Run, Scenario, Target, Token};
 use crate::wrk::{self, Load, Shape};
-use crate::{BenchResult, Options, floor, pgbench, server, webhooks};
+use crate::{BenchResult, Options, floor, pgbench, server, walk, webhooks};
 
 /// Seconds of uncounted load before each measured run: connection pools, caches and the
 /// branch predictor settle.
@@ -160,6 +160,18 @@ impl<'a> Bench<'a> {
                     eprintln!("{}: until every event is delivered", s.name);
                     let admin = tokens.admin.as_deref().ok_or("no admin token")?;
                     webhooks::measure(&self.http, &mut server, admin, &seeded, webhooks)?
+                }
+                Run::Walk { .. } => {
+                    eprintln!("{}: one sequential startIndex walk", s.name);
+                    let (measured, summary) = walk::measure(
+                        &self.http,
+                        &mut server,
+                        &tokens.scim,
+                        &tokens.scim_base,
+                        seeding.users,
+                    )?;
+                    report.walks.push((s.name, summary));
+                    measured
                 }
                 Run::Floor => continue,
             };

@@ -26,13 +26,17 @@ pub enum Run {
     /// `webhooks` endpoints to a receiver in the bench process, each replayed from the feed's
     /// start; measured until every event has reached it once per endpoint (no wrk).
     Webhooks { database: Target, webhooks: u32 },
+    /// One client walking the directory in sequential `startIndex` pages of 100 (no wrk).
+    Walk { database: Target },
 }
 
 impl Run {
     /// The seeded database the scenario runs on, if it runs on scimd.
     pub fn database(&self) -> Option<Target> {
         match *self {
-            Run::Scimd { database, .. } | Run::Webhooks { database, .. } => Some(database),
+            Run::Scimd { database, .. }
+            | Run::Webhooks { database, .. }
+            | Run::Walk { database } => Some(database),
             Run::Floor => None,
         }
     }
@@ -41,6 +45,7 @@ impl Run {
     pub fn token(&self) -> Option<Token> {
         match *self {
             Run::Scimd { token, .. } => Some(token),
+            Run::Walk { .. } => Some(Token::Scim),
             Run::Webhooks { .. } => Some(Token::Admin),
             Run::Floor => None,
         }
@@ -249,6 +254,14 @@ pub const ALL: &[Scenario] = &[
         request: "GET /Users?cursor=C&count=100",
         operations: 1,
         run: scimd("cursor_page.lua", Target::Main, Items::Cursors),
+    },
+    Scenario {
+        name: "S3w",
+        request: "GET /Users?startIndex=1,101,…&count=100 walk",
+        operations: 1,
+        run: Run::Walk {
+            database: Target::Main,
+        },
     },
     Scenario {
         name: "S7",

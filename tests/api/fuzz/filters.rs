@@ -99,6 +99,7 @@ fn query(filter: &Filter, across_types: bool, count: i64) -> ListQuery {
         paging: Paging::Index {
             start_index: 1,
             count,
+            after: None,
         },
         across_types,
         known_total: None,
