@@ -5,6 +5,7 @@
 //! in the form, which a foreign site can neither read nor set.
 
 use maud::{Markup, html};
+use poem::{Body, Request};
 
 use super::ConsoleError;
 use super::form::Fields;
@@ -20,9 +21,13 @@ pub fn field(value: &str) -> Markup {
     html! { input type="hidden" name=(FIELD) value=(value); }
 }
 
-/// Refuses a form whose `csrf` field is not the session's.
-pub fn check(signed_in: &SignedIn, form: &Fields) -> Result<(), ConsoleError> {
-    check_value(&signed_in.session.csrf, form.get(FIELD))
+/// A form posted by a signed-in admin: the session, and the form once its `csrf` field is
+/// checked to be the session's. Every action's handler starts here.
+pub async fn posted(req: &Request, body: Body) -> Result<(SignedIn, Fields), ConsoleError> {
+    let signed_in = SignedIn::require(req).await?;
+    let form = Fields::body(body).await?;
+    check_value(&signed_in.session.csrf, form.get(FIELD))?;
+    Ok((signed_in, form))
 }
 
 /// Refuses `sent` unless it equals `expected`.

@@ -7,7 +7,6 @@ use poem::web::Path;
 use poem::{Body, Request, Response, handler};
 
 use super::with_code;
-use crate::console::form::Fields;
 use crate::console::layout::{self, Frame, copyable, time, time_or};
 use crate::console::session::SignedIn;
 use crate::console::{ConsoleError, csrf};
@@ -99,9 +98,7 @@ fn new_page(signed_in: &SignedIn, error: Option<&str>, status: StatusCode) -> Re
 /// `POST /admin/directories`: creates the directory and shows its SCIM URL and first token once.
 #[handler]
 pub async fn create(req: &Request, body: Body) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.global();
     let created = match signed_in
         .service()

@@ -125,9 +125,7 @@ pub async fn save_roles(
     Path((d, id)): Path<(String, String)>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.enter(&d).await?;
     let roles: Vec<String> = form
         .get("roles")

@@ -8,7 +8,7 @@ use poem::{Body, IntoResponse, Request, Response, handler};
 
 use crate::console::form::Fields;
 use crate::console::layout::{self, Frame};
-use crate::console::session::{self, SESSION_COOKIE, SignedIn};
+use crate::console::session::{self, SESSION_COOKIE};
 use crate::console::{ConsoleError, csrf};
 use crate::service::sessions::{SESSION_LIFETIME, SignInError, random_hex};
 
@@ -89,9 +89,7 @@ pub async fn submit(req: &Request, body: Body) -> Result<Response, ConsoleError>
 /// the admin out).
 #[handler]
 pub async fn sign_out(req: &Request, body: Body) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, _) = csrf::posted(req, body).await?;
     signed_in.service().sign_out(&signed_in.id).await?;
     let ended = session::set_cookie(
         &signed_in.console,

@@ -7,7 +7,6 @@ use poem::http::{StatusCode, header};
 use poem::web::Path;
 use poem::{Body, Request, Response, handler};
 
-use crate::console::form::Fields;
 use crate::console::layout::{self, Frame, copyable, time, time_or};
 use crate::console::session::SignedIn;
 use crate::console::{ConsoleError, csrf};
@@ -110,9 +109,7 @@ pub async fn create(
     Path(d): Path<String>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.enter(&d).await?;
     match signed_in
         .service()
@@ -132,9 +129,7 @@ pub async fn act(
     Path((d, id)): Path<(String, String)>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.enter(&d).await?;
     let service = signed_in.service();
     match form.get("action") {

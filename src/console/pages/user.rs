@@ -9,7 +9,6 @@ use poem::{Body, Request, Response, handler};
 use serde_json::Value;
 
 use super::users::state_badge;
-use crate::console::form::Fields;
 use crate::console::layout::{self, Frame};
 use crate::console::session::SignedIn;
 use crate::console::{ConsoleError, csrf};
@@ -144,9 +143,7 @@ pub async fn act(
     Path((d, id, action)): Path<(String, String, String)>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.enter(&d).await?;
     let service = signed_in.service();
     let user_page = format!("/admin/directories/{d}/users/{id}");

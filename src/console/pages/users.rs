@@ -272,9 +272,7 @@ pub async fn bulk(
     Path(d): Path<String>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     signed_in.enter(&d).await?;
     let (ids, label, action) = selection(&form)?;
     let n = ids.len();
@@ -320,9 +318,7 @@ pub async fn bulk_confirm(
     Path(d): Path<String>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.enter(&d).await?;
     let (ids, label, action) = selection(&form)?;
     let service = signed_in.service();

@@ -7,7 +7,6 @@ use poem::http::{StatusCode, header};
 use poem::web::Path;
 use poem::{Body, Request, Response, handler};
 
-use crate::console::form::Fields;
 use crate::console::layout::{self, Frame, copyable, time, time_or};
 use crate::console::session::SignedIn;
 use crate::console::{ConsoleError, csrf};
@@ -84,9 +83,7 @@ async fn list_page(
 /// `POST /admin/webhooks`: registers an endpoint.
 #[handler]
 pub async fn add(req: &Request, body: Body) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let types = form.all("types");
     match signed_in
         .service()
@@ -176,9 +173,7 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Body,
 ) -> Result<Response, ConsoleError> {
-    let signed_in = SignedIn::require(req).await?;
-    let form = Fields::body(body).await?;
-    csrf::check(&signed_in, &form)?;
+    let (signed_in, form) = csrf::posted(req, body).await?;
     let ctx = signed_in.global();
     let service = signed_in.service();
     let next = match action.as_str() {
