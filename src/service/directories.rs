@@ -215,6 +215,8 @@ fn slug(name: &str) -> String {
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c);
+        } else if let Some(plain) = latin_plain(c) {
+            out.push_str(plain);
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
         }
@@ -226,6 +228,40 @@ fn slug(name: &str) -> String {
     if out.is_empty() { "dir".into() } else { out }
 }
 
+/// The plain letters of a lower-case Latin letter with a diacritic or a ligature, so that a
+/// company's name keeps its letters in its directory's id ("Müller & Søn" → `muller-son`).
+fn latin_plain(c: char) -> Option<&'static str> {
+    const TABLE: &[(&str, &str)] = &[
+        ("àáâãäåāăą", "a"),
+        ("æ", "ae"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("œ", "oe"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ß", "ss"),
+        ("ţťŧț", "t"),
+        ("þ", "th"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+    ];
+    TABLE
+        .iter()
+        .find(|(letters, _)| letters.contains(c))
+        .map(|(_, plain)| *plain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,7 +269,9 @@ mod tests {
     #[test]
     fn slug_keeps_letters_and_digits_and_joins_the_rest_with_hyphens() {
         assert_eq!(slug("Acme Corp."), "acme-corp");
-        assert_eq!(slug("  Über GmbH & Co 2 "), "ber-gmbh-co-2");
+        assert_eq!(slug("  Über GmbH & Co 2 "), "uber-gmbh-co-2");
+        assert_eq!(slug("Müller & Søn, Łódź"), "muller-son-lodz");
+        assert_eq!(slug("東京"), "dir");
         assert_eq!(slug("***"), "dir");
         assert!(check_id(&slug(&"x".repeat(500))).is_ok());
     }

@@ -93,7 +93,7 @@ async fn a_directory_without_an_id_gets_one_made_from_its_name() {
         .await;
 
     let slug = first["directory"]["id"].as_str().unwrap().to_owned();
-    assert!(slug.starts_with("ber-corp-x-"), "{slug}");
+    assert!(slug.starts_with("uber-corp-x-"), "{slug}");
     assert_eq!(second["directory"]["id"], json!(format!("{slug}-2")));
     assert_eq!(first["directory"]["name"], json!(name));
 }
