@@ -111,26 +111,7 @@ impl Service {
         ctx: &Context,
         request: &FeedRequest,
     ) -> Result<FeedPage, ServiceError> {
-        let directory = match request.directory.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(d) => Some(self.enter(ctx, d).await?.directory),
-        };
-        let after = match request.after.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(id) => Some(parse_event_id(id).ok_or_else(|| {
-                ServiceError::invalid(
-                    "invalidValue",
-                    format!("after \"{id}\" is not an event id this server issued"),
-                )
-            })?),
-        };
-        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "invalidValue",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let (query, after) = self.feed_query(ctx, request, "after ").await?;
         let wait = request.wait.unwrap_or(0);
         if wait > MAX_WAIT_SECONDS {
             return Err(ServiceError::invalid(
@@ -138,19 +119,6 @@ impl Service {
                 format!("wait is at most {MAX_WAIT_SECONDS} seconds"),
             ));
         }
-        let query = FeedQuery {
-            after: after.unwrap_or(0),
-            limit,
-            types: parse_types(request.types.as_deref())?,
-            // Ids are lower-case UUIDs, matched without regard to case (RFC 7643 §3.1 `id`
-            // values are compared as the server issued them; member values are caseExact false).
-            resource: request
-                .resource
-                .as_deref()
-                .map(|r| r.trim().to_lowercase())
-                .filter(|r| !r.is_empty()),
-            directory,
-        };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
         let mut committed = self.subscribe();
         loop {
@@ -185,7 +153,7 @@ impl Service {
                 // Every event up to the horizon was visible to this read, so when the page is
                 // not full the next read may start there: filtered walks skip what they do
                 // not want.
-                let next = if (page.events.len() as i64) < limit {
+                let next = if (page.events.len() as i64) < query.limit {
                     Some(page.horizon.last_position)
                 } else {
                     page.events.last().map(|e| e.position)
@@ -208,37 +176,9 @@ impl Service {
         ctx: &Context,
         request: &FeedRequest,
     ) -> Result<FeedPage, ServiceError> {
-        let directory = match request.directory.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(d) => Some(self.enter(ctx, d).await?.directory),
-        };
-        let before = match request.after.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(id) => Some(parse_event_id(id).ok_or_else(|| {
-                ServiceError::invalid(
-                    "invalidValue",
-                    format!("\"{id}\" is not an event id this server issued"),
-                )
-            })?),
-        };
-        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "invalidValue",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
-        let query = FeedQuery {
-            after: 0,
-            limit,
-            types: parse_types(request.types.as_deref())?,
-            resource: request
-                .resource
-                .as_deref()
-                .map(|r| r.trim().to_lowercase())
-                .filter(|r| !r.is_empty()),
-            directory,
-        };
+        let (mut query, before) = self.feed_query(ctx, request, "").await?;
+        query.after = 0;
+        let limit = query.limit;
         events::sequence(&self.db).await?;
         let rows = events::newest(&self.db, &query, before).await?;
         let older = if rows.len() as i64 == limit {
@@ -250,6 +190,50 @@ impl Service {
             data: rows.iter().map(event_json).collect(),
             after: older,
         })
+    }
+
+    /// The filters of a feed request, checked, with its cursor (`after`, or `None`) as the
+    /// query's `after` and apart; `cursor_name` starts the message of an unknown cursor.
+    async fn feed_query(
+        &self,
+        ctx: &Context,
+        request: &FeedRequest,
+        cursor_name: &str,
+    ) -> Result<(FeedQuery, Option<i64>), ServiceError> {
+        let directory = match request.directory.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(self.enter(ctx, d).await?.directory),
+        };
+        let cursor = match request.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(parse_event_id(id).ok_or_else(|| {
+                ServiceError::invalid(
+                    "invalidValue",
+                    format!("{cursor_name}\"{id}\" is not an event id this server issued"),
+                )
+            })?),
+        };
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ServiceError::invalid(
+                "invalidValue",
+                format!("limit must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let query = FeedQuery {
+            after: cursor.unwrap_or(0),
+            limit,
+            types: parse_types(request.types.as_deref())?,
+            // Ids are lower-case UUIDs, matched without regard to case (RFC 7643 §3.1 `id`
+            // values are compared as the server issued them; member values are caseExact false).
+            resource: request
+                .resource
+                .as_deref()
+                .map(|r| r.trim().to_lowercase())
+                .filter(|r| !r.is_empty()),
+            directory,
+        };
+        Ok((query, cursor))
     }
 
     /// Removes events older than `retention`; returns how many.

@@ -218,6 +218,17 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
         "SELECT {EVENT_COLUMNS} FROM events WHERE position > "
     ))
     .bind(query.after);
+    push_filters(&mut sql, query);
+    sql.push(" ORDER BY position LIMIT ").bind(query.limit);
+    let mut tx = db.read().await?;
+    let events = tx.fetch_all(&sql.sql, sql.args).await?;
+    let horizon = tx.fetch_one(HORIZON, Vec::new()).await?;
+    tx.commit().await?;
+    Ok(FeedPage { events, horizon })
+}
+
+/// `AND` terms for the query's types, directory and resource.
+fn push_filters(sql: &mut SqlBuilder, query: &FeedQuery) {
     if !query.types.is_empty() {
         sql.push(" AND type IN (");
         for (n, t) in query.types.iter().enumerate() {
@@ -235,12 +246,6 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
             .bind(resource.as_str())
             .push(")");
     }
-    sql.push(" ORDER BY position LIMIT ").bind(query.limit);
-    let mut tx = db.read().await?;
-    let events = tx.fetch_all(&sql.sql, sql.args).await?;
-    let horizon = tx.fetch_one(HORIZON, Vec::new()).await?;
-    tx.commit().await?;
-    Ok(FeedPage { events, horizon })
 }
 
 /// The newest events before position `before` (from the newest without it), newest first,
@@ -257,23 +262,7 @@ pub async fn newest(
     if let Some(before) = before {
         sql.push(" AND position < ").bind(before);
     }
-    if !query.types.is_empty() {
-        sql.push(" AND type IN (");
-        for (n, t) in query.types.iter().enumerate() {
-            sql.push(if n == 0 { "" } else { ", " }).bind(t.as_str());
-        }
-        sql.push(")");
-    }
-    if let Some(directory) = &query.directory {
-        sql.push(" AND tenant_id = ").bind(directory.as_str());
-    }
-    if let Some(resource) = &query.resource {
-        sql.push(" AND (resource_id = ")
-            .bind(resource.as_str())
-            .push(" OR member_id = ")
-            .bind(resource.as_str())
-            .push(")");
-    }
+    push_filters(&mut sql, query);
     sql.push(" ORDER BY position DESC LIMIT ").bind(query.limit);
     db.autocommit().fetch_all(&sql.sql, sql.args).await
 }
