@@ -7,7 +7,6 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,9 +18,8 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
 use super::StoreError;
+use super::sqlite_writer::{SqliteWriter, Turn};
 
 pub(super) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub(super) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
@@ -37,51 +35,8 @@ pub enum Dialect {
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL scheme.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool, Arc<WriteGate>),
+    Sqlite(SqlitePool, Arc<SqliteWriter>),
     Postgres(PgPool),
-}
-
-/// SQLite allows one writer at a time. Writers of this process queue here, first come first
-/// served, before `BEGIN IMMEDIATE`, instead of polling for the lock through `busy_timeout`
-/// (whose growing sleeps let some writers lose again and again: seconds-long tails under load).
-/// Other processes on the same file still meet `busy_timeout`.
-#[derive(Debug)]
-pub struct WriteGate {
-    turn: Arc<Semaphore>,
-    /// Writers waiting for their turn right now (the `/metrics` write queue).
-    waiting: AtomicUsize,
-}
-
-impl WriteGate {
-    fn new() -> Self {
-        Self {
-            turn: Arc::new(Semaphore::new(1)),
-            waiting: AtomicUsize::new(0),
-        }
-    }
-
-    /// Waits for the writer's turn, counted in [`WriteGate::waiting`] meanwhile.
-    async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
-        /// Uncounts the writer however its wait ends (a cancelled request included).
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let _waiting = Waiting(&self.waiting);
-        self.turn
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| StoreError::Corrupt("the SQLite write gate was closed".into()))
-    }
-
-    /// Writers waiting for their turn.
-    pub fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
-    }
 }
 
 /// A bound parameter.
@@ -207,9 +162,10 @@ impl Db {
                 // worker thread per statement batch; a broken connection shows as an error on
                 // first use instead, and sqlx then drops it.
                 .test_before_acquire(false)
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await?;
-            Ok(Db::Sqlite(pool, Arc::new(WriteGate::new())))
+            let writer = SqliteWriter::open(connect).await?;
+            Ok(Db::Sqlite(pool, writer))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
@@ -250,15 +206,11 @@ impl Db {
         }
     }
 
-    /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):
-    /// a deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT`
-    /// under concurrency, which `busy_timeout` does not retry.
+    /// Starts a write transaction. On SQLite it is a turn on the one writer connection, which
+    /// may share its transaction and commit with other writers' (see `sqlite_writer`).
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool, gate) => {
-                let turn = gate.enter().await?;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
-            }
+            Db::Sqlite(_, writer) => Tx::SqliteWrite(writer.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -267,7 +219,7 @@ impl Db {
     /// (row, multi-valued attributes, memberships) sees one snapshot.
     pub async fn read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
+            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -283,23 +235,25 @@ impl Db {
     /// which samples a fixed number of rows per table.
     pub async fn optimize(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool, _) => {
-                let mut conn = pool.acquire().await?;
-                sqlx::query("PRAGMA analysis_limit = 1000")
-                    .execute(&mut *conn)
+            Db::Sqlite(..) => {
+                // On the writer connection, in a turn: ANALYZE writes `sqlite_stat1`.
+                let mut tx = self.write().await?;
+                tx.execute("PRAGMA analysis_limit = 1000", Vec::new())
                     .await?;
-                let analyzed: Option<(String,)> = sqlx::query_as(
-                    "SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1",
-                )
-                .fetch_optional(&mut *conn)
-                .await
-                .unwrap_or(None);
+                let analyzed: Option<(String,)> = tx
+                    .fetch_optional(
+                        "SELECT tbl FROM sqlite_schema s JOIN sqlite_stat1 t ON t.tbl = s.name LIMIT 1",
+                        Vec::new(),
+                    )
+                    .await
+                    .unwrap_or(None);
                 let sql = if analyzed.is_some() {
                     "PRAGMA optimize = 0x10002"
                 } else {
                     "ANALYZE"
                 };
-                sqlx::query(sql).execute(&mut *conn).await?;
+                tx.execute(sql, Vec::new()).await?;
+                tx.commit().await?;
             }
             Db::Postgres(pool) => {
                 sqlx::query("ANALYZE users, user_values, groups, group_members")
@@ -330,7 +284,10 @@ impl Db {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool, _) => pool.close().await,
+            Db::Sqlite(pool, writer) => {
+                writer.close().await;
+                pool.close().await;
+            }
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -339,8 +296,10 @@ impl Db {
 /// An open transaction on either backend, or (from [`Db::autocommit`]) a pool whose
 /// statements each commit on their own.
 pub enum Tx {
-    /// With the writer's turn at the [`WriteGate`] for a write transaction, held to its end.
-    Sqlite(Transaction<'static, Sqlite>, Option<OwnedSemaphorePermit>),
+    /// A read transaction.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// A write transaction: a turn on SQLite's writer connection.
+    SqliteWrite(Turn),
     Postgres(Transaction<'static, Postgres>),
     SqliteAutocommit(SqlitePool),
     PostgresAutocommit(PgPool),
@@ -351,7 +310,8 @@ pub enum Tx {
 macro_rules! on_executor {
     ($tx:expr, $q:expr, $args:expr, $run:ident $(, $then:ident)?) => {
         match $tx {
-            Tx::Sqlite(tx, _) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
+            Tx::Sqlite(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
+            Tx::SqliteWrite(turn) => bind_all!($q, $args).$run(turn.connection()?).await?$(.$then())?,
             Tx::Postgres(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
             Tx::SqliteAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
             Tx::PostgresAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
@@ -373,7 +333,7 @@ impl Tx {
     /// The dialect of this transaction's backend.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(..) | Tx::SqliteAutocommit(_) => Dialect::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteWrite(_) | Tx::SqliteAutocommit(_) => Dialect::Sqlite,
             Tx::Postgres(_) | Tx::PostgresAutocommit(_) => Dialect::Postgres,
         }
     }
@@ -454,7 +414,8 @@ impl Tx {
     /// Commits the transaction (autocommit statements are committed already).
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx, _turn) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::SqliteWrite(turn) => turn.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
             Tx::SqliteAutocommit(_) | Tx::PostgresAutocommit(_) => {}
         }

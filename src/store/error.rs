@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL: use sqlite://PATH or postgres://…")]
     UnsupportedUrl,
+    /// A write's transaction ended without committing (its commit failed, or the process is
+    /// closing the database).
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
     /// Data in the database could not be decoded.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

@@ -24,6 +24,7 @@ pub mod seed_events;
 pub mod signing_keys;
 pub mod sql;
 mod sqlite_files;
+mod sqlite_writer;
 pub mod tokens;
 pub mod user_export;
 pub mod user_listing;

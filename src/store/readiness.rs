@@ -56,7 +56,7 @@ impl Db {
     /// writers do not queue in scimd.
     pub fn sqlite_write_queue(&self) -> Option<usize> {
         match self {
-            Db::Sqlite(_, gate) => Some(gate.waiting()),
+            Db::Sqlite(_, writer) => Some(writer.waiting()),
             Db::Postgres(_) => None,
         }
     }

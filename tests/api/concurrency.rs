@@ -7,7 +7,9 @@ use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, id, scim_json, sorted_values};
+use crate::helpers::{
+    GROUP_SCHEMA, PATCH_OP, TestApp, USER_SCHEMA, bulk_body, id, scim_json, sorted_values,
+};
 
 /// How many requests race in each test.
 const N: usize = 20;
@@ -484,4 +486,198 @@ async fn replacing_a_groups_members_while_they_are_deleted_never_fails_with_a_se
             );
         }
     }
+}
+
+/// The `user.created` events of the feed after `cursor`, as the ids of the users they name.
+async fn created_user_ids(app: &TestApp, cursor: &Option<String>) -> Vec<String> {
+    let events = app.events_since(cursor).await;
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter(|e| e["type"] == "user.created")
+        .map(|e| e["data"]["id"].as_str().expect("event data id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The ids of the users whose userName starts with `prefix`, sorted.
+async fn user_ids_named(app: &TestApp, prefix: &str) -> Vec<String> {
+    let filter = format!("userName sw \"{prefix}\"");
+    let mut ids = Vec::new();
+    loop {
+        let start = (ids.len() + 1).to_string();
+        let page = app
+            .get_query_ok(
+                "/Users",
+                &[
+                    ("filter", &filter),
+                    ("startIndex", &start),
+                    ("attributes", "id"),
+                ],
+            )
+            .await;
+        let resources = page["Resources"].as_array().cloned().unwrap_or_default();
+        if resources.is_empty() {
+            break;
+        }
+        ids.extend(resources.iter().map(id));
+    }
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_committed_together_keep_every_success_and_none_of_the_failures() {
+    // Arrange: on SQLite, writes that arrive together share one transaction and one commit
+    // (group commit), each under its own savepoint; half of these creates lose a race for
+    // their userName, so their savepoints are rolled back inside the shared transaction.
+    let app = TestApp::spawn().await;
+    let cursor = app.feed_end().await;
+    let names: Vec<String> = (0..2 * N)
+        .map(|i| format!("together-{}", if i % 2 == 0 { i } else { i - 1 }))
+        .collect();
+
+    // Act
+    let responses = join_all(names.iter().map(|name| {
+        app.post(
+            "/Users",
+            json!({"schemas": [USER_SCHEMA], "userName": name}),
+        )
+    }))
+    .await;
+
+    // Assert
+    let statuses = statuses(responses).await;
+    assert_eq!(
+        count(&statuses, StatusCode::CREATED),
+        N,
+        "one create per name wins: {statuses:?}"
+    );
+    assert_eq!(
+        count(&statuses, StatusCode::CONFLICT),
+        N,
+        "the other gets 409: {statuses:?}"
+    );
+    let users = user_ids_named(&app, "together-").await;
+    assert_eq!(users.len(), N, "every winner is kept");
+    assert_eq!(
+        created_user_ids(&app, &cursor).await,
+        users,
+        "exactly the kept users have their user.created event"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_write_among_writes_committed_together_leaves_nothing_behind() {
+    // Arrange: group creates whose row is inserted before their members are checked; every
+    // other one names a member that does not exist, so its savepoint is rolled back after it
+    // wrote, inside the transaction it shares with the others.
+    let app = TestApp::spawn().await;
+    let cursor = app.feed_end().await;
+    let member = id(&app.create_user("member-of-good").await);
+    let bodies: Vec<Value> = (0..2 * N)
+        .map(|i| {
+            let (name, member) = if i % 2 == 0 {
+                (format!("good-{i}"), member.clone())
+            } else {
+                (
+                    format!("bad-{i}"),
+                    "7f000000-0000-4000-8000-000000000000".to_owned(),
+                )
+            };
+            json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": [{"value": member}]})
+        })
+        .collect();
+
+    // Act
+    let responses = join_all(bodies.into_iter().map(|body| app.post("/Groups", body))).await;
+
+    // Assert
+    let statuses = statuses(responses).await;
+    assert_eq!(count(&statuses, StatusCode::CREATED), N, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::BAD_REQUEST), N, "{statuses:?}");
+    let bad = app.list("/Groups", "displayName sw \"bad-\"").await;
+    assert_eq!(bad["totalResults"], 0, "no refused group is left: {bad}");
+    let good = app.list("/Groups", "displayName sw \"good-\"").await;
+    assert_eq!(
+        good["totalResults"], N,
+        "every accepted group is kept: {good}"
+    );
+    let events = app.events_since(&cursor).await;
+    let created = events
+        .iter()
+        .filter(|e| e["type"] == "group.created")
+        .count();
+    assert_eq!(created, N, "one group.created per kept group");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bulk_request_cut_off_by_the_request_timeout_leaves_whole_users_and_writing_goes_on() {
+    // Arrange: a /Bulk of 1,000 creates of users with 100 emails each takes longer than the
+    // 1 s request timeout, which drops it in the middle of a chunk of its operations, while
+    // single creates keep arriving.
+    let app = TestApp::spawn_with(|args| {
+        args.request_timeout_seconds = 1;
+        args.bulk_max_payload_bytes = 8_000_000;
+        args.max_json_values = 400_000;
+    })
+    .await;
+    let cursor = app.feed_end().await;
+    let emails: Vec<Value> = (0..100)
+        .map(|e| json!({"value": format!("c{e}@example.com")}))
+        .collect();
+    let operations: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
+                   "data": {"schemas": [USER_SCHEMA], "userName": format!("cut-{i}"), "emails": emails}})
+        })
+        .collect();
+    let app = &app;
+
+    // Act
+    let cut_off = std::sync::atomic::AtomicBool::new(false);
+    let bulk = async {
+        let resp = app.post("/Bulk", bulk_body(json!(operations))).await;
+        cut_off.store(true, std::sync::atomic::Ordering::Relaxed);
+        resp
+    };
+    // Four clients creating users one after another until the bulk request ends: their
+    // writes join the transactions of its chunks, the one it is cut off in included.
+    let singles = join_all((0..4).map(|client| {
+        let cut_off = &cut_off;
+        async move {
+            let mut statuses = Vec::new();
+            while !cut_off.load(std::sync::atomic::Ordering::Relaxed) {
+                let name = format!("cut-single-{client}-{}", statuses.len());
+                let body = json!({"schemas": [USER_SCHEMA], "userName": name});
+                statuses.push(app.post("/Users", body).await.status());
+            }
+            statuses
+        }
+    }));
+    let (bulk, singles) = tokio::join!(bulk, singles);
+    let singles: Vec<StatusCode> = singles.into_iter().flatten().collect();
+
+    // Assert
+    assert_eq!(
+        bulk.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the bulk request is cut off"
+    );
+    assert!(
+        singles.iter().all(|s| *s == StatusCode::CREATED),
+        "{singles:?}"
+    );
+    let after = app.create_user("cut-after").await;
+    let users = user_ids_named(app, "cut-").await;
+    assert!(users.contains(&id(&after)), "writing goes on");
+    assert!(
+        users.len() < 1000 + singles.len() + 1,
+        "the bulk request did not finish"
+    );
+    assert_eq!(
+        created_user_ids(app, &cursor).await,
+        users,
+        "users and their user.created events match one to one"
+    );
 }
