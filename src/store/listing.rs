@@ -189,9 +189,14 @@ pub async fn page<R: AnyRow>(
             .push(".id) > (");
         sql.bind(created).push(", ").bind(id.to_owned()).push(")");
     }
-    sql.push(&format!(" ORDER BY {order} LIMIT "));
-    // One row more than asked tells whether another page follows.
-    sql.bind(count + 1).push(" OFFSET ").bind(offset);
+    sql.push(&format!(" ORDER BY {order}"));
+    // A lookup's page has no LIMIT: it has at most one row anyway, and SQLite prepares a
+    // statement with a bound LIMIT again every time a value is bound to it (it reads the value
+    // to plan with), which was half the CPU of a `userName eq` lookup.
+    if !lookup {
+        // One row more than asked tells whether another page follows.
+        sql.push(" LIMIT ").bind(count + 1).push(" OFFSET ").bind(offset);
+    }
     // SQLite never reorders a CROSS JOIN, so the JSON is aggregated in the keys' order; the
     // plain rows are ordered again (only the page's rows).
     let join = match dialect {
