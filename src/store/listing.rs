@@ -195,7 +195,7 @@ pub async fn page<R: AnyRow>(
     // to plan with), which was half the CPU of a `userName eq` lookup.
     if !lookup {
         // One row more than asked tells whether another page follows.
-        sql.push(" LIMIT ").bind(count + 1).push(" OFFSET ").bind(offset);
+        sql.limit(count + 1).push(" OFFSET ").bind(offset);
     }
     // SQLite never reorders a CROSS JOIN, so the JSON is aggregated in the keys' order; the
     // plain rows are ordered again (only the page's rows).
