@@ -1,6 +1,6 @@
 //! Prometheus metrics (text format 0.0.4) at `GET /metrics`, without a token, or only on the
 //! `--metrics-listen` address. Requests are counted by route, method and status, with latency
-//! histograms by route and method; the database pool, the SQLite write queue and each webhook
+//! histograms by route and method; the database pool, the SQLite write queue and commits, and each webhook
 //! endpoint's backlog are read when scraped.
 //!
 //! The `route` label is the template the router matched (`/scim/v2/Users/{id}`), never the
@@ -65,6 +65,8 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     db_connections: Family<PoolLabels, Gauge>,
     sqlite_write_queue: Gauge,
+    sqlite_commits: Counter,
+    sqlite_committed_writes: Counter,
     webhook_backlog: Family<WebhookLabels, Gauge>,
     /// One scrape at a time: each sets the read-at-scrape gauges, then encodes them.
     scrape: tokio::sync::Mutex<()>,
@@ -102,6 +104,20 @@ impl Metrics {
                 sqlite_write_queue.clone(),
             );
         }
+        let sqlite_commits = Counter::default();
+        let sqlite_committed_writes = Counter::default();
+        if db.sqlite_commits().is_some() {
+            registry.register(
+                "scimd_sqlite_commits",
+                "Commits of SQLite write transactions, each carrying a group of writes",
+                sqlite_commits.clone(),
+            );
+            registry.register(
+                "scimd_sqlite_committed_writes",
+                "Writes SQLite's commits carried (divided by the commits: the mean group size)",
+                sqlite_committed_writes.clone(),
+            );
+        }
         let webhook_backlog = Family::<WebhookLabels, Gauge>::default();
         registry.register(
             "scimd_webhook_backlog_events",
@@ -114,6 +130,8 @@ impl Metrics {
             durations,
             db_connections,
             sqlite_write_queue,
+            sqlite_commits,
+            sqlite_committed_writes,
             webhook_backlog,
             scrape: tokio::sync::Mutex::new(()),
         }
@@ -207,6 +225,14 @@ pub async fn scrape(Data(state): Data<&Arc<AppState>>) -> Response {
         metrics
             .sqlite_write_queue
             .set(i64::try_from(waiting).unwrap_or(i64::MAX));
+    }
+    if let Some((commits, writes)) = state.db.sqlite_commits() {
+        // The counters follow the writer's totals (scrapes take turns, so each adds the rest).
+        let add = |counter: &Counter, total: u64| {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        };
+        add(&metrics.sqlite_commits, commits);
+        add(&metrics.sqlite_committed_writes, writes);
     }
     // Endpoints removed since the last scrape must disappear, so the family is rebuilt.
     metrics.webhook_backlog.clear();

@@ -52,6 +52,14 @@ impl Db {
         }
     }
 
+    /// SQLite's group commits so far and the writes they carried; `None` on PostgreSQL.
+    pub fn sqlite_commits(&self) -> Option<(u64, u64)> {
+        match self {
+            Db::Sqlite(_, writer) => Some(writer.commits()),
+            Db::Postgres(_) => None,
+        }
+    }
+
     /// SQLite writers of this process waiting for their turn; `None` on PostgreSQL, where
     /// writers do not queue in scimd.
     pub fn sqlite_write_queue(&self) -> Option<usize> {

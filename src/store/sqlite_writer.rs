@@ -13,6 +13,7 @@
 //!
 //! Other processes on the same file still meet `busy_timeout`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,14 @@ pub struct SqliteWriter {
     options: SqliteConnectOptions,
     turn: Arc<Semaphore>,
     state: Mutex<State>,
+    counts: Arc<Commits>,
+}
+
+/// Group commits so far (the `/metrics` counters): their number and the writes they carried.
+#[derive(Debug, Default)]
+pub struct Commits {
+    pub commits: AtomicU64,
+    pub writes: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -98,7 +107,16 @@ impl SqliteWriter {
                 idle: Some(Connection { conn, group: None }),
                 waiting: 0,
             }),
+            counts: Arc::default(),
         }))
+    }
+
+    /// The commits so far and the writes they carried.
+    pub fn commits(&self) -> (u64, u64) {
+        (
+            self.counts.commits.load(Ordering::Relaxed),
+            self.counts.writes.load(Ordering::Relaxed),
+        )
     }
 
     /// Writers waiting for their turn right now (the `/metrics` write queue).
@@ -200,7 +218,7 @@ impl SqliteWriter {
                 return;
             }
         }
-        commit_group(&mut connection).await;
+        commit_group(&mut connection, &self.counts).await;
         self.state().idle = Some(connection);
         drop(permit);
     }
@@ -239,7 +257,7 @@ impl SqliteWriter {
         };
         let idle = self.state().idle.take();
         if let Some(mut connection) = idle {
-            commit_group(&mut connection).await;
+            commit_group(&mut connection, &self.counts).await;
             let _ = connection.conn.close().await;
         }
         self.turn.close();
@@ -249,7 +267,7 @@ impl SqliteWriter {
 
 /// Commits the connection's open group (rolls it back if no member's work is in it) and tells
 /// its members how it went.
-async fn commit_group(connection: &mut Connection) {
+async fn commit_group(connection: &mut Connection, counts: &Commits) {
     let Some(group) = connection.group.take() else {
         return;
     };
@@ -262,6 +280,12 @@ async fn commit_group(connection: &mut Connection) {
     if outcome.is_err() {
         // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or not (I/O errors).
         let _ = run(&mut connection.conn, "ROLLBACK").await;
+    }
+    if outcome.is_ok() && !group.members.is_empty() {
+        counts.commits.fetch_add(1, Ordering::Relaxed);
+        counts
+            .writes
+            .fetch_add(group.members.len() as u64, Ordering::Relaxed);
     }
     let outcome = outcome.map_err(|e| format!("the commit failed: {e}"));
     for member in group.members {

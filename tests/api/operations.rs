@@ -137,6 +137,15 @@ async fn metrics_count_requests_by_route_template_and_never_by_id() {
         sqlite.then_some(0.0),
         "the SQLite write queue, on SQLite only: {metrics}"
     );
+    // The user's create at least was committed, in a group of one write or more.
+    let commits = sample(&metrics, "scimd_sqlite_commits_total");
+    let writes = sample(&metrics, "scimd_sqlite_committed_writes_total");
+    if sqlite {
+        let (commits, writes) = (commits.unwrap_or(0.0), writes.unwrap_or(0.0));
+        assert!(commits >= 1.0 && writes >= commits, "{metrics}");
+    } else {
+        assert_eq!((commits, writes), (None, None), "on SQLite only: {metrics}");
+    }
 }
 
 #[tokio::test]
