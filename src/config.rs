@@ -169,9 +169,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMD_MAX_PATCH_OPERATIONS", default_value_t = Limits::DEFAULT.max_operations as u32, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_patch_operations: u32,
 
-    /// Size of the database connection pool.
-    #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", default_value_t = 8)]
-    pub db_max_connections: u32,
+    /// Size of the database connection pool [default: 4 on SQLite, whose pool serves reads
+    /// only, 8 on PostgreSQL].
+    #[arg(long, env = "SCIMD_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub db_max_connections: Option<u32>,
 
     /// Seconds a token found valid is trusted before the database is asked again whether it
     /// was revoked; a revocation takes up to this long to reach a running server. 0 asks on

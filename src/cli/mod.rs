@@ -102,7 +102,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Dev(DevCommand::Seed(args)) => {
             // One connection: seeding is one sequential stream of transactions.
             let options = DbOptions {
-                max_connections: 1,
+                max_connections: Some(1),
                 ..DbOptions::default()
             };
             let db = open(&cli.database_url, &options).await?;

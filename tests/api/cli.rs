@@ -59,7 +59,7 @@ async fn tokens_created_by_the_cli_are_accepted_until_revoked() {
     let mut args = crate::helpers::serve_args();
     args.max_page_size = 100;
     args.max_body_bytes = 65536;
-    args.db_max_connections = 4;
+    args.db_max_connections = Some(4);
     // Ask the database on every request, so the revocation shows at once.
     args.token_recheck_seconds = 0;
     let app = scimd::cli::serve::Application::build(db, &args, None)

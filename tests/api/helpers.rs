@@ -115,7 +115,7 @@ pub async fn fresh_database_url() -> String {
             let admin = Db::connect(
                 &admin_url,
                 &DbOptions {
-                    max_connections: 1,
+                    max_connections: Some(1),
                     ..DbOptions::default()
                 },
             )

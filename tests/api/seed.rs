@@ -48,7 +48,7 @@ impl Server {
             .await
             .expect("open database");
         let mut args = crate::helpers::serve_args();
-        args.db_max_connections = 4;
+        args.db_max_connections = Some(4);
         let app = scimd::cli::serve::Application::build(db, &args, None)
             .await
             .expect("build application");
