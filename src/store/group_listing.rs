@@ -60,8 +60,8 @@ pub(super) fn statement(tenant: &str, query: &GroupQuery) -> SqlBuilder {
             .bind(id.as_str())
             .push(")");
     }
-    sql.push(" ORDER BY g.display_name_norm, g.id")
-        .limit(query.limit + 1);
+    sql.push(" ORDER BY g.display_name_norm, g.id LIMIT ")
+        .bind(query.limit + 1);
     sql
 }
 

@@ -25,17 +25,6 @@ impl SqlBuilder {
         self
     }
 
-    /// Appends ` LIMIT n` with `n` written into the text, the one value that is: SQLite (3.51)
-    /// plans with a `LIMIT`'s value, so a statement whose `LIMIT` is a bound parameter is
-    /// prepared again every time a value is bound to it. `n` is an integer scimd computed (a
-    /// page size), so the text stays free of anything a client sent, and pages of one size
-    /// share one prepared statement.
-    pub fn limit(&mut self, n: i64) -> &mut Self {
-        self.sql.push_str(" LIMIT ");
-        self.sql.push_str(&n.to_string());
-        self
-    }
-
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());

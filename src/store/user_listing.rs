@@ -304,11 +304,11 @@ fn page(sql: &mut SqlBuilder, key: &str, unique: bool, query: &UserQuery) {
         }
     }
     if unique {
-        sql.push(&format!(" ORDER BY {key} {dir}"));
+        sql.push(&format!(" ORDER BY {key} {dir} LIMIT "));
     } else {
-        sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir}"));
+        sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "));
     }
-    sql.limit(query.limit + 1);
+    sql.bind(query.limit + 1);
 }
 
 /// One present user as listings show it.
@@ -322,10 +322,10 @@ pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<ListedUser>, 
         after: None,
     };
     let mut sql = statement(db.dialect(), tenant, &query, Search::Matches);
-    // The same columns, for one id: replace the order and limit (text, no parameter) with the
-    // id condition.
+    // The same columns, for one id: replace the order and limit with the id condition.
     let cut = sql.sql.rfind(" ORDER BY ").unwrap_or(sql.sql.len());
     sql.sql.truncate(cut);
+    sql.args.pop();
     sql.push(" AND u.id = ").bind(id);
     db.autocommit().fetch_optional(&sql.sql, sql.args).await
 }

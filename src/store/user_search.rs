@@ -95,7 +95,9 @@ pub(super) fn count(tenant: &str, q: &str, skip: Option<&str>) -> SqlBuilder {
         .bind(tenant)
         .push(" AND ");
     prefix_range(&mut sql, "external_id", q);
-    sql.limit(SORTED_MATCHES_AT_MOST + 1).push(") capped");
+    sql.push(" LIMIT ")
+        .bind(SORTED_MATCHES_AT_MOST + 1)
+        .push(") capped");
     sql
 }
 
