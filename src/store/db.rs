@@ -127,23 +127,15 @@ pub const SQLITE_POOL: u32 = 4;
 /// PostgreSQL's default pool size: its connections wait on the network and the server.
 pub const POSTGRES_POOL: u32 = 8;
 
-/// Connection settings that are not part of the URL.
-#[derive(Debug, Clone)]
+/// Connection settings that are not part of the URL (by default: the backend's pool size,
+/// SQLite commits synced with `FULL`).
+#[derive(Debug, Clone, Default)]
 pub struct DbOptions {
     /// The pool's size; `None` for the backend's default ([`SQLITE_POOL`], [`POSTGRES_POOL`]).
     pub max_connections: Option<u32>,
     /// SQLite `synchronous=NORMAL` (durable on application crash, may lose the last
     /// transactions on power loss) instead of `FULL` (every commit synced before it returns).
     pub sqlite_synchronous_normal: bool,
-}
-
-impl Default for DbOptions {
-    fn default() -> Self {
-        Self {
-            max_connections: None,
-            sqlite_synchronous_normal: false,
-        }
-    }
 }
 
 impl Db {
