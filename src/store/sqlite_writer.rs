@@ -35,14 +35,14 @@ pub struct SqliteWriter {
     options: SqliteConnectOptions,
     turn: Arc<Semaphore>,
     state: Mutex<State>,
-    counts: Arc<Commits>,
+    counts: Commits,
 }
 
 /// Group commits so far (the `/metrics` counters): their number and the writes they carried.
 #[derive(Debug, Default)]
-pub struct Commits {
-    pub commits: AtomicU64,
-    pub writes: AtomicU64,
+struct Commits {
+    commits: AtomicU64,
+    writes: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -107,7 +107,7 @@ impl SqliteWriter {
                 idle: Some(Connection { conn, group: None }),
                 waiting: 0,
             }),
-            counts: Arc::default(),
+            counts: Commits::default(),
         }))
     }
 
@@ -293,11 +293,14 @@ async fn commit_group(connection: &mut Connection, counts: &Commits) {
     }
 }
 
+/// The error of a turn used after it ended (a bug, never a client's doing).
+fn finished() -> StoreError {
+    StoreError::Corrupt("a finished SQLite write was used".into())
+}
+
 impl Turn {
     fn held(&mut self) -> Result<&mut Held, StoreError> {
-        self.held
-            .as_mut()
-            .ok_or_else(|| StoreError::Corrupt("a finished SQLite write was used".into()))
+        self.held.as_mut().ok_or_else(finished)
     }
 
     /// The writer connection, for this turn's statements.
@@ -311,10 +314,7 @@ impl Turn {
         held.savepoint = Savepoint::Unknown;
         run(&mut held.connection.conn, "RELEASE SAVEPOINT turn").await?;
         let (told, outcome) = oneshot::channel();
-        let mut held = self
-            .held
-            .take()
-            .ok_or_else(|| StoreError::Corrupt("a finished SQLite write was used".into()))?;
+        let mut held = self.held.take().ok_or_else(finished)?;
         if let Some(group) = held.connection.group.as_mut() {
             group.members.push(told);
         }
