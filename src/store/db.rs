@@ -15,7 +15,6 @@ use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use super::StoreError;
@@ -107,16 +106,17 @@ macro_rules! bind_all {
         let mut q = $q;
         for arg in $args {
             q = match arg {
-                Arg::Text(v) => q.bind(v),
-                Arg::Int(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
-                Arg::Time(v) => q.bind(v),
-                Arg::Json(v) => q.bind(Json(v)),
+                $crate::store::db::Arg::Text(v) => q.bind(v),
+                $crate::store::db::Arg::Int(v) => q.bind(v),
+                $crate::store::db::Arg::Bool(v) => q.bind(v),
+                $crate::store::db::Arg::Time(v) => q.bind(v),
+                $crate::store::db::Arg::Json(v) => q.bind(sqlx::types::Json(v)),
             };
         }
         q
     }};
 }
+pub(super) use bind_all;
 
 /// SQLite's default pool size. The pool serves reads only (writes have a connection of their
 /// own, see `sqlite_writer`), and a read keeps its connection for one statement's CPU work:
@@ -350,8 +350,33 @@ impl Tx {
         })
     }
 
+    /// Runs a statement whose result the caller does not need. On SQLite's writer it waits
+    /// and runs with the next statement of the transaction (see `sqlite_writer`): its error,
+    /// if any, is then that statement's, so call this only where the next statement follows
+    /// in the same function. Elsewhere it runs at once.
+    pub async fn queue(&mut self, sql: &str, args: Vec<Arg>) -> Result<(), StoreError> {
+        if let Tx::SqliteWrite(turn) = self {
+            return turn.queue(&sqlite_placeholders(sql), args).await;
+        }
+        self.execute(sql, args).await.map(drop)
+    }
+
+    /// The writer's turn, if statements are queued on it: the next statement runs with them.
+    fn after_queued(&mut self) -> Option<&mut Turn> {
+        match self {
+            Tx::SqliteWrite(turn) if turn.has_queued() => Some(turn),
+            _ => None,
+        }
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        if let Some(turn) = self.after_queued() {
+            return Ok(turn
+                .run(&sqlite_placeholders(sql), args)
+                .await?
+                .rows_affected);
+        }
         let sql = self.statement(sql);
         Ok(on_executor!(
             self,
@@ -368,6 +393,10 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
+        if let Some(turn) = self.after_queued() {
+            let ran = turn.run(&sqlite_placeholders(sql), args).await?;
+            return Ok(ran.rows.iter().map(T::from_row).collect::<Result<_, _>>()?);
+        }
         let sql = self.statement(sql);
         Ok(on_executor!(
             self,
@@ -393,6 +422,10 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
+        if let Some(turn) = self.after_queued() {
+            let ran = turn.run(&sqlite_placeholders(sql), args).await?;
+            return Ok(ran.rows.first().map(T::from_row).transpose()?);
+        }
         let sql = self.statement(sql);
         Ok(on_executor!(
             self,
@@ -474,7 +507,7 @@ fn sqlite_placeholders(sql: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_placeholders;
+    use super::{Db, sqlite_placeholders};
 
     #[test]
     fn sequential_placeholders_become_anonymous_on_sqlite() {
@@ -514,5 +547,96 @@ mod tests {
         let many: Vec<String> = (1..=30_000).map(|n| format!("${n}")).collect();
         let rewritten = sqlite_placeholders(&many.join(","));
         assert_eq!(rewritten, vec!["?"; 30_000].join(","), "thousands of them");
+    }
+
+    async fn temp_sqlite() -> Db {
+        let path =
+            std::env::temp_dir().join(format!("scimd-db-{}.db", uuid::Uuid::new_v4().simple()));
+        let db = crate::cli::open(&format!("sqlite://{}", path.display()), &Default::default())
+            .await
+            .unwrap();
+        let mut tx = db.write().await.unwrap();
+        tx.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)", Vec::new())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        db
+    }
+
+    async fn rows(db: &Db) -> Vec<(i64, String)> {
+        db.autocommit()
+            .fetch_all("SELECT a, b FROM t ORDER BY a", Vec::new())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn queued_statements_run_in_order_before_the_next_with_their_own_arguments() {
+        let db = temp_sqlite().await;
+        let mut tx = db.write().await.unwrap();
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![1_i64, "x"])
+            .await
+            .unwrap();
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![2_i64, "y"])
+            .await
+            .unwrap();
+        let seen: Vec<(i64, String)> = tx
+            .fetch_all("SELECT a, b FROM t WHERE a >= $1 ORDER BY a", args![2_i64])
+            .await
+            .unwrap();
+        assert_eq!(seen, [(2, "y".to_owned())], "anonymous placeholders");
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![3_i64, "z"])
+            .await
+            .unwrap();
+        let updated = tx
+            .execute(
+                "UPDATE t SET b = $2 || b WHERE a = $1 OR a = $1 - 2",
+                args![3_i64, "!"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            updated, 2,
+            "numbered placeholders, after the queue ran alone"
+        );
+        tx.commit().await.unwrap();
+        let expected = [(1, "!x"), (2, "y"), (3, "!z")].map(|(a, b)| (a, b.to_owned()));
+        assert_eq!(rows(&db).await, expected);
+    }
+
+    #[tokio::test]
+    async fn a_queued_statements_error_is_the_next_statements_and_the_turn_is_undone() {
+        let db = temp_sqlite().await;
+        let mut tx = db.write().await.unwrap();
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![1_i64, "x"])
+            .await
+            .unwrap();
+        tx.queue(
+            "INSERT INTO t (a, b) VALUES ($1, $2)",
+            args![1_i64, "again"],
+        )
+        .await
+        .unwrap();
+        let next = tx
+            .fetch_optional::<(i64,)>("SELECT a FROM t", Vec::new())
+            .await;
+        let reported = next.map_err(|e| e.on_unique(|| "taken".into()));
+        assert!(
+            matches!(reported, Err(super::StoreError::Uniqueness(_))),
+            "the duplicate key is reported by the read after it"
+        );
+        drop(tx);
+        let mut tx = db.write().await.unwrap();
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![2_i64, "kept"])
+            .await
+            .unwrap();
+        tx.queue(
+            "INSERT INTO t (a, b) VALUES ($1, $2)",
+            args![2_i64, "again"],
+        )
+        .await
+        .unwrap();
+        assert!(tx.commit().await.is_err(), "reported by the commit");
+        assert!(rows(&db).await.is_empty(), "neither turn left anything");
     }
 }

@@ -115,7 +115,8 @@ pub(super) async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<(), Store
         if numbered {
             sql.push(") AS v");
         }
-        tx.execute(&sql.sql, sql.args).await?;
+        // Runs with the commit that follows (`Write::commit`).
+        tx.queue(&sql.sql, sql.args).await?;
     }
     Ok(())
 }

@@ -11,17 +11,26 @@
 //! group, and every writer hears of success only once its work is durable. Each writer's work
 //! runs under its own savepoint, so one that fails (or is cancelled) is undone alone.
 //!
+//! **Queued statements.** sqlx runs each statement on the connection's own thread: a hand-off
+//! there and back, two thread wake-ups that cost more CPU than a small statement itself (and,
+//! since the writer's statements run one after another, they also bound how many writes a
+//! second it serves). A statement whose result its caller does not need ([`Turn::queue`]: the
+//! turn's own `SAVEPOINT`, inserts) waits and goes with the turn's next statement, as one
+//! multi-statement command to that thread; its error, if any, is then that statement's.
+//!
 //! Other processes on the same file still meet `busy_timeout`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection as _};
+use futures_util::TryStreamExt as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, Either, Executor as _};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::StoreError;
+use super::db::{Arg, bind_all};
 
 /// A group stays open for more writers at most this long: the first writer of a group waits
 /// for the commit at most this plus the last writer's work.
@@ -71,6 +80,8 @@ struct Group {
 /// Whether a turn's savepoint is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Savepoint {
+    /// Its `SAVEPOINT` waits in the turn's queue: nothing of the turn has run.
+    Queued,
     Open,
     /// Being opened or released (a cancelled statement may or may not have run).
     Unknown,
@@ -82,6 +93,22 @@ struct Held {
     connection: Connection,
     permit: OwnedSemaphorePermit,
     savepoint: Savepoint,
+    queued: Queued,
+}
+
+/// Statements waiting for the turn's next one (see the module's documentation): their text,
+/// each followed by `;`, with only anonymous `?` placeholders, and their arguments in order.
+#[derive(Debug, Default)]
+struct Queued {
+    sql: String,
+    args: Vec<Arg>,
+    statements: usize,
+}
+
+/// What a statement run after the queued ones returned.
+pub struct Ran {
+    pub rows: Vec<SqliteRow>,
+    pub rows_affected: u64,
 }
 
 /// One writer's turn: its statements run on the writer connection under its own savepoint.
@@ -147,7 +174,8 @@ impl SqliteWriter {
             held: Some(Held {
                 connection,
                 permit,
-                savepoint: Savepoint::Unknown,
+                savepoint: Savepoint::Queued,
+                queued: Queued::default(),
             }),
         };
         let held = turn.held()?;
@@ -160,8 +188,7 @@ impl SqliteWriter {
                 members: Vec::new(),
             });
         }
-        run(&mut held.connection.conn, "SAVEPOINT turn").await?;
-        held.savepoint = Savepoint::Open;
+        held.queued.push("SAVEPOINT turn", Vec::new());
         Ok(turn)
     }
 
@@ -226,7 +253,9 @@ impl SqliteWriter {
     /// Undoes the work of a turn that ended without committing, then ends the turn.
     async fn abandon(self: Arc<Self>, mut held: Held) {
         let conn = &mut held.connection.conn;
-        if held.connection.group.is_none() {
+        if held.savepoint == Savepoint::Queued {
+            // Nothing of the turn ran.
+        } else if held.connection.group.is_none() {
             // The turn ended while opening the transaction, which may have begun.
             let _ = run(conn, "ROLLBACK").await;
         } else {
@@ -303,16 +332,62 @@ impl Turn {
         self.held.as_mut().ok_or_else(finished)
     }
 
-    /// The writer connection, for this turn's statements.
+    /// The writer connection, for a statement of this turn when none is queued.
     pub fn connection(&mut self) -> Result<&mut SqliteConnection, StoreError> {
         Ok(&mut self.held()?.connection.conn)
     }
 
+    /// Whether statements wait for the next one (which then goes through [`Turn::run`]).
+    pub fn has_queued(&self) -> bool {
+        self.held.as_ref().is_some_and(|h| h.queued.statements > 0)
+    }
+
+    /// Queues a statement whose result is not needed, to run with the turn's next statement.
+    /// `sql` has SQLite's placeholders; one with numbered ones (`$2`), which would refer to
+    /// the queued arguments, runs at once instead.
+    pub async fn queue(&mut self, sql: &str, args: Vec<Arg>) -> Result<(), StoreError> {
+        if has_numbered_placeholders(sql) {
+            self.run(sql, args).await?;
+        } else {
+            self.held()?.queued.push(sql, args);
+        }
+        Ok(())
+    }
+
+    /// Runs the queued statements and then `sql`, in one command to the connection's thread,
+    /// and returns what `sql` returned. The first error stops the batch and is returned.
+    pub async fn run(&mut self, sql: &str, args: Vec<Arg>) -> Result<Ran, StoreError> {
+        if has_numbered_placeholders(sql) && self.has_queued() {
+            // `$1` would be the first queued argument: the queue goes first, alone.
+            self.run_after_queued("SELECT 1", Vec::new()).await?;
+        }
+        self.run_after_queued(sql, args).await
+    }
+
+    async fn run_after_queued(&mut self, sql: &str, args: Vec<Arg>) -> Result<Ran, StoreError> {
+        let held = self.held()?;
+        let queued = std::mem::take(&mut held.queued);
+        let skip = queued.statements;
+        let mut text = queued.sql;
+        text.push_str(sql);
+        let mut all = queued.args;
+        all.extend(args);
+        let outcome = run_batch(&mut held.connection.conn, text, all, skip).await;
+        if held.savepoint == Savepoint::Queued {
+            held.savepoint = match outcome {
+                Ok(_) => Savepoint::Open,
+                Err(_) => Savepoint::Unknown,
+            };
+        }
+        outcome
+    }
+
     /// Keeps this turn's work and returns once it is committed (with the group it joined).
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let held = self.held()?;
-        held.savepoint = Savepoint::Unknown;
-        run(&mut held.connection.conn, "RELEASE SAVEPOINT turn").await?;
+        if self.held()?.savepoint == Savepoint::Open {
+            self.held()?.savepoint = Savepoint::Unknown;
+        }
+        self.run("RELEASE SAVEPOINT turn", Vec::new()).await?;
         let (told, outcome) = oneshot::channel();
         let mut held = self.held.take().ok_or_else(finished)?;
         if let Some(group) = held.connection.group.as_mut() {
@@ -347,6 +422,51 @@ fn spawn(future: impl Future<Output = ()> + Send + 'static) {
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(future);
     }
+}
+
+impl Queued {
+    fn push(&mut self, sql: &str, args: Vec<Arg>) {
+        self.sql.push_str(sql);
+        self.sql.push_str(";\n");
+        self.args.extend(args);
+        self.statements += 1;
+    }
+}
+
+/// Runs several statements as one (sqlx's SQLite driver steps through a text of several
+/// statements, binding each one's anonymous placeholders from where the previous one's ended)
+/// and keeps what the statement after the first `skip` returned.
+async fn run_batch(
+    conn: &mut SqliteConnection,
+    sql: String,
+    args: Vec<Arg>,
+    skip: usize,
+) -> Result<Ran, StoreError> {
+    let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), args);
+    let mut results = conn.fetch_many(query);
+    let mut ran = Ran {
+        rows: Vec::new(),
+        rows_affected: 0,
+    };
+    let mut done = 0;
+    while let Some(result) = results.try_next().await? {
+        match result {
+            Either::Left(_) if done < skip => done += 1,
+            Either::Left(result) => ran.rows_affected = result.rows_affected(),
+            Either::Right(row) if done == skip => ran.rows.push(row),
+            Either::Right(_) => {}
+        }
+    }
+    Ok(ran)
+}
+
+/// Whether SQLite text has numbered (`$1`) placeholders, which bind by position in the whole
+/// argument list rather than after the previous statement's.
+fn has_numbered_placeholders(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    bytes
+        .windows(2)
+        .any(|w| w[0] == b'$' && w[1].is_ascii_digit())
 }
 
 /// Runs one statement without parameters on the writer connection.

@@ -8,14 +8,15 @@ use super::StoreError;
 use super::db::{Arg, Tx, args};
 use super::sql::SqlBuilder;
 
-/// Replaces all value rows of one user.
+/// Replaces all value rows of one user. Its statements are queued (`Tx::queue`): the
+/// caller's next statement reports their errors.
 pub async fn replace(
     tx: &mut Tx,
     tenant: &str,
     user_id: &str,
     values: Vec<(&'static str, Vec<Value>)>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.queue(
         "DELETE FROM user_values WHERE tenant_id = $1 AND user_id = $2",
         args![tenant, user_id],
     )
@@ -27,7 +28,8 @@ pub async fn replace(
 /// 32,766 and PostgreSQL's 65,535 parameters however many values a user has.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Inserts the value rows of a user that has none: one statement for up to 500 values.
+/// Inserts the value rows of a user that has none: one statement for up to 500 values, queued
+/// (`Tx::queue`) as in [`replace`].
 pub async fn insert(
     tx: &mut Tx,
     tenant: &str,
@@ -51,7 +53,7 @@ pub async fn insert(
             }
             sql.push(")");
         }
-        tx.execute(&sql.sql, sql.args).await?;
+        tx.queue(&sql.sql, sql.args).await?;
     }
     Ok(())
 }

@@ -127,12 +127,17 @@ async fn insert_row(
         sql.push(if n == 0 { "" } else { ", " }).bind(v);
     }
     sql.push(")");
+    // The inserts run together with the read that follows (see `Tx::queue`), which then
+    // reports their errors.
     let tx = w.tx();
-    tx.execute(&sql.sql, sql.args)
+    tx.queue(&sql.sql, sql.args)
         .await
         .map_err(|e| e.on_unique(taken(&user_name)))?;
     user_values::insert(tx, tenant, id, cols.values).await?;
-    load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
+    load(tx, tenant, id)
+        .await
+        .map_err(|e| e.on_unique(taken(&user_name)))?
+        .ok_or(StoreError::RowMissing)
 }
 
 /// A local suspension: when, why, by whom (the actor as events show it).
