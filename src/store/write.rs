@@ -79,7 +79,8 @@ impl Write {
     /// modifies once for each open savepoint, so nesting them would make a long unit of work
     /// slower with every change.
     pub async fn savepoint(&mut self) -> Result<Savepoint, StoreError> {
-        self.tx.execute("SAVEPOINT change", Vec::new()).await?;
+        // Runs with the change's first statement (`Tx::queue`).
+        self.tx.queue("SAVEPOINT change", Vec::new()).await?;
         Ok(Savepoint {
             events: self.events.len(),
         })
