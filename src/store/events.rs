@@ -220,7 +220,8 @@ pub async fn read(db: &Db, query: &FeedQuery) -> Result<FeedPage, StoreError> {
     ))
     .bind(query.after);
     push_filters(&mut sql, query);
-    sql.push(" ORDER BY position LIMIT ").bind(query.limit);
+    sql.push(" ORDER BY position")
+        .limit(db.dialect(), query.limit);
     let mut tx = db.read().await?;
     let events = tx.fetch_all(&sql.sql, sql.args).await?;
     let horizon = tx.fetch_one(HORIZON, Vec::new()).await?;
@@ -264,7 +265,8 @@ pub async fn newest(
         sql.push(" AND position < ").bind(before);
     }
     push_filters(&mut sql, query);
-    sql.push(" ORDER BY position DESC LIMIT ").bind(query.limit);
+    sql.push(" ORDER BY position DESC")
+        .limit(db.dialect(), query.limit);
     db.autocommit().fetch_all(&sql.sql, sql.args).await
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use super::StoreError;
-use super::db::{Db, args};
+use super::db::{Db, Dialect, args};
 use super::sql::SqlBuilder;
 
 /// One listed group.
@@ -39,12 +39,12 @@ pub async fn list(
     tenant: &str,
     query: &GroupQuery,
 ) -> Result<Vec<ListedGroup>, StoreError> {
-    let sql = statement(tenant, query);
+    let sql = statement(db.dialect(), tenant, query);
     db.autocommit().fetch_all(&sql.sql, sql.args).await
 }
 
 /// The statement of one page.
-pub(super) fn statement(tenant: &str, query: &GroupQuery) -> SqlBuilder {
+pub(super) fn statement(dialect: Dialect, tenant: &str, query: &GroupQuery) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     sql.push(SELECT).bind(tenant);
     if let Some(q) = &query.q {
@@ -60,8 +60,8 @@ pub(super) fn statement(tenant: &str, query: &GroupQuery) -> SqlBuilder {
             .bind(id.as_str())
             .push(")");
     }
-    sql.push(" ORDER BY g.display_name_norm, g.id LIMIT ")
-        .bind(query.limit + 1);
+    sql.push(" ORDER BY g.display_name_norm, g.id")
+        .limit(dialect, query.limit + 1);
     sql
 }
 

@@ -193,10 +193,7 @@ pub async fn page<R: AnyRow>(
     // A lookup's page needs no LIMIT: it has at most one row, whatever `count` asks for.
     if !lookup {
         // One row more than asked tells whether another page follows.
-        sql.push(" LIMIT ")
-            .bind(count + 1)
-            .push(" OFFSET ")
-            .bind(offset);
+        sql.limit(dialect, count + 1).push(" OFFSET ").bind(offset);
     }
     // SQLite never reorders a CROSS JOIN, so the JSON is aggregated in the keys' order; the
     // plain rows are ordered again (only the page's rows).

@@ -111,7 +111,7 @@ pub async fn listing_plans(db: &Db, tenant: &str, q: &str) -> Result<Vec<Plan>, 
         }
     }
     // As the default order (`name`) counts: outside the family name, which it seeks.
-    let count = user_search::count(tenant, q, Some("name_family_name_norm"));
+    let count = user_search::count(dialect, tenant, q, Some("name_family_name_norm"));
     plans.push(plan(db, format!("users q={q}: count of matches"), false, &count).await?);
     for state in [None, Some(State::Active)] {
         for sort in sorts {
@@ -146,7 +146,7 @@ pub async fn listing_plans(db: &Db, tenant: &str, q: &str) -> Result<Vec<Plan>, 
             limit: 100,
             after,
         };
-        let sql = group_listing::statement(tenant, &query);
+        let sql = group_listing::statement(dialect, tenant, &query);
         plans.push(plan(db, label, false, &sql).await?);
     }
     Ok(plans)

@@ -53,7 +53,7 @@ pub async fn page(
             .bind(id.as_str())
             .push(")");
     }
-    sql.push(" ORDER BY u.created, u.id LIMIT ").bind(limit);
+    sql.push(" ORDER BY u.created, u.id").limit(dialect, limit);
     // SQLite never reorders a CROSS JOIN, so the JSON array keeps the keys' order.
     let join = match dialect {
         Dialect::Sqlite => "CROSS JOIN",

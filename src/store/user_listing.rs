@@ -141,7 +141,7 @@ pub(super) fn statement(
 ) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     if query.state == Some(State::Archived) {
-        archived(&mut sql, tenant, query);
+        archived(&mut sql, dialect, tenant, query);
     } else {
         present(&mut sql, dialect, tenant, query, search);
     }
@@ -191,7 +191,7 @@ fn present(
     // userNames are unique in a directory (`users_user_name`): ordered by it alone, the
     // listing without a state walks that index; ordered by it and the id, PostgreSQL would
     // sort each run of equal userNames (an `Incremental Sort`) on top of it.
-    page(sql, key, query.sort == SortKey::UserName, query);
+    page(sql, dialect, key, query.sort == SortKey::UserName, query);
 }
 
 /// `FROM` the users matching `q`, as `u`: the page's share of the matches in the column aligned
@@ -219,7 +219,7 @@ fn search_hits(
         if let Some(state) = query.state {
             sql.push(" AND u.state = ").bind(state.as_str());
         }
-        page(sql, key, unique, query);
+        page(sql, dialect, key, unique, query);
         sql.push(&format!(") {alias}"));
     };
     sql.push("FROM (");
@@ -245,7 +245,7 @@ fn search_hits(
     .bind(tenant);
 }
 
-fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {
+fn archived(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, query: &UserQuery) {
     let (key, is_time) = match query.sort {
         SortKey::Name => ("a.sort_name", false),
         SortKey::UserName => ("a.name_norm", false),
@@ -272,12 +272,12 @@ fn archived(sql: &mut SqlBuilder, tenant: &str, query: &UserQuery) {
         user_search::prefix_range(sql, "a.sort_name", q);
         sql.push("))");
     }
-    page(sql, key, false, query);
+    page(sql, dialect, key, false, query);
 }
 
 /// The keyset condition, order and limit. A `unique` key orders the rows by itself; any other
 /// is followed by the id, so that the order is total.
-fn page(sql: &mut SqlBuilder, key: &str, unique: bool, query: &UserQuery) {
+fn page(sql: &mut SqlBuilder, dialect: Dialect, key: &str, unique: bool, query: &UserQuery) {
     let (cmp, dir) = if query.descending {
         ("<", "DESC")
     } else {
@@ -304,11 +304,11 @@ fn page(sql: &mut SqlBuilder, key: &str, unique: bool, query: &UserQuery) {
         }
     }
     if unique {
-        sql.push(&format!(" ORDER BY {key} {dir} LIMIT "));
+        sql.push(&format!(" ORDER BY {key} {dir}"));
     } else {
-        sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "));
+        sql.push(&format!(" ORDER BY {key} {dir}, {id} {dir}"));
     }
-    sql.bind(query.limit + 1);
+    sql.limit(dialect, query.limit + 1);
 }
 
 /// One present user as listings show it.
@@ -321,11 +321,15 @@ pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<Option<ListedUser>, 
         limit: 1,
         after: None,
     };
-    let mut sql = statement(db.dialect(), tenant, &query, Search::Matches);
-    // The same columns, for one id: replace the order and limit with the id condition.
+    let dialect = db.dialect();
+    let mut sql = statement(dialect, tenant, &query, Search::Matches);
+    // The same columns, for one id: replace the order and limit with the id condition (the
+    // limit is the last argument where it is bound, see `SqlBuilder::limit`).
     let cut = sql.sql.rfind(" ORDER BY ").unwrap_or(sql.sql.len());
     sql.sql.truncate(cut);
-    sql.args.pop();
+    if dialect == Dialect::Postgres {
+        sql.args.pop();
+    }
     sql.push(" AND u.id = ").bind(id);
     db.autocommit().fetch_optional(&sql.sql, sql.args).await
 }

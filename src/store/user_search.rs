@@ -11,7 +11,7 @@
 //! the two parts, each at most `limit + 1` rows.
 
 use super::StoreError;
-use super::db::Db;
+use super::db::{Db, Dialect};
 use super::sql::SqlBuilder;
 
 /// A prefix with at most this many matching index entries (summed over the searched columns
@@ -61,7 +61,7 @@ pub async fn choose(
     q: &str,
     skip: Option<&str>,
 ) -> Result<Search, StoreError> {
-    let counted = count(tenant, q, skip);
+    let counted = count(db.dialect(), tenant, q, skip);
     let (n,): (i64,) = db
         .autocommit()
         .fetch_one(&counted.sql, counted.args)
@@ -77,7 +77,7 @@ pub async fn choose(
 /// [`SORTED_MATCHES_AT_MOST`]: each column's range through its own index (a user matching in
 /// two columns counts twice), and the `LIMIT` stops the count there, so it reads at most that
 /// many entries.
-pub(super) fn count(tenant: &str, q: &str, skip: Option<&str>) -> SqlBuilder {
+pub(super) fn count(dialect: Dialect, tenant: &str, q: &str, skip: Option<&str>) -> SqlBuilder {
     let mut sql = SqlBuilder::default();
     sql.push("SELECT COUNT(*) FROM (");
     for (n, c) in searched(skip).enumerate() {
@@ -95,8 +95,7 @@ pub(super) fn count(tenant: &str, q: &str, skip: Option<&str>) -> SqlBuilder {
         .bind(tenant)
         .push(" AND ");
     prefix_range(&mut sql, "external_id", q);
-    sql.push(" LIMIT ")
-        .bind(SORTED_MATCHES_AT_MOST + 1)
+    sql.limit(dialect, SORTED_MATCHES_AT_MOST + 1)
         .push(") capped");
     sql
 }
