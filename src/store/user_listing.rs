@@ -257,9 +257,29 @@ fn archived(sql: &mut SqlBuilder, dialect: Dialect, tenant: &str, query: &UserQu
     } else {
         (key, "NULL")
     };
+    // Names and the email come from the archived attributes (`archive.resource`), chosen as
+    // for present users: the primary email, else the first.
+    let names = match dialect {
+        Dialect::Sqlite => {
+            "json_extract(a.resource, '$.attrs.displayName') AS display_name, \
+             json_extract(a.resource, '$.attrs.name.givenName') AS given_name, \
+             json_extract(a.resource, '$.attrs.name.familyName') AS family_name, \
+             (SELECT json_extract(e.value, '$.value') FROM json_each(a.resource, '$.attrs.emails') e \
+              ORDER BY CASE WHEN json_extract(e.value, '$.primary') = 1 THEN 0 ELSE 1 END, e.key \
+              LIMIT 1) AS email"
+        }
+        Dialect::Postgres => {
+            "a.resource #>> '{attrs,displayName}' AS display_name, \
+             a.resource #>> '{attrs,name,givenName}' AS given_name, \
+             a.resource #>> '{attrs,name,familyName}' AS family_name, \
+             (SELECT e.v ->> 'value' FROM jsonb_array_elements(a.resource #> '{attrs,emails}') \
+              WITH ORDINALITY AS e(v, n) \
+              ORDER BY CASE WHEN e.v ->> 'primary' = 'true' THEN 0 ELSE 1 END, e.n LIMIT 1) AS email"
+        }
+    };
     sql.push(&format!(
-        "SELECT a.id, a.name AS user_name, NULL AS display_name, NULL AS given_name, NULL AS family_name, \
-           NULL AS email, 'archived' AS state, 'scim' AS source, a.created, a.deleted_at AS last_modified, \
+        "SELECT a.id, a.name AS user_name, {names}, \
+           'archived' AS state, 'scim' AS source, a.created, a.deleted_at AS last_modified, \
            {key_text} AS key_text, {key_time} AS key_time, a.deleted_at, a.deleted_by \
          FROM archive a WHERE a.tenant_id = "
     ))

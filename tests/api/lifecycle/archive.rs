@@ -13,6 +13,7 @@ async fn a_deleted_user_leaves_scim_at_once_and_waits_in_the_archive() {
     let id = person(&app, "kim", "Kim", "Ro", &[]).await;
     let group = app.create_group("Staff", &[id.as_str()]).await;
     let gid = group["id"].as_str().unwrap().to_owned();
+    let listed = app.admin_get(&format!("{DIR}/users"), &[]).await["data"][0].clone();
 
     // Act
     assert_eq!(app.delete(&format!("/Users/{id}")).await.status(), 204);
@@ -38,6 +39,17 @@ async fn a_deleted_user_leaves_scim_at_once_and_waits_in_the_archive() {
     assert_eq!(items.len(), 1, "{archived}");
     assert_eq!(items[0]["id"], json!(id));
     assert_eq!(items[0]["state"], json!("archived"));
+    for shown_as_before in ["user_name", "display_name", "email"] {
+        assert_eq!(
+            items[0][shown_as_before], listed[shown_as_before],
+            "{shown_as_before}"
+        );
+    }
+    assert_eq!(
+        items[0]["display_name"],
+        json!("Kim Ro"),
+        "not the userName"
+    );
     let shown = detail(&app, &id).await;
     assert_eq!(
         shown["archived"]["deleted_by"]["type"],
