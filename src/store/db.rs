@@ -563,6 +563,12 @@ mod tests {
         db
     }
 
+    async fn queue_insert(tx: &mut super::Tx, a: i64, b: &str) {
+        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![a, b])
+            .await
+            .unwrap();
+    }
+
     async fn rows(db: &Db) -> Vec<(i64, String)> {
         db.autocommit()
             .fetch_all("SELECT a, b FROM t ORDER BY a", Vec::new())
@@ -574,20 +580,14 @@ mod tests {
     async fn queued_statements_run_in_order_before_the_next_with_their_own_arguments() {
         let db = temp_sqlite().await;
         let mut tx = db.write().await.unwrap();
-        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![1_i64, "x"])
-            .await
-            .unwrap();
-        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![2_i64, "y"])
-            .await
-            .unwrap();
+        queue_insert(&mut tx, 1, "x").await;
+        queue_insert(&mut tx, 2, "y").await;
         let seen: Vec<(i64, String)> = tx
             .fetch_all("SELECT a, b FROM t WHERE a >= $1 ORDER BY a", args![2_i64])
             .await
             .unwrap();
         assert_eq!(seen, [(2, "y".to_owned())], "anonymous placeholders");
-        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![3_i64, "z"])
-            .await
-            .unwrap();
+        queue_insert(&mut tx, 3, "z").await;
         let updated = tx
             .execute(
                 "UPDATE t SET b = $2 || b WHERE a = $1 OR a = $1 - 2",
@@ -608,15 +608,8 @@ mod tests {
     async fn a_queued_statements_error_is_the_next_statements_and_the_turn_is_undone() {
         let db = temp_sqlite().await;
         let mut tx = db.write().await.unwrap();
-        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![1_i64, "x"])
-            .await
-            .unwrap();
-        tx.queue(
-            "INSERT INTO t (a, b) VALUES ($1, $2)",
-            args![1_i64, "again"],
-        )
-        .await
-        .unwrap();
+        queue_insert(&mut tx, 1, "x").await;
+        queue_insert(&mut tx, 1, "again").await;
         let next = tx
             .fetch_optional::<(i64,)>("SELECT a FROM t", Vec::new())
             .await;
@@ -627,15 +620,8 @@ mod tests {
         );
         drop(tx);
         let mut tx = db.write().await.unwrap();
-        tx.queue("INSERT INTO t (a, b) VALUES ($1, $2)", args![2_i64, "kept"])
-            .await
-            .unwrap();
-        tx.queue(
-            "INSERT INTO t (a, b) VALUES ($1, $2)",
-            args![2_i64, "again"],
-        )
-        .await
-        .unwrap();
+        queue_insert(&mut tx, 2, "kept").await;
+        queue_insert(&mut tx, 2, "again").await;
         assert!(tx.commit().await.is_err(), "reported by the commit");
         assert!(rows(&db).await.is_empty(), "neither turn left anything");
     }
