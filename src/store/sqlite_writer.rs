@@ -253,11 +253,11 @@ impl SqliteWriter {
     /// Undoes the work of a turn that ended without committing, then ends the turn.
     async fn abandon(self: Arc<Self>, mut held: Held) {
         let conn = &mut held.connection.conn;
-        if held.savepoint == Savepoint::Queued {
-            // Nothing of the turn ran.
-        } else if held.connection.group.is_none() {
+        if held.connection.group.is_none() {
             // The turn ended while opening the transaction, which may have begun.
             let _ = run(conn, "ROLLBACK").await;
+        } else if held.savepoint == Savepoint::Queued {
+            // Nothing of the turn ran.
         } else {
             let undone = match run(conn, "ROLLBACK TO SAVEPOINT turn").await {
                 Ok(()) => run(conn, "RELEASE SAVEPOINT turn").await.is_ok(),
