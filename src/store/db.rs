@@ -625,4 +625,34 @@ mod tests {
         assert!(tx.commit().await.is_err(), "reported by the commit");
         assert!(rows(&db).await.is_empty(), "neither turn left anything");
     }
+
+    #[tokio::test]
+    async fn a_batch_whose_request_was_cut_off_after_sending_it_is_undone_alone() {
+        let db = temp_sqlite().await;
+        let Db::Sqlite(_, writer) = &db else {
+            unreachable!()
+        };
+        let mut first = db.write().await.unwrap();
+        queue_insert(&mut first, 1, "kept").await;
+        // A second writer waits, so the first one's group stays open for it.
+        let cut_off = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.write().await.unwrap();
+                queue_insert(&mut tx, 2, "cut off").await;
+                let read = tx.fetch_all::<(i64, String)>("SELECT a, b FROM t", Vec::new());
+                let mut read = std::pin::pin!(read);
+                // One poll sends the batch to the connection's thread, which runs it while its
+                // answer waits; then the answer is dropped, as a request timeout drops it.
+                let _ = futures::poll!(read.as_mut());
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        });
+        while writer.waiting() == 0 {
+            tokio::task::yield_now().await;
+        }
+        first.commit().await.unwrap();
+        cut_off.await.unwrap();
+        assert_eq!(rows(&db).await, [(1, "kept".to_owned())]);
+    }
 }

@@ -372,12 +372,14 @@ impl Turn {
         text.push_str(sql);
         let mut all = queued.args;
         all.extend(args);
+        // Unknown while the batch runs: a request cancelled meanwhile may have sent it.
+        let opening = held.savepoint == Savepoint::Queued;
+        if opening {
+            held.savepoint = Savepoint::Unknown;
+        }
         let outcome = run_batch(&mut held.connection.conn, text, all, skip).await;
-        if held.savepoint == Savepoint::Queued {
-            held.savepoint = match outcome {
-                Ok(_) => Savepoint::Open,
-                Err(_) => Savepoint::Unknown,
-            };
+        if opening && outcome.is_ok() {
+            held.savepoint = Savepoint::Open;
         }
         outcome
     }
