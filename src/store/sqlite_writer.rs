@@ -80,6 +80,10 @@ struct Group {
 /// Whether a turn's savepoint is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Savepoint {
+    /// The turn opened the group's transaction, which holds nothing else yet: undoing the turn
+    /// is rolling the transaction back, so it sets no savepoint (whose sub-journal would copy
+    /// every page the turn changes).
+    Whole,
     /// Its `SAVEPOINT` waits in the turn's queue: nothing of the turn has run.
     Queued,
     Open,
@@ -93,7 +97,18 @@ struct Held {
     connection: Connection,
     permit: OwnedSemaphorePermit,
     savepoint: Savepoint,
+    /// Whether the group's `BEGIN IMMEDIATE` waits in the queue, or ran in a batch that failed
+    /// before it: then no transaction is open, and nothing more of the turn may run.
+    begin: Begin,
     queued: Queued,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Begin {
+    /// The turn joined an open transaction, or its `BEGIN` ran.
+    Done,
+    Queued,
+    Failed,
 }
 
 /// Statements waiting for the turn's next one (see the module's documentation): their text,
@@ -169,26 +184,34 @@ impl SqliteWriter {
                 group: None,
             },
         };
+        let opens = connection.group.is_none();
         let mut turn = Turn {
             writer: Arc::clone(self),
             held: Some(Held {
                 connection,
                 permit,
-                savepoint: Savepoint::Queued,
+                savepoint: if opens {
+                    Savepoint::Whole
+                } else {
+                    Savepoint::Queued
+                },
+                begin: if opens { Begin::Queued } else { Begin::Done },
                 queued: Queued::default(),
             }),
         };
         let held = turn.held()?;
-        if held.connection.group.is_none() {
-            // `IMMEDIATE` takes the write lock now: a deferred transaction that reads and then
-            // writes fails with `SQLITE_BUSY_SNAPSHOT` when another process wrote meanwhile.
-            run(&mut held.connection.conn, "BEGIN IMMEDIATE").await?;
+        if opens {
+            // `IMMEDIATE` takes the write lock at once: a deferred transaction that reads and
+            // then writes fails with `SQLITE_BUSY_SNAPSHOT` when another process wrote
+            // meanwhile. It runs with the turn's first statement.
+            held.queued.push("BEGIN IMMEDIATE", Vec::new());
             held.connection.group = Some(Group {
                 opened: Instant::now(),
                 members: Vec::new(),
             });
+        } else {
+            held.queued.push("SAVEPOINT turn", Vec::new());
         }
-        held.queued.push("SAVEPOINT turn", Vec::new());
         Ok(turn)
     }
 
@@ -230,32 +253,62 @@ impl SqliteWriter {
         };
         let idle = self.state().idle.take();
         if let Some(connection) = idle {
-            self.end_turn(connection, permit).await;
+            self.end_turn(connection, permit, Queued::default()).await;
         }
     }
 
     /// Ends a turn: leaves the group open for the next writer if one is waiting and the group
-    /// is young and small enough, else commits it.
-    async fn end_turn(&self, mut connection: Connection, permit: OwnedSemaphorePermit) {
+    /// is young and small enough, else commits it. `last` are statements of a turn that kept
+    /// its work and is the group's only member: they run with the `COMMIT` (one hand-off to the
+    /// connection's thread instead of two), or alone before the group is left open; if they
+    /// fail, the group is rolled back.
+    async fn end_turn(
+        &self,
+        mut connection: Connection,
+        permit: OwnedSemaphorePermit,
+        last: Queued,
+    ) {
+        let mut last = Some(last).filter(|q| q.statements > 0);
+        if let Some(group) = &connection.group
+            && last.is_some()
+            && self.stays_open(group)
+            && let Some(q) = last.take()
+        {
+            let (skip, mut sql) = (q.statements, q.sql);
+            sql.push_str("SELECT 1");
+            if let Err(e) = run_batch(&mut connection.conn, sql, q.args, skip).await {
+                let _ = run(&mut connection.conn, "ROLLBACK").await;
+                fail_group(
+                    &mut connection,
+                    format!("the transaction was rolled back: {e}"),
+                );
+            }
+        }
         if let Some(group) = &connection.group {
             let mut state = self.state();
-            let young = group.opened.elapsed() < GROUP_AGE && group.members.len() < GROUP_SIZE;
-            if state.waiting > 0 && young {
+            if stays_open(group, &state) {
                 state.idle = Some(connection);
                 return;
             }
         }
-        commit_group(&mut connection, &self.counts).await;
+        commit_group(&mut connection, &self.counts, last).await;
         self.state().idle = Some(connection);
         drop(permit);
+    }
+
+    fn stays_open(&self, group: &Group) -> bool {
+        stays_open(group, &self.state())
     }
 
     /// Undoes the work of a turn that ended without committing, then ends the turn.
     async fn abandon(self: Arc<Self>, mut held: Held) {
         let conn = &mut held.connection.conn;
-        if held.connection.group.is_none() {
-            // The turn ended while opening the transaction, which may have begun.
+        if held.connection.group.is_none() || held.savepoint == Savepoint::Whole {
+            // The turn ended while opening the transaction, which may have begun, or the
+            // transaction holds its work alone. (`ROLLBACK` fails harmlessly when the
+            // transaction never began.)
             let _ = run(conn, "ROLLBACK").await;
+            held.connection.group = None;
         } else if held.savepoint == Savepoint::Queued {
             // Nothing of the turn ran.
         } else {
@@ -268,14 +321,14 @@ impl SqliteWriter {
                 // The transaction is gone or unusable (SQLite rolls back by itself on some
                 // I/O errors): the whole group fails, nothing of it is committed.
                 let _ = run(conn, "ROLLBACK").await;
-                if let Some(group) = held.connection.group.take() {
-                    for member in group.members {
-                        let _ = member.send(Err("the transaction was rolled back".into()));
-                    }
-                }
+                fail_group(
+                    &mut held.connection,
+                    "the transaction was rolled back".into(),
+                );
             }
         }
-        self.end_turn(held.connection, held.permit).await;
+        self.end_turn(held.connection, held.permit, Queued::default())
+            .await;
     }
 
     /// Waits for the writers ahead, commits an open group and closes the connection; writers
@@ -286,7 +339,7 @@ impl SqliteWriter {
         };
         let idle = self.state().idle.take();
         if let Some(mut connection) = idle {
-            commit_group(&mut connection, &self.counts).await;
+            commit_group(&mut connection, &self.counts, None).await;
             let _ = connection.conn.close().await;
         }
         self.turn.close();
@@ -294,9 +347,9 @@ impl SqliteWriter {
     }
 }
 
-/// Commits the connection's open group (rolls it back if no member's work is in it) and tells
-/// its members how it went.
-async fn commit_group(connection: &mut Connection, counts: &Commits) {
+/// Commits the connection's open group (rolls it back if no member's work is in it), after
+/// `last` (see [`SqliteWriter::end_turn`]), and tells its members how it went.
+async fn commit_group(connection: &mut Connection, counts: &Commits, last: Option<Queued>) {
     let Some(group) = connection.group.take() else {
         return;
     };
@@ -305,7 +358,16 @@ async fn commit_group(connection: &mut Connection, counts: &Commits) {
     } else {
         "COMMIT"
     };
-    let outcome = run(&mut connection.conn, end).await;
+    let outcome = match last {
+        Some(q) => {
+            let (skip, mut sql) = (q.statements, q.sql);
+            sql.push_str(end);
+            run_batch(&mut connection.conn, sql, q.args, skip)
+                .await
+                .map(drop)
+        }
+        None => run(&mut connection.conn, end).await,
+    };
     if outcome.is_err() {
         // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or not (I/O errors).
         let _ = run(&mut connection.conn, "ROLLBACK").await;
@@ -322,6 +384,21 @@ async fn commit_group(connection: &mut Connection, counts: &Commits) {
     }
 }
 
+/// Tells the members of the connection's group that their work is undone, and forgets it.
+fn fail_group(connection: &mut Connection, detail: String) {
+    if let Some(group) = connection.group.take() {
+        for member in group.members {
+            let _ = member.send(Err(detail.clone()));
+        }
+    }
+}
+
+/// Whether a group stays open for the next writer: one is waiting, and the group is young and
+/// small enough.
+fn stays_open(group: &Group, state: &State) -> bool {
+    state.waiting > 0 && group.opened.elapsed() < GROUP_AGE && group.members.len() < GROUP_SIZE
+}
+
 /// The error of a turn used after it ended (a bug, never a client's doing).
 fn finished() -> StoreError {
     StoreError::Corrupt("a finished SQLite write was used".into())
@@ -329,7 +406,14 @@ fn finished() -> StoreError {
 
 impl Turn {
     fn held(&mut self) -> Result<&mut Held, StoreError> {
-        self.held.as_mut().ok_or_else(finished)
+        let held = self.held.as_mut().ok_or_else(finished)?;
+        if held.begin == Begin::Failed {
+            // Without a transaction, each statement would commit on its own.
+            return Err(StoreError::NotCommitted(
+                "the write transaction could not begin".into(),
+            ));
+        }
+        Ok(held)
     }
 
     /// The writer connection, for a statement of this turn when none is queued.
@@ -377,19 +461,38 @@ impl Turn {
         if opening {
             held.savepoint = Savepoint::Unknown;
         }
-        let outcome = run_batch(&mut held.connection.conn, text, all, skip).await;
+        let mut done = 0;
+        let outcome =
+            run_batch_counted(&mut held.connection.conn, text, all, skip, &mut done).await;
         if opening && outcome.is_ok() {
             held.savepoint = Savepoint::Open;
+        }
+        if held.begin == Begin::Queued {
+            // The batch's first statement was the `BEGIN`.
+            held.begin = if done == 0 && outcome.is_err() {
+                Begin::Failed
+            } else {
+                Begin::Done
+            };
         }
         outcome
     }
 
     /// Keeps this turn's work and returns once it is committed (with the group it joined).
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        if self.held()?.savepoint == Savepoint::Open {
-            self.held()?.savepoint = Savepoint::Unknown;
-        }
-        self.run("RELEASE SAVEPOINT turn", Vec::new()).await?;
+        let held = self.held()?;
+        // A turn alone in its transaction leaves its queued statements to the commit; another
+        // releases its savepoint first, so that its statements' errors stay its own.
+        let last = match held.savepoint {
+            Savepoint::Whole => std::mem::take(&mut held.queued),
+            savepoint => {
+                if savepoint == Savepoint::Open {
+                    held.savepoint = Savepoint::Unknown;
+                }
+                self.run("RELEASE SAVEPOINT turn", Vec::new()).await?;
+                Queued::default()
+            }
+        };
         let (told, outcome) = oneshot::channel();
         let mut held = self.held.take().ok_or_else(finished)?;
         if let Some(group) = held.connection.group.as_mut() {
@@ -398,7 +501,7 @@ impl Turn {
         // Ending the turn may commit: in a task of its own, so that a cancelled request
         // cannot interrupt the commit of the others' work.
         let writer = Arc::clone(&self.writer);
-        tokio::spawn(async move { writer.end_turn(held.connection, held.permit).await });
+        tokio::spawn(async move { writer.end_turn(held.connection, held.permit, last).await });
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(detail)) => Err(StoreError::NotCommitted(detail)),
@@ -444,18 +547,31 @@ async fn run_batch(
     args: Vec<Arg>,
     skip: usize,
 ) -> Result<Ran, StoreError> {
+    run_batch_counted(conn, sql, args, skip, &mut 0).await
+}
+
+/// [`run_batch`], counting in `done` the statements that ran to completion.
+async fn run_batch_counted(
+    conn: &mut SqliteConnection,
+    sql: String,
+    args: Vec<Arg>,
+    skip: usize,
+    done: &mut usize,
+) -> Result<Ran, StoreError> {
     let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), args);
     let mut results = conn.fetch_many(query);
     let mut ran = Ran {
         rows: Vec::new(),
         rows_affected: 0,
     };
-    let mut done = 0;
     while let Some(result) = results.try_next().await? {
         match result {
-            Either::Left(_) if done < skip => done += 1,
-            Either::Left(result) => ran.rows_affected = result.rows_affected(),
-            Either::Right(row) if done == skip => ran.rows.push(row),
+            Either::Left(_) if *done < skip => *done += 1,
+            Either::Left(result) => {
+                *done += 1;
+                ran.rows_affected = result.rows_affected();
+            }
+            Either::Right(row) if *done == skip => ran.rows.push(row),
             Either::Right(_) => {}
         }
     }
