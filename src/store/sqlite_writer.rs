@@ -9,14 +9,17 @@
 //! The last writer of the group (no one waiting, or the group is old or large enough) commits
 //! for all: one `COMMIT`, and with `synchronous=FULL` one sync of the WAL, serves the whole
 //! group, and every writer hears of success only once its work is durable. Each writer's work
-//! runs under its own savepoint, so one that fails (or is cancelled) is undone alone.
+//! runs under its own savepoint, so one that fails (or is cancelled) is undone alone; the writer
+//! that opens the transaction needs none (undoing it is rolling back a transaction that holds
+//! only its work), which spares SQLite a sub-journal copy of every page it changes.
 //!
 //! **Queued statements.** sqlx runs each statement on the connection's own thread: a hand-off
 //! there and back, two thread wake-ups that cost more CPU than a small statement itself (and,
 //! since the writer's statements run one after another, they also bound how many writes a
 //! second it serves). A statement whose result its caller does not need ([`Turn::queue`]: the
-//! turn's own `SAVEPOINT`, inserts) waits and goes with the turn's next statement, as one
-//! multi-statement command to that thread; its error, if any, is then that statement's.
+//! group's `BEGIN` or the turn's own `SAVEPOINT`, inserts) waits and goes with the turn's next
+//! statement, as one multi-statement command to that thread; its error, if any, is then that
+//! statement's. The last statements of a writer alone in its transaction go with the `COMMIT`.
 //!
 //! Other processes on the same file still meet `busy_timeout`.
 
