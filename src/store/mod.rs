@@ -23,6 +23,7 @@ pub mod seed;
 pub mod seed_events;
 pub mod signing_keys;
 pub mod sql;
+mod sqlite_checkpoint;
 mod sqlite_files;
 mod sqlite_writer;
 pub mod tokens;

@@ -34,6 +34,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::StoreError;
 use super::db::{Arg, bind_all};
+use super::sqlite_checkpoint::{Checkpoints, WRITER_AUTOCHECKPOINT};
 
 /// A group stays open for more writers at most this long: the first writer of a group waits
 /// for the commit at most this plus the last writer's work.
@@ -48,6 +49,7 @@ pub struct SqliteWriter {
     turn: Arc<Semaphore>,
     state: Mutex<State>,
     counts: Commits,
+    checkpoints: Checkpoints,
 }
 
 /// Group commits so far (the `/metrics` counters): their number and the writes they carried.
@@ -143,7 +145,10 @@ impl SqliteWriter {
         // Each turn's savepoint keeps the pages it changes first in a sub-journal, a temporary
         // file that SQLite spills to disk past 64 KiB: one write system call per page, most of
         // the writer's time in a profile of `POST /Users`. In memory it is a copy.
-        let options = options.pragma("temp_store", "memory");
+        let checkpoints = Checkpoints::start(&options).await?;
+        let options = options
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT.to_string());
         let conn = options.connect().await?;
         Ok(Arc::new(Self {
             options,
@@ -153,6 +158,7 @@ impl SqliteWriter {
                 waiting: 0,
             }),
             counts: Commits::default(),
+            checkpoints,
         }))
     }
 
@@ -294,7 +300,7 @@ impl SqliteWriter {
                 return;
             }
         }
-        commit_group(&mut connection, &self.counts, last).await;
+        commit_group(self, &mut connection, last).await;
         self.state().idle = Some(connection);
         drop(permit);
     }
@@ -342,7 +348,7 @@ impl SqliteWriter {
         };
         let idle = self.state().idle.take();
         if let Some(mut connection) = idle {
-            commit_group(&mut connection, &self.counts, None).await;
+            commit_group(self, &mut connection, None).await;
             let _ = connection.conn.close().await;
         }
         self.turn.close();
@@ -352,7 +358,7 @@ impl SqliteWriter {
 
 /// Commits the connection's open group (rolls it back if no member's work is in it), after
 /// `last` (see [`SqliteWriter::end_turn`]), and tells its members how it went.
-async fn commit_group(connection: &mut Connection, counts: &Commits, last: Option<Queued>) {
+async fn commit_group(writer: &SqliteWriter, connection: &mut Connection, last: Option<Queued>) {
     let Some(group) = connection.group.take() else {
         return;
     };
@@ -376,10 +382,12 @@ async fn commit_group(connection: &mut Connection, counts: &Commits, last: Optio
         let _ = run(&mut connection.conn, "ROLLBACK").await;
     }
     if outcome.is_ok() && !group.members.is_empty() {
+        let counts = &writer.counts;
         counts.commits.fetch_add(1, Ordering::Relaxed);
         counts
             .writes
             .fetch_add(group.members.len() as u64, Ordering::Relaxed);
+        writer.checkpoints.committed();
     }
     let outcome = outcome.map_err(|e| format!("the commit failed: {e}"));
     for member in group.members {
