@@ -51,16 +51,28 @@ impl Checkpoints {
 
 async fn run(mut conn: SqliteConnection, mut woken: mpsc::Receiver<()>) {
     while woken.recv().await.is_some() {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&mut conn)
             .await
         {
+            Ok(_) => {}
+            // Another process on the same file (a CLI import beside `serve`) is checkpointing.
+            Err(e) if is_busy(&e) => {}
             // The writer's own threshold still bounds the WAL.
-            tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+            Err(e) => tracing::warn!(error = %e, "SQLite WAL checkpoint failed"),
         }
         tokio::time::sleep(INTERVAL).await;
     }
     let _ = conn.close().await;
+}
+
+/// `SQLITE_BUSY` (or an extended code of it), which a passive checkpoint answers at once
+/// instead of waiting.
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
 }
 
 #[cfg(test)]
