@@ -142,10 +142,10 @@ pub struct Turn {
 impl SqliteWriter {
     /// Opens the writer connection with the pool's settings.
     pub async fn open(options: SqliteConnectOptions) -> Result<Arc<Self>, StoreError> {
+        let checkpoints = Checkpoints::start(&options).await?;
         // Each turn's savepoint keeps the pages it changes first in a sub-journal, a temporary
         // file that SQLite spills to disk past 64 KiB: one write system call per page, most of
         // the writer's time in a profile of `POST /Users`. In memory it is a copy.
-        let checkpoints = Checkpoints::start(&options).await?;
         let options = options
             .pragma("temp_store", "memory")
             .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT.to_string());
@@ -278,20 +278,19 @@ impl SqliteWriter {
         last: Queued,
     ) {
         let mut last = Some(last).filter(|q| q.statements > 0);
-        if let Some(group) = &connection.group
-            && last.is_some()
-            && self.stays_open(group)
+        let leaving_open = connection
+            .group
+            .as_ref()
+            .is_some_and(|group| self.stays_open(group));
+        if leaving_open
             && let Some(q) = last.take()
+            && let Err(e) = q.run_then(&mut connection.conn, "SELECT 1").await
         {
-            let (skip, mut sql) = (q.statements, q.sql);
-            sql.push_str("SELECT 1");
-            if let Err(e) = run_batch(&mut connection.conn, sql, q.args, skip).await {
-                let _ = run(&mut connection.conn, "ROLLBACK").await;
-                fail_group(
-                    &mut connection,
-                    format!("the transaction was rolled back: {e}"),
-                );
-            }
+            let _ = run(&mut connection.conn, "ROLLBACK").await;
+            fail_group(
+                &mut connection,
+                format!("the transaction was rolled back: {e}"),
+            );
         }
         if let Some(group) = &connection.group {
             let mut state = self.state();
@@ -368,13 +367,7 @@ async fn commit_group(writer: &SqliteWriter, connection: &mut Connection, last: 
         "COMMIT"
     };
     let outcome = match last {
-        Some(q) => {
-            let (skip, mut sql) = (q.statements, q.sql);
-            sql.push_str(end);
-            run_batch(&mut connection.conn, sql, q.args, skip)
-                .await
-                .map(drop)
-        }
+        Some(q) => q.run_then(&mut connection.conn, end).await,
         None => run(&mut connection.conn, end).await,
     };
     if outcome.is_err() {
@@ -546,6 +539,15 @@ impl Queued {
         self.sql.push_str(";\n");
         self.args.extend(args);
         self.statements += 1;
+    }
+
+    /// Runs these statements and then `last` (one without parameters), as one batch.
+    async fn run_then(self, conn: &mut SqliteConnection, last: &str) -> Result<(), StoreError> {
+        let mut sql = self.sql;
+        sql.push_str(last);
+        run_batch(conn, sql, self.args, self.statements)
+            .await
+            .map(drop)
     }
 }
 
