@@ -1,6 +1,7 @@
 //! `/Bulk` (RFC 7644 §3.7). The request body may be as large as `maxPayloadSize` (enforced with
-//! the other body limits in `guard_request`); the operations run in the service layer, and each
-//! failed operation's error becomes its SCIM Error here, as a single request's would.
+//! the other body limits in `guard_request`) and goes to the service layer as text, which it
+//! reads one operation at a time; each failed operation's error becomes its SCIM Error here, as
+//! a single request's would.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use poem_openapi::OpenApi;
 
 use super::auth::BearerAuth;
 use super::error::{ErrorResponse, ScimError};
-use super::payload::{Doc, ScimJson};
+use super::payload::{Doc, ScimJson, ScimJsonText};
 use super::{ApiTags, AppState, docs};
 use crate::scim::bulk::{OpResponse, response_json};
 
@@ -26,9 +27,9 @@ impl BulkApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
-        body: ScimJson<Doc<docs::BulkRequest>>,
+        body: ScimJsonText<docs::BulkRequest>,
     ) -> Result<ScimJson<Doc<docs::BulkResponse>>, ErrorResponse> {
-        let outcomes = state.service.bulk(&auth.0, &body.0.0).await?;
+        let outcomes = state.service.bulk(&auth.0, body.0).await?;
         let operations = outcomes
             .into_iter()
             .map(|o| {

@@ -54,34 +54,10 @@ pub fn is_json(content_type: &str) -> bool {
 impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
     const IS_REQUIRED: bool = true;
 
-    /// Reads the body (up to the byte limit), checks its shape and takes its share of the
-    /// memory budget before parsing it (see `body`); large bodies are parsed on the blocking
-    /// pool, so the async worker threads keep serving other requests meanwhile.
+    /// Reads the body as [`read_checked`] does, then parses it; large bodies are parsed on the
+    /// blocking pool, so the async worker threads keep serving other requests meanwhile.
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request.extensions().get::<BodyLimit>().copied();
-        let data = body
-            .take()?
-            .into_bytes_limit(limit.map_or(usize::MAX, |l| l.bytes))
-            .await
-            .map_err(|e| match (e, limit) {
-                (ReadBodyError::PayloadTooLarge, Some(limit)) => limit.exceeded().into(),
-                (e, _) => poem::Error::from(e),
-            })?;
-        if data.iter().all(u8::is_ascii_whitespace) {
-            return Err(ParseRequestPayloadError {
-                reason: "the request body is empty".into(),
-            }
-            .into());
-        }
-        let values =
-            check_shape(&data, limit.map_or(usize::MAX, |l| l.json_values)).map_err(|e| {
-                ParseRequestPayloadError {
-                    reason: e.to_string(),
-                }
-            })?;
-        if let Some(share) = request.extensions().get::<Share>() {
-            share.grow(values * BYTES_PER_JSON_VALUE).await?;
-        }
+        let data = read_checked(request, body).await?;
         let parsed = if data.len() > PARSE_INLINE_BYTES {
             tokio::task::spawn_blocking(move || serde_json::from_slice::<Value>(&data))
                 .await
@@ -130,6 +106,66 @@ impl<T: ToJSON> ApiResponse for ScimJson<T> {
 }
 
 impl_apirequest_for_payload!(ScimJson<T>, T: ParseFromJSON);
+
+/// Reads a JSON body (up to the byte limit), refuses an empty one, checks its shape and takes
+/// its share of the memory budget before anyone parses it (see `body`).
+async fn read_checked(request: &Request, body: &mut RequestBody) -> poem::Result<Vec<u8>> {
+    let limit = request.extensions().get::<BodyLimit>().copied();
+    let data = body
+        .take()?
+        .into_bytes_limit(limit.map_or(usize::MAX, |l| l.bytes))
+        .await
+        .map_err(|e| match (e, limit) {
+            (ReadBodyError::PayloadTooLarge, Some(limit)) => limit.exceeded().into(),
+            (e, _) => poem::Error::from(e),
+        })?;
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseRequestPayloadError {
+            reason: "the request body is empty".into(),
+        }
+        .into());
+    }
+    let values = check_shape(&data, limit.map_or(usize::MAX, |l| l.json_values)).map_err(|e| {
+        ParseRequestPayloadError {
+            reason: e.to_string(),
+        }
+    })?;
+    if let Some(share) = request.extensions().get::<Share>() {
+        share.grow(values * BYTES_PER_JSON_VALUE).await?;
+    }
+    Ok(data.into())
+}
+
+/// A JSON body kept as its text and documented as the OpenAPI schema of `D`, for a use case
+/// that reads it piece by piece (`/Bulk`) so that the tree of the whole body is never built.
+/// It is checked as a [`ScimJson`] body is (media type, size, shape, memory budget), not parsed.
+pub struct ScimJsonText<D>(pub Vec<u8>, PhantomData<fn() -> D>);
+
+impl<D: Type> Payload for ScimJsonText<D> {
+    const CONTENT_TYPE: &'static str = SCIM_CONTENT_TYPE;
+
+    fn check_content_type(content_type: &str) -> bool {
+        is_json(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        D::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        D::register(registry);
+    }
+}
+
+impl<D: Type> ParsePayload for ScimJsonText<D> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(read_checked(request, body).await?, PhantomData))
+    }
+}
+
+impl_apirequest_for_payload!(ScimJsonText<D>, D: Type);
 
 /// Dynamic JSON documented as the OpenAPI schema of `D`. SCIM bodies are validated by the
 /// schema registry (case-insensitive names, leniency for identity providers), not by serde, so

@@ -3,29 +3,11 @@
 //! concurrency and a failed write changes nothing.
 
 use futures::future::join_all;
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, id, scim_json};
-
-/// POSTs `body` as raw text to `path` (relative to the SCIM base) with an optional Content-Type.
-async fn post_raw(
-    app: &TestApp,
-    path: &str,
-    content_type: Option<&str>,
-    body: impl Into<String>,
-) -> Response {
-    let mut req = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(&app.token)
-        .body(body.into());
-    if let Some(ct) = content_type {
-        req = req.header("Content-Type", ct);
-    }
-    req.send().await.expect("request")
-}
 
 /// `totalResults` of an unfiltered list of `endpoint`.
 async fn total(app: &TestApp, endpoint: &str) -> i64 {
@@ -57,7 +39,9 @@ async fn a_malformed_body_is_invalid_syntax() {
 
     for (body, reason) in cases {
         // Act
-        let resp = post_raw(&app, "/Users", Some("application/scim+json"), body).await;
+        let resp = app
+            .post_raw("/Users", Some("application/scim+json"), body)
+            .await;
 
         // Assert
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reason}");
@@ -133,13 +117,13 @@ async fn request_media_types_are_checked() {
 
     for (i, (content_type, status, reason)) in cases.into_iter().enumerate() {
         // Act
-        let resp = post_raw(
-            &app,
-            "/Users",
-            content_type,
-            user(&format!("media{i}")).to_string(),
-        )
-        .await;
+        let resp = app
+            .post_raw(
+                "/Users",
+                content_type,
+                user(&format!("media{i}")).to_string(),
+            )
+            .await;
 
         // Assert
         assert_eq!(resp.status().as_u16(), status, "{reason}: {content_type:?}");

@@ -266,6 +266,25 @@ impl TestApp {
         req.send().await.expect("request failed")
     }
 
+    /// POSTs `body` as raw text to `path` (relative to the SCIM base) with an optional
+    /// Content-Type: for bodies that are no valid JSON.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<String>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .body(body.into());
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        req.send().await.expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path, None).await
     }

@@ -1,19 +1,22 @@
-//! `/Bulk` (RFC 7644 §3.7), the pure part: the `BulkRequest` model and its validation
-//! (`request`), the `bulkId` references inside operations and their substitution (`refs`), the
-//! order operations run in so that every reference is created before it is used, with reference
-//! cycles found (`plan`), and the `BulkResponse` (`response`). Nothing here does I/O; the service
-//! layer (`service::bulk`) runs the plan.
+//! `/Bulk` (RFC 7644 §3.7), the pure part: the `BulkRequest` model and the checks of one
+//! operation (`request`), the body read one operation at a time (`read`), the `bulkId`
+//! references inside operations and their substitution (`refs`), the order operations run in
+//! so that every reference is created before it is used, with reference cycles found
+//! (`plan`), and the `BulkResponse` (`response`). Nothing here does I/O; the service layer
+//! (`service::bulk`) runs the plan.
 
 mod plan;
+mod read;
 mod refs;
 mod request;
 mod response;
 
 pub use plan::{Plan, Unit, plan, references};
+pub use read::parse;
 pub use refs::{
     BULK_ID_PREFIX, bulk_id_of, canonical_refs, defer_canonical_refs, holds_resource_id, patch_refs,
 };
-pub use request::{Action, BulkOperation, BulkRequest, Method, Target, parse};
+pub use request::{Action, BulkOperation, BulkRequest, Method, Target};
 pub use response::{OpResponse, response_json};
 
 use super::error::ProtocolError;

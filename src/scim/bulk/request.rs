@@ -1,5 +1,5 @@
-//! The `BulkRequest` message (RFC 7644 §3.7): parsed and checked once, before anything runs.
-//! A request-level problem (not a BulkRequest, too many operations, a duplicate `bulkId`)
+//! The `BulkRequest` message (RFC 7644 §3.7) and the checks of one operation, made once as
+//! `read` reads the body, before anything runs. A request-level problem (not a BulkRequest, too many operations, a duplicate `bulkId`)
 //! refuses the whole request; a problem of one operation (its method, path or data) fails that
 //! operation alone, as it would fail the single request it stands for.
 
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{BULK_REQUEST_SCHEMA, BulkError};
+use super::BulkError;
 use crate::scim::error::ProtocolError;
 use crate::scim::filter::TermBudget;
 use crate::scim::idp_forms;
@@ -130,64 +130,6 @@ impl Action {
     }
 }
 
-/// Parses a BulkRequest body, refusing it as a whole when it is no BulkRequest, has more than
-/// `max_operations` operations (checked before anything else about them), or uses a `bulkId`
-/// twice (references to it would be ambiguous). Each operation is held to the `limits` of the
-/// single request it stands for (values per User attribute, PATCH operations, filter terms).
-pub fn parse(
-    body: &Value,
-    max_operations: usize,
-    limits: &Limits,
-) -> Result<BulkRequest, BulkError> {
-    let syntax = |m: &str| BulkError::Protocol(ProtocolError::InvalidSyntax(m.to_owned()));
-    let obj = body
-        .as_object()
-        .ok_or_else(|| syntax("the bulk request body must be a JSON object"))?;
-    let operations = field(obj, "Operations")
-        .and_then(Value::as_array)
-        .ok_or_else(|| syntax("a BulkRequest needs an \"Operations\" array"))?;
-    if operations.len() > max_operations {
-        return Err(BulkError::TooManyOperations {
-            count: operations.len(),
-            max: max_operations,
-        });
-    }
-    let has_schema = field(obj, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| {
-            s.iter().any(|u| {
-                u.as_str()
-                    .is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST_SCHEMA))
-            })
-        });
-    if !has_schema {
-        return Err(syntax(&format!(
-            "the bulk request must list the schema {BULK_REQUEST_SCHEMA}"
-        )));
-    }
-    let fail_on_errors = match field(obj, "failOnErrors") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64().filter(|n| *n >= 1) {
-            Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-            None => {
-                return Err(BulkError::Protocol(ProtocolError::InvalidValue(
-                    "failOnErrors must be an integer of at least 1".into(),
-                )));
-            }
-        },
-    };
-    let operations = operations
-        .iter()
-        .enumerate()
-        .map(|(i, op)| operation(i, op, limits))
-        .collect::<Result<Vec<_>, _>>()?;
-    unique_bulk_ids(&operations)?;
-    Ok(BulkRequest {
-        fail_on_errors,
-        operations,
-    })
-}
-
 /// A member of a message, by case-insensitive name (RFC 7643 §2.1).
 fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.iter()
@@ -195,7 +137,11 @@ fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-fn operation(index: usize, value: &Value, limits: &Limits) -> Result<BulkOperation, BulkError> {
+pub(super) fn operation(
+    index: usize,
+    value: &Value,
+    limits: &Limits,
+) -> Result<BulkOperation, BulkError> {
     let invalid = |m: String| BulkError::Protocol(ProtocolError::InvalidSyntax(m));
     let obj = value
         .as_object()
@@ -372,7 +318,7 @@ fn endpoint(path: &str) -> Result<(&'static ResourceTypeDef, Option<String>), Bu
 
 /// Refuses a request that gives two operations the same `bulkId` (RFC 7644 §3.7: unique within a
 /// bulk request).
-fn unique_bulk_ids(operations: &[BulkOperation]) -> Result<(), BulkError> {
+pub(super) fn unique_bulk_ids(operations: &[BulkOperation]) -> Result<(), BulkError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, op) in operations.iter().enumerate() {
         if let Some(id) = op.bulk_id.as_deref()

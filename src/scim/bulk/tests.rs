@@ -25,8 +25,17 @@ fn post_group(bulk_id: &str, members: &[&str]) -> Value {
            "data": {"displayName": bulk_id, "members": members}})
 }
 
+/// Parses a body given as a JSON value, with the default per-request limits.
+fn parse_json(body: &Value, max_operations: usize) -> Result<BulkRequest, BulkError> {
+    parse(
+        body.to_string().as_bytes(),
+        max_operations,
+        &Limits::DEFAULT,
+    )
+}
+
 fn parsed(ops: Value) -> BulkRequest {
-    parse(&request(ops), 1000, &Limits::DEFAULT).expect("a valid bulk request")
+    parse_json(&request(ops), 1000).expect("a valid bulk request")
 }
 
 fn error_of(op: &BulkOperation) -> &BulkError {
@@ -54,10 +63,7 @@ fn a_request_that_is_no_bulk_request_is_refused_as_a_whole() {
     ];
     for (body, reason) in cases {
         assert!(
-            matches!(
-                parse(&body, 10, &Limits::DEFAULT),
-                Err(BulkError::Protocol(_))
-            ),
+            matches!(parse_json(&body, 10), Err(BulkError::Protocol(_))),
             "{reason}"
         );
     }
@@ -66,7 +72,7 @@ fn a_request_that_is_no_bulk_request_is_refused_as_a_whole() {
 #[test]
 fn too_many_operations_are_refused_before_any_is_looked_at() {
     let ops = json!([{"method": "nonsense"}, {}, {}]);
-    let refused = parse(&request(ops), 2, &Limits::DEFAULT).expect_err("three is over two");
+    let refused = parse_json(&request(ops), 2).expect_err("three is over two");
     assert_eq!(refused, BulkError::TooManyOperations { count: 3, max: 2 });
     assert!(
         refused.to_string().contains("maxOperations (2)"),
@@ -77,7 +83,7 @@ fn too_many_operations_are_refused_before_any_is_looked_at() {
 #[test]
 fn a_bulk_id_used_twice_refuses_the_request() {
     let body = request(json!([post_user("a", json!({})), post_group("a", &[])]));
-    let refused = parse(&body, 10, &Limits::DEFAULT).expect_err("duplicate");
+    let refused = parse_json(&body, 10).expect_err("duplicate");
     assert!(
         refused
             .to_string()
@@ -276,7 +282,7 @@ fn a_long_chain_of_references_is_planned_without_recursion() {
         ));
     }
     ops.reverse();
-    let mut req = parse(&request(Value::Array(ops)), n, &Limits::DEFAULT).expect("request");
+    let mut req = parse_json(&request(Value::Array(ops)), n).expect("request");
     let plan = plan(&mut req.operations);
     let expected: Vec<Unit> = (0..n).rev().map(Unit::One).collect();
     assert_eq!(plan.units, expected);

@@ -26,8 +26,6 @@
 mod run;
 mod step;
 
-use serde_json::Value;
-
 use super::{Context, Service, ServiceError};
 use crate::scim::bulk;
 use crate::store::{Db, StoreError};
@@ -91,18 +89,24 @@ impl Service {
         self.bulk
     }
 
-    /// RFC 7644 §3.7: runs a BulkRequest. A request refused as a whole (no BulkRequest, more
-    /// than `maxOperations` operations, a `bulkId` used twice) is an error and changes nothing;
-    /// otherwise every operation that ran has an outcome, in request order. With
-    /// `failOnErrors` = N, nothing runs after the operation that brought the failures to N.
-    pub async fn bulk(&self, ctx: &Context, body: &Value) -> Result<Vec<OpOutcome>, ServiceError> {
-        // The turn comes first, so a waiting request holds its body and nothing more.
+    /// RFC 7644 §3.7: runs a BulkRequest, given as the body's JSON text. A request refused as
+    /// a whole (not JSON, no BulkRequest, more than `maxOperations` operations, a `bulkId` used
+    /// twice) is an error and changes nothing; otherwise every operation that ran has an
+    /// outcome, in request order. With `failOnErrors` = N, nothing runs after the operation
+    /// that brought the failures to N.
+    pub async fn bulk(&self, ctx: &Context, body: Vec<u8>) -> Result<Vec<OpOutcome>, ServiceError> {
+        // The turn comes first, so a waiting request holds its text and nothing more.
         let _turn = self
             .bulk_runs
             .acquire()
             .await
             .map_err(|_| StoreError::Corrupt("the bulk turns were closed".into()))?;
-        let mut request = bulk::parse(body, self.bulk.max_operations, &self.limits)?;
+        // Reading and validating up to 1,000 operations takes milliseconds of CPU: on the
+        // blocking pool, so the async worker threads keep serving other requests meanwhile.
+        let (max, limits) = (self.bulk.max_operations, self.limits);
+        let mut request = tokio::task::spawn_blocking(move || bulk::parse(&body, max, &limits))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("reading the bulk request failed: {e}")))??;
         let plan = bulk::plan(&mut request.operations);
         let mut run = run::Run::new(self, ctx, request, plan.problems);
         run.all(&plan.units).await;

@@ -144,6 +144,41 @@ async fn a_request_that_is_no_bulk_request_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_bulk_body_that_breaks_off_or_repeats_a_member_is_refused_and_changes_nothing() {
+    // Arrange: the body is read one operation at a time, so its first operations are valid
+    // before the reader reaches the problem.
+    let app = TestApp::spawn().await;
+    let first = post_user("a", "early").to_string();
+    let schemas = r#""schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]"#;
+    let cases = [
+        (
+            format!(r#"{{{schemas}, "Operations": [{first}, {{"method": "POST""#),
+            "the body breaks off after a valid operation",
+        ),
+        (
+            format!(r#"{{{schemas}, "Operations": [{first}]}} {{}}"#),
+            "a second JSON value after the request",
+        ),
+        (
+            format!(r#"{{{schemas}, "Operations": [{first}], "operations": [{first}]}}"#),
+            "Operations given twice",
+        ),
+    ];
+
+    for (body, reason) in cases {
+        // Act
+        let resp = app
+            .post_raw("/Bulk", Some("application/scim+json"), body)
+            .await;
+
+        // Assert
+        let error = assert_scim_error(resp, 400, Some("invalidSyntax")).await;
+        assert!(error["detail"].is_string(), "{reason}: {error}");
+    }
+    assert_eq!(users_named(&app, "early").await, 0);
+}
+
+#[tokio::test]
 async fn each_operation_is_held_to_the_limits_of_the_single_request_it_stands_for() {
     // Arrange: 3 values per attribute, 2 PATCH operations, 2 filter terms.
     let app = TestApp::spawn_with(|a| {
