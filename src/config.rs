@@ -146,7 +146,8 @@ pub struct ServeArgs {
     pub max_json_values: u32,
 
     /// Memory the bodies of the requests in flight may take together, in bytes: each body's
-    /// size plus about 200 bytes per JSON value once parsed. A request that does not fit within
+    /// size plus about 200 bytes per JSON value once parsed (`/Bulk`: once its turn to run
+    /// comes; it holds only its size while it waits). A request that does not fit within
     /// a second is answered `503` with `Retry-After`.
     #[arg(long, env = "SCIMD_MAX_BODY_MEMORY", default_value_t = 128 * 1_048_576, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_body_memory: u32,

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 
@@ -27,9 +28,15 @@ impl BulkApi {
         &self,
         auth: BearerAuth,
         state: Data<&Arc<AppState>>,
+        req: &Request,
         body: ScimJsonText<docs::BulkRequest>,
     ) -> Result<ScimJson<Doc<docs::BulkResponse>>, ErrorResponse> {
-        let outcomes = state.service.bulk(&auth.0, body.0).await?;
+        // A waiting request holds its text; what parsing it will take is charged once its
+        // turn comes, so requests waiting behind a running one are not turned away for a
+        // memory they do not use.
+        let turn = state.service.bulk_turn().await?;
+        body.charge_tree(req).await?;
+        let outcomes = state.service.bulk(turn, &auth.0, body.text).await?;
         let operations = outcomes
             .into_iter()
             .map(|o| {

@@ -129,9 +129,19 @@ pub enum ErrorResponse {
         #[oai(header = "WWW-Authenticate")]
         Option<String>,
     ),
+    /// The server is busy with other large requests: retry after `Retry-After` seconds.
+    #[oai(status = 503)]
+    Busy(ScimJson<ErrorBody>, #[oai(header = "Retry-After")] u32),
     /// A SCIM Error for a failure of the server.
     #[oai(status_range = "5XX")]
     Server(StatusCode, ScimJson<ErrorBody>),
+}
+
+impl From<Overloaded> for ErrorResponse {
+    fn from(e: Overloaded) -> Self {
+        let error = ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, e.to_string());
+        ErrorResponse::Busy(ScimJson(error.body()), RETRY_AFTER_SECONDS)
+    }
 }
 
 impl From<ScimError> for ErrorResponse {

@@ -16,7 +16,7 @@ use poem_openapi::{ApiResponse, impl_apirequest_for_payload};
 use serde_json::Value;
 
 use super::BodyLimit;
-use super::body::{BYTES_PER_JSON_VALUE, Share, check_shape};
+use super::body::{BYTES_PER_JSON_VALUE, Overloaded, Share, check_shape};
 
 /// The SCIM media type.
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
@@ -110,6 +110,14 @@ impl_apirequest_for_payload!(ScimJson<T>, T: ParseFromJSON);
 /// Reads a JSON body (up to the byte limit), refuses an empty one, checks its shape and takes
 /// its share of the memory budget before anyone parses it (see `body`).
 async fn read_checked(request: &Request, body: &mut RequestBody) -> poem::Result<Vec<u8>> {
+    let (data, values) = read_text(request, body).await?;
+    charge_tree(request, values).await?;
+    Ok(data)
+}
+
+/// Reads a JSON body (up to the byte limit), refuses an empty one and checks its shape; gives
+/// its text and the number of JSON values in it.
+async fn read_text(request: &Request, body: &mut RequestBody) -> poem::Result<(Vec<u8>, usize)> {
     let limit = request.extensions().get::<BodyLimit>().copied();
     let data = body
         .take()?
@@ -130,16 +138,36 @@ async fn read_checked(request: &Request, body: &mut RequestBody) -> poem::Result
             reason: e.to_string(),
         }
     })?;
-    if let Some(share) = request.extensions().get::<Share>() {
-        share.grow(values * BYTES_PER_JSON_VALUE).await?;
+    Ok((data.into(), values))
+}
+
+/// Takes the memory that the JSON tree of `values` values will cost out of the request's share
+/// of the budget (its text was taken when the request arrived).
+async fn charge_tree(request: &Request, values: usize) -> Result<(), Overloaded> {
+    match request.extensions().get::<Share>() {
+        Some(share) => share.grow(values * BYTES_PER_JSON_VALUE).await,
+        None => Ok(()),
     }
-    Ok(data.into())
 }
 
 /// A JSON body kept as its text and documented as the OpenAPI schema of `D`, for a use case
 /// that reads it piece by piece (`/Bulk`) so that the tree of the whole body is never built.
-/// It is checked as a [`ScimJson`] body is (media type, size, shape, memory budget), not parsed.
-pub struct ScimJsonText<D>(pub Vec<u8>, PhantomData<fn() -> D>);
+/// It is checked as a [`ScimJson`] body is (media type, size, shape), and holds only its text's
+/// share of the memory budget until [`ScimJsonText::charge_tree`]: a request that waits for
+/// its turn to be parsed holds no more than it takes.
+pub struct ScimJsonText<D> {
+    pub text: Vec<u8>,
+    values: usize,
+    doc: PhantomData<fn() -> D>,
+}
+
+impl<D> ScimJsonText<D> {
+    /// Takes what parsing the body will cost out of the request's share of the budget: about
+    /// [`BYTES_PER_JSON_VALUE`] per value, waiting up to `body::BUDGET_WAIT` for it.
+    pub async fn charge_tree(&self, request: &Request) -> Result<(), Overloaded> {
+        charge_tree(request, self.values).await
+    }
+}
 
 impl<D: Type> Payload for ScimJsonText<D> {
     const CONTENT_TYPE: &'static str = SCIM_CONTENT_TYPE;
@@ -161,7 +189,12 @@ impl<D: Type> ParsePayload for ScimJsonText<D> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(Self(read_checked(request, body).await?, PhantomData))
+        let (text, values) = read_text(request, body).await?;
+        Ok(Self {
+            text,
+            values,
+            doc: PhantomData,
+        })
     }
 }
 

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Semaphore, watch};
 
-pub use bulk::{BulkLimits, CHUNK_OPERATIONS, OpOutcome};
+pub use bulk::{BulkLimits, BulkTurn, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};

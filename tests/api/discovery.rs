@@ -509,6 +509,21 @@ async fn openapi_document_is_public_and_describes_the_scim_api() {
         "the SCIM media type is documented: {}",
         doc["paths"]["/Users"]["post"]["requestBody"]
     );
+    let bulk_body = &doc["paths"]["/Bulk"]["post"]["requestBody"]["content"];
+    assert!(
+        bulk_body["application/scim+json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/BulkRequest")),
+        "/Bulk's body, kept as text, is documented as a BulkRequest: {bulk_body}"
+    );
+    for path in ["/Users", "/Bulk"] {
+        let busy = &doc["paths"][path]["post"]["responses"]["503"];
+        let headers = busy["headers"].as_object();
+        assert!(
+            headers.is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("Retry-After"))),
+            "503 when the body budget is taken, with Retry-After: {path} {busy}"
+        );
+    }
 }
 
 #[tokio::test]

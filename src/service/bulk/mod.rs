@@ -26,6 +26,8 @@
 mod run;
 mod step;
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use super::{Context, Service, ServiceError};
 use crate::scim::bulk;
 use crate::store::{Db, StoreError};
@@ -63,6 +65,11 @@ impl Default for BulkLimits {
     }
 }
 
+/// A bulk request's turn to run, held until it is dropped.
+pub struct BulkTurn {
+    _permit: OwnedSemaphorePermit,
+}
+
 /// The result of one operation of a bulk request.
 #[derive(Debug)]
 pub struct OpOutcome {
@@ -89,18 +96,30 @@ impl Service {
         self.bulk
     }
 
-    /// RFC 7644 §3.7: runs a BulkRequest, given as the body's JSON text. A request refused as
-    /// a whole (not JSON, no BulkRequest, more than `maxOperations` operations, a `bulkId` used
-    /// twice) is an error and changes nothing; otherwise every operation that ran has an
-    /// outcome, in request order. With `failOnErrors` = N, nothing runs after the operation
-    /// that brought the failures to N.
-    pub async fn bulk(&self, ctx: &Context, body: Vec<u8>) -> Result<Vec<OpOutcome>, ServiceError> {
-        // The turn comes first, so a waiting request holds its text and nothing more.
-        let _turn = self
+    /// Waits for a turn to run a bulk request (see [`concurrent_runs`]), first come first
+    /// served. The request's body should hold no more than its text meanwhile.
+    pub async fn bulk_turn(&self) -> Result<BulkTurn, ServiceError> {
+        let permit = self
             .bulk_runs
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| StoreError::Corrupt("the bulk turns were closed".into()))?;
+        Ok(BulkTurn { _permit: permit })
+    }
+
+    /// RFC 7644 §3.7: runs a BulkRequest, given as the body's JSON text, in its `turn`. A
+    /// request refused as a whole (not JSON, no BulkRequest, more than `maxOperations`
+    /// operations, a `bulkId` used twice) is an error and changes nothing; otherwise every
+    /// operation that ran has an outcome, in request order. With `failOnErrors` = N, nothing
+    /// runs after the operation that brought the failures to N.
+    pub async fn bulk(
+        &self,
+        turn: BulkTurn,
+        ctx: &Context,
+        body: Vec<u8>,
+    ) -> Result<Vec<OpOutcome>, ServiceError> {
+        let _turn = turn;
         // Reading and validating up to 1,000 operations takes milliseconds of CPU: on the
         // blocking pool, so the async worker threads keep serving other requests meanwhile.
         let (max, limits) = (self.bulk.max_operations, self.limits);

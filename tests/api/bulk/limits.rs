@@ -179,6 +179,43 @@ async fn a_bulk_body_that_breaks_off_or_repeats_a_member_is_refused_and_changes_
 }
 
 #[tokio::test]
+async fn bulk_requests_waiting_for_their_turn_hold_only_their_text_of_the_memory_budget() {
+    // Arrange: eight bulk requests of 300 creates (about 46 KB of text, 4,500 JSON values:
+    // some 900 KB once parsed). The budget holds all eight texts and two parsed bodies, which is
+    // what two runs at a time need (SQLite's, and PostgreSQL's with four connections); charged
+    // the parsed size while waiting, only two would fit and the others would be turned away
+    // after a second.
+    let app = TestApp::spawn_with(|a| {
+        a.db_max_connections = Some(4);
+        a.max_body_bytes = 65_536;
+        a.bulk_max_payload_bytes = 65_536;
+        a.max_json_values = 5_000;
+        a.max_body_memory = 2_400_000;
+    })
+    .await;
+    let body = |r: usize| {
+        bulk_body(Value::Array(
+            (0..300)
+                .map(|i| post_user(&format!("b{i}"), &format!("waiting-{r}-{i}")))
+                .collect(),
+        ))
+    };
+
+    // Act
+    let responses = futures::future::join_all((0..8).map(|r| app.post("/Bulk", body(r)))).await;
+
+    // Assert
+    for (r, resp) in responses.into_iter().enumerate() {
+        assert_eq!(resp.status(), 200, "request {r}");
+        let ops = scim_json(resp).await["Operations"].clone();
+        let ops = ops.as_array().expect("Operations");
+        assert_eq!(ops.len(), 300, "request {r}");
+        assert!(statuses(ops).iter().all(|s| *s == "201"), "request {r}");
+    }
+    assert_eq!(users_named(&app, "waiting-7-299").await, 1);
+}
+
+#[tokio::test]
 async fn each_operation_is_held_to_the_limits_of_the_single_request_it_stands_for() {
     // Arrange: 3 values per attribute, 2 PATCH operations, 2 filter terms.
     let app = TestApp::spawn_with(|a| {
