@@ -225,6 +225,12 @@ where
     conditions.check(&current.meta)?;
     let ctx = &ctx.pinned();
     let (attrs, hash) = change(&current)?;
+    // A write that changes nothing (an identity provider re-sending `active: true`, a PUT of the
+    // same user) writes nothing: the version, `meta.lastModified` and the feed stay as they
+    // were (RFC 7644 §3.14: the version changes when the resource does).
+    if hash.is_none() && same_attributes(&current.attrs, &attrs) {
+        return Ok(current);
+    }
     // A change of its own SCIM `roles` changes its effective roles.
     let watch = if scim_roles(&current.attrs) == scim_roles(&attrs) {
         None
@@ -245,6 +251,17 @@ where
         w.record_all(events);
     }
     Ok(saved)
+}
+
+/// Whether `new` holds the stored attributes of `current`: the same attributes with the same
+/// values, in any order of names. `groups` is left out (read-only, kept by memberships).
+fn same_attributes(current: &Map<String, Value>, new: &Map<String, Value>) -> bool {
+    let stored = |m: &Map<String, Value>| m.keys().filter(|k| *k != "groups").count();
+    stored(current) == stored(new)
+        && new
+            .iter()
+            .filter(|(k, _)| *k != "groups")
+            .all(|(k, v)| current.get(k) == Some(v))
 }
 
 fn lift<E: From<ServiceError>>(e: impl Into<ServiceError>) -> E {

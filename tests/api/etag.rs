@@ -305,6 +305,58 @@ async fn every_write_gives_the_resource_a_new_version() {
 }
 
 #[tokio::test]
+async fn a_user_write_that_changes_nothing_keeps_its_version_and_records_no_event() {
+    // Arrange: identity providers re-send values the user already has (Entra ID's periodic
+    // sync, Okta's `active: true` on every push).
+    let app = TestApp::spawn().await;
+    let path = Kind::User.create(&app).await;
+    let activate = patch_body(json!([{"op": "replace", "path": "active", "value": true}]));
+    let body = json!({"schemas": [USER_SCHEMA], "userName": "bjensen", "active": true,
+                      "emails": [{"value": "b@example.com", "type": "work"}]});
+    let writes = [
+        ("PATCH", Method::PATCH, activate),
+        ("PUT", Method::PUT, body),
+    ];
+
+    for (reason, method, body) in writes {
+        let first = app.request(method.clone(), &path, Some(body.clone())).await;
+        assert_eq!(first.status(), StatusCode::OK, "{reason}");
+        let changed = get_json(&app, &path).await;
+        let feed = app.feed_end().await;
+
+        // Act
+        let again = app.request(method, &path, Some(body)).await;
+
+        // Assert
+        assert_eq!(again.status(), StatusCode::OK, "{reason}");
+        assert_eq!(etag(&again), version(&changed), "{reason}: same version");
+        let after = get_json(&app, &path).await;
+        assert_eq!(
+            after, changed,
+            "{reason}: meta.lastModified and all else as they were"
+        );
+        assert_eq!(
+            app.events_since(&feed).await,
+            Vec::<Value>::new(),
+            "{reason}"
+        );
+    }
+    let unchanged = version(&get_json(&app, &path).await);
+    let deactivate = patch_body(json!([{"op": "replace", "path": "active", "value": false}]));
+    let resp = app.patch(&path, deactivate).await;
+    assert_ne!(
+        etag(&resp),
+        unchanged,
+        "a real change still gets a new version"
+    );
+    assert_eq!(
+        app.events_since(&None).await.len(),
+        4,
+        "created, two changes, deactivated"
+    );
+}
+
+#[tokio::test]
 async fn a_user_gets_a_new_version_when_its_groups_change() {
     // Arrange
     let app = TestApp::spawn().await;
