@@ -140,6 +140,12 @@ pub async fn load_locked(
     load(tx, tenant, id, with_members).await
 }
 
+/// Locks the groups with the given ids for an update, in id order, until the unit of work ends
+/// (see `locking::lock_rows`); ids of no group are skipped.
+pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<(), StoreError> {
+    locking::lock_rows(w.tx(), "groups", tenant, ids).await
+}
+
 /// Writes a locked group's new attributes at `at`, checking that its version is still
 /// `current`'s, then applies the membership changes as row inserts and deletes (adding one
 /// member to a large group touches one row); returns who joined and who left.

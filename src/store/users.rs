@@ -265,6 +265,12 @@ pub async fn load_locked(
     load(tx, tenant, id).await
 }
 
+/// Locks the users with the given ids for an update, in id order, until the unit of work ends
+/// (see `locking::lock_rows`); ids of no user are skipped.
+pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<(), StoreError> {
+    locking::lock_rows(w.tx(), "users", tenant, ids).await
+}
+
 /// Writes a locked user's new canonical attributes (without `password`; a new hash comes
 /// apart) at time `at`, checking that its version is still `current`'s.
 pub async fn save(

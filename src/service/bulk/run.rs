@@ -24,7 +24,7 @@ use crate::scim::resource::Resource;
 use crate::scim::schema::{ResourceTypeDef, USER_RESOURCE};
 use crate::service::resources::{DELETE_ATTEMPTS, Kind, Patch, known_id, same_id};
 use crate::service::{Context, Service, ServiceError, users};
-use crate::store::{Savepoint, StoreError, Write};
+use crate::store::{self, Savepoint, StoreError, Write};
 
 /// A transaction shared by consecutive units of the plan.
 struct Chunk {
@@ -75,6 +75,9 @@ pub(super) struct Run<'a> {
     careful: bool,
     /// The index of the unit running now.
     current_unit: usize,
+    /// The users and the groups that the PUTs and PATCHes of the current chunk write, by id:
+    /// locked as its transaction opens (see `store::users::lock_many`).
+    to_lock: (Vec<String>, Vec<String>),
 }
 
 impl<'a> Run<'a> {
@@ -99,6 +102,7 @@ impl<'a> Run<'a> {
             chunk: None,
             careful: false,
             current_unit: 0,
+            to_lock: (Vec::new(), Vec::new()),
         }
     }
 
@@ -119,6 +123,7 @@ impl<'a> Run<'a> {
                 end += 1;
             }
             self.hash_passwords(&units[start..end]).await;
+            self.to_lock = self.rows_written(&units[start..end]);
             let mut k = start;
             while k < end && !self.stopped() {
                 self.current_unit = k;
@@ -134,6 +139,38 @@ impl<'a> Run<'a> {
             self.finish_chunk().await;
             start = end;
         }
+    }
+
+    /// The ids of the users and of the groups that the PUTs and PATCHes of `units` write, each
+    /// list without repeats (the database locks them in its own order of ids, the same for
+    /// every chunk).
+    fn rows_written(&self, units: &[Unit]) -> (Vec<String>, Vec<String>) {
+        let (mut users, mut groups) = (Vec::new(), Vec::new());
+        for &i in units.iter().flat_map(members) {
+            if let Ok(
+                Action::Replace {
+                    rt,
+                    target: Target::Id(id),
+                    ..
+                }
+                | Action::Patch {
+                    rt,
+                    target: Target::Id(id),
+                    ..
+                },
+            ) = &self.ops[i].action
+            {
+                match kind(rt) {
+                    Kind::User => users.push(id.clone()),
+                    Kind::Group => groups.push(id.clone()),
+                }
+            }
+        }
+        for ids in [&mut users, &mut groups] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        (users, groups)
     }
 
     fn stopped(&self) -> bool {
@@ -485,8 +522,12 @@ impl<'a> Run<'a> {
     /// Opens the chunk's transaction if needed and, when careful, sets a savepoint in it.
     async fn savepoint(&mut self) -> Result<Option<Savepoint>, ServiceError> {
         if self.chunk.is_none() {
+            let mut w = self.service.db.begin_write().await?;
+            let dir = self.ctx.directory.as_str();
+            store::users::lock_many(&mut w, dir, &self.to_lock.0).await?;
+            store::groups::lock_many(&mut w, dir, &self.to_lock.1).await?;
             self.chunk = Some(Chunk {
-                w: self.service.db.begin_write().await?,
+                w,
                 first_unit: self.current_unit,
                 ran: Vec::new(),
                 succeeded: Vec::new(),

@@ -4,6 +4,7 @@
 //! and `maxPayloadSize` in `limits.rs`. The fixtures they share are here.
 
 mod limits;
+mod locks;
 mod outcomes;
 mod references;
 mod rfc;
