@@ -57,6 +57,22 @@ struct GroupColumns {
     extra: Map<String, Value>,
 }
 
+impl GroupColumns {
+    /// Whether these are the columns of `attrs` (a stored group's attributes; its `members`
+    /// are not compared, nor copied).
+    fn holds(&self, attrs: &Map<String, Value>) -> bool {
+        let columns = ["displayName", "externalId", "members"];
+        attrs.get("displayName").and_then(Value::as_str) == Some(self.display_name.as_str())
+            && attrs.get("externalId").and_then(Value::as_str) == self.external_id.as_deref()
+            && attrs
+                .keys()
+                .filter(|k| !columns.contains(&k.as_str()))
+                .count()
+                == self.extra.len()
+            && self.extra.iter().all(|(k, v)| attrs.get(k) == Some(v))
+    }
+}
+
 fn split(mut attrs: Map<String, Value>) -> Result<GroupColumns, StoreError> {
     let display_name = match attrs.remove("displayName") {
         Some(Value::String(s)) => s,
@@ -146,9 +162,10 @@ pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<()
     locking::lock_rows(w.tx(), "groups", tenant, ids).await
 }
 
-/// Writes a locked group's new attributes at `at`, checking that its version is still
-/// `current`'s, then applies the membership changes as row inserts and deletes (adding one
-/// member to a large group touches one row); returns who joined and who left.
+/// Applies the membership changes to a locked group as row inserts and deletes (adding one
+/// member to a large group touches one row), then writes its new attributes at `at`, checking
+/// that its version is still `current`'s; returns who joined and who left. A write that
+/// changes neither attributes nor members writes nothing: the version and `lastModified` stay.
 pub async fn save(
     w: &mut Write,
     tenant: &str,
@@ -158,6 +175,12 @@ pub async fn save(
 ) -> Result<MemberDelta, StoreError> {
     let cols = split(change.attrs)?;
     let tx = w.tx();
+    let delta = memberships::apply(tx, tenant, &current.id, &change.members).await?;
+    let unchanged =
+        delta.added.is_empty() && delta.removed.is_empty() && cols.holds(&current.attrs);
+    if unchanged {
+        return Ok(delta);
+    }
     let updated = tx
         .execute(
             "UPDATE groups SET display_name = $3, display_name_norm = $4, external_id = $5, extra = $6, last_modified = $7, \
@@ -168,7 +191,7 @@ pub async fn save(
     if updated != 1 {
         return Err(StoreError::VersionConflict);
     }
-    memberships::apply(tx, tenant, &current.id, &change.members).await
+    Ok(delta)
 }
 
 /// Reads a group again inside the unit of work (after [`save`]).

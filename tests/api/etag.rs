@@ -357,6 +357,46 @@ async fn a_user_write_that_changes_nothing_keeps_its_version_and_records_no_even
 }
 
 #[tokio::test]
+async fn a_group_write_that_changes_nothing_keeps_its_version_and_records_no_event() {
+    // Arrange: Okta re-sends member adds and renames with the values the group has.
+    let app = TestApp::spawn().await;
+    let uid = id(&app.create_user("member").await);
+    let path = Kind::Group.create(&app).await;
+    let add = patch_body(json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]));
+    let put =
+        json!({"schemas": [GROUP_SCHEMA], "displayName": "Guides", "members": [{"value": uid}]});
+    let writes = [
+        ("member add", Method::PATCH, add),
+        ("rename", Method::PATCH, rename("Guides")),
+        ("PUT", Method::PUT, put),
+    ];
+
+    for (reason, method, body) in writes {
+        let first = app.request(method.clone(), &path, Some(body.clone())).await;
+        assert!(first.status().is_success(), "{reason}: {}", first.status());
+        let changed = get_json(&app, &path).await;
+        let feed = app.feed_end().await;
+
+        // Act
+        let again = app.request(method, &path, Some(body)).await;
+
+        // Assert
+        assert!(again.status().is_success(), "{reason}: {}", again.status());
+        assert_eq!(etag(&again), version(&changed), "{reason}: same version");
+        let after = get_json(&app, &path).await;
+        assert_eq!(
+            after, changed,
+            "{reason}: meta.lastModified and all else as they were"
+        );
+        assert_eq!(
+            app.events_since(&feed).await,
+            Vec::<Value>::new(),
+            "{reason}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_user_gets_a_new_version_when_its_groups_change() {
     // Arrange
     let app = TestApp::spawn().await;
