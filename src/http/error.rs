@@ -3,7 +3,7 @@
 //! route, wrong method, body too large) — is rendered here as an RFC 7644 §3.12 SCIM Error. This
 //! file knows the SCIM API's status codes; `api/error.rs` those of the host application's API.
 
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::error::{
     ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
@@ -291,12 +291,7 @@ pub fn poem_error_to_scim(err: poem::Error) -> Response {
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         ScimError::new(status, None, "request body too large")
     } else if let Some(overloaded) = err.downcast_ref::<Overloaded>() {
-        let mut response = ScimError::new(status, None, overloaded.to_string()).into_response();
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(RETRY_AFTER_SECONDS),
-        );
-        return response;
+        return ErrorResponse::from(*overloaded).into_response();
     } else if status == StatusCode::UNAUTHORIZED {
         ScimError::unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
     } else if status.is_server_error() {
