@@ -361,6 +361,26 @@ impl Tx {
         self.execute(sql, args).await.map(drop)
     }
 
+    /// [`Tx::queue`] for a statement that may break a unique index for the client's reason:
+    /// its unique violation becomes `StoreError::Uniqueness(taken())`, whichever statement
+    /// it runs with on SQLite's writer.
+    pub async fn queue_unique(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        taken: impl FnOnce() -> String,
+    ) -> Result<(), StoreError> {
+        if let Tx::SqliteWrite(turn) = self {
+            return turn
+                .queue_unique(&sqlite_placeholders(sql), args, taken())
+                .await;
+        }
+        self.execute(sql, args)
+            .await
+            .map(drop)
+            .map_err(|e| e.on_unique(taken))
+    }
+
     /// The writer's turn, if statements are queued on it: the next statement runs with them.
     fn after_queued(&mut self) -> Option<&mut Turn> {
         match self {
@@ -624,6 +644,66 @@ mod tests {
         queue_insert(&mut tx, 2, "again").await;
         assert!(tx.commit().await.is_err(), "reported by the commit");
         assert!(rows(&db).await.is_empty(), "neither turn left anything");
+    }
+
+    async fn queue_taken(tx: &mut super::Tx, a: i64) {
+        let sql = "INSERT INTO t (a, b) VALUES ($1, $2)";
+        tx.queue_unique(sql, args![a, "dup"], || format!("{a} is taken"))
+            .await
+            .unwrap();
+    }
+
+    fn is_taken(outcome: &Result<impl std::fmt::Debug, super::StoreError>, a: i64) -> bool {
+        matches!(outcome, Err(super::StoreError::Uniqueness(d)) if *d == format!("{a} is taken"))
+    }
+
+    #[tokio::test]
+    async fn a_queued_unique_violation_keeps_its_meaning_whichever_statement_reports_it() {
+        let db = temp_sqlite().await;
+        let mut tx = db.write().await.unwrap();
+        queue_insert(&mut tx, 1, "x").await;
+        queue_taken(&mut tx, 1).await;
+        queue_insert(&mut tx, 3, "z").await;
+        let read = tx
+            .fetch_all::<(i64, String)>("SELECT a, b FROM t", Vec::new())
+            .await;
+        assert!(is_taken(&read, 1), "reported by a later read: {read:?}");
+        drop(tx);
+
+        let mut tx = db.write().await.unwrap();
+        queue_insert(&mut tx, 1, "x").await;
+        queue_taken(&mut tx, 1).await;
+        let committed = tx.commit().await;
+        assert!(
+            is_taken(&committed, 1),
+            "reported by the commit of a writer alone in its transaction: {committed:?}"
+        );
+        assert!(rows(&db).await.is_empty(), "neither turn left anything");
+
+        let Db::Sqlite(_, writer) = &db else {
+            unreachable!()
+        };
+        let mut first = db.write().await.unwrap();
+        queue_insert(&mut first, 1, "kept").await;
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.write().await.unwrap();
+                queue_insert(&mut tx, 2, "undone").await;
+                queue_taken(&mut tx, 1).await;
+                tx.commit().await
+            }
+        });
+        while writer.waiting() == 0 {
+            tokio::task::yield_now().await;
+        }
+        first.commit().await.unwrap();
+        let second = second.await.unwrap();
+        assert!(
+            is_taken(&second, 1),
+            "reported by the release of a writer that joined a group: {second:?}"
+        );
+        assert_eq!(rows(&db).await, [(1, "kept".to_owned())]);
     }
 
     #[tokio::test]

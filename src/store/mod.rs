@@ -40,7 +40,7 @@ pub use db::{Db, DbOptions, Dialect};
 pub use error::StoreError;
 pub use locking::Intent;
 pub use readiness::PoolState;
-pub use write::{Reader, Savepoint, Write};
+pub use write::{Reader, Released, Savepoint, Write};
 
 use chrono::{DateTime, Utc};
 

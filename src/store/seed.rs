@@ -404,7 +404,10 @@ fn user_rows(
         ("version", Arg::from(1_i64)),
     ];
     row.extend(users::column_values(&cols));
-    (row, user_values::rows(tenant, id, cols.values))
+    (
+        row,
+        user_values::rows(tenant, id, user_values::split(cols.values)),
+    )
 }
 
 /// The id of user number `number`: a UUID v4 drawn from the seed.

@@ -79,7 +79,7 @@ struct Connection {
 struct Group {
     opened: Instant,
     /// One per writer whose work the open transaction holds, told how the commit went.
-    members: Vec<oneshot::Sender<Result<(), String>>>,
+    members: Vec<oneshot::Sender<Result<(), StoreError>>>,
 }
 
 /// Whether a turn's savepoint is open.
@@ -123,6 +123,9 @@ struct Queued {
     sql: String,
     args: Vec<Arg>,
     statements: usize,
+    /// What a unique violation of a queued statement means to the client, by the statement's
+    /// place in the queue ([`Turn::queue_unique`]): its error surfaces with a later statement.
+    on_unique: Vec<(usize, String)>,
 }
 
 /// What a statement run after the queued ones returned.
@@ -286,11 +289,9 @@ impl SqliteWriter {
             && let Some(q) = last.take()
             && let Err(e) = q.run_then(&mut connection.conn, "SELECT 1").await
         {
+            // The statements are the last member's: its error is that member's.
             let _ = run(&mut connection.conn, "ROLLBACK").await;
-            fail_group(
-                &mut connection,
-                format!("the transaction was rolled back: {e}"),
-            );
+            fail_group(&mut connection, Some(e));
         }
         if let Some(group) = &connection.group {
             let mut state = self.state();
@@ -329,10 +330,7 @@ impl SqliteWriter {
                 // The transaction is gone or unusable (SQLite rolls back by itself on some
                 // I/O errors): the whole group fails, nothing of it is committed.
                 let _ = run(conn, "ROLLBACK").await;
-                fail_group(
-                    &mut held.connection,
-                    "the transaction was rolled back".into(),
-                );
+                fail_group(&mut held.connection, None);
             }
         }
         self.end_turn(held.connection, held.permit, Queued::default())
@@ -368,31 +366,75 @@ async fn commit_group(writer: &SqliteWriter, connection: &mut Connection, last: 
     };
     let outcome = match last {
         Some(q) => q.run_then(&mut connection.conn, end).await,
-        None => run(&mut connection.conn, end).await,
+        None => run(&mut connection.conn, end)
+            .await
+            .map_err(Failure::Commit),
     };
-    if outcome.is_err() {
-        // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or not (I/O errors).
-        let _ = run(&mut connection.conn, "ROLLBACK").await;
-    }
-    if outcome.is_ok() && !group.members.is_empty() {
-        let counts = &writer.counts;
-        counts.commits.fetch_add(1, Ordering::Relaxed);
-        counts
-            .writes
-            .fetch_add(group.members.len() as u64, Ordering::Relaxed);
-        writer.checkpoints.committed();
-    }
-    let outcome = outcome.map_err(|e| format!("the commit failed: {e}"));
-    for member in group.members {
-        let _ = member.send(outcome.clone());
+    let mut members = group.members;
+    match outcome {
+        Ok(()) => {
+            if !members.is_empty() {
+                let counts = &writer.counts;
+                counts.commits.fetch_add(1, Ordering::Relaxed);
+                counts
+                    .writes
+                    .fetch_add(members.len() as u64, Ordering::Relaxed);
+                writer.checkpoints.committed();
+            }
+            for member in members {
+                let _ = member.send(Ok(()));
+            }
+        }
+        Err(failure) => {
+            // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or not (I/O errors).
+            let _ = run(&mut connection.conn, "ROLLBACK").await;
+            let detail = format!("the commit failed: {}", failure.error());
+            if let Failure::Queued(e) = failure
+                && let Some(last) = members.pop()
+            {
+                let _ = last.send(Err(e));
+            }
+            for member in members {
+                let _ = member.send(Err(StoreError::NotCommitted(detail.clone())));
+            }
+        }
     }
 }
 
 /// Tells the members of the connection's group that their work is undone, and forgets it.
-fn fail_group(connection: &mut Connection, detail: String) {
-    if let Some(group) = connection.group.take() {
-        for member in group.members {
-            let _ = member.send(Err(detail.clone()));
+/// `last` is the error of the last member's own statements, if they are why.
+fn fail_group(connection: &mut Connection, last: Option<Failure>) {
+    let Some(group) = connection.group.take() else {
+        return;
+    };
+    let mut members = group.members;
+    let detail = match &last {
+        Some(failure) => format!("the transaction was rolled back: {}", failure.error()),
+        None => "the transaction was rolled back".to_owned(),
+    };
+    if let Some(Failure::Queued(e)) = last
+        && let Some(member) = members.pop()
+    {
+        let _ = member.send(Err(e));
+    }
+    for member in members {
+        let _ = member.send(Err(StoreError::NotCommitted(detail.clone())));
+    }
+}
+
+/// Why a batch of a turn's last statements and the group's `COMMIT` failed.
+#[derive(Debug)]
+enum Failure {
+    /// One of the turn's own statements.
+    Queued(StoreError),
+    /// The statement after them (`COMMIT`).
+    Commit(StoreError),
+}
+
+impl Failure {
+    fn error(&self) -> &StoreError {
+        match self {
+            Failure::Queued(e) | Failure::Commit(e) => e,
         }
     }
 }
@@ -442,6 +484,27 @@ impl Turn {
         Ok(())
     }
 
+    /// [`Turn::queue`] for a statement that may break a unique index for the client's reason
+    /// (an insert of a `userName` that is taken): whichever later statement it runs with
+    /// reports its unique violation as `StoreError::Uniqueness(taken)`.
+    pub async fn queue_unique(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        taken: String,
+    ) -> Result<(), StoreError> {
+        if has_numbered_placeholders(sql) {
+            self.run(sql, args)
+                .await
+                .map_err(|e| e.on_unique(|| taken))?;
+        } else {
+            let queued = &mut self.held()?.queued;
+            queued.on_unique.push((queued.statements, taken));
+            queued.push(sql, args);
+        }
+        Ok(())
+    }
+
     /// Runs the queued statements and then `sql`, in one command to the connection's thread,
     /// and returns what `sql` returned. The first error stops the batch and is returned.
     pub async fn run(&mut self, sql: &str, args: Vec<Arg>) -> Result<Ran, StoreError> {
@@ -456,6 +519,7 @@ impl Turn {
         let held = self.held()?;
         let queued = std::mem::take(&mut held.queued);
         let skip = queued.statements;
+        let on_unique = queued.on_unique;
         let mut text = queued.sql;
         text.push_str(sql);
         let mut all = queued.args;
@@ -466,8 +530,9 @@ impl Turn {
             held.savepoint = Savepoint::Unknown;
         }
         let mut done = 0;
-        let outcome =
-            run_batch_counted(&mut held.connection.conn, text, all, skip, &mut done).await;
+        let outcome = run_batch_counted(&mut held.connection.conn, text, all, skip, &mut done)
+            .await
+            .map_err(|e| attribute(e, &on_unique, done));
         if opening && outcome.is_ok() {
             held.savepoint = Savepoint::Open;
         }
@@ -507,8 +572,7 @@ impl Turn {
         let writer = Arc::clone(&self.writer);
         tokio::spawn(async move { writer.end_turn(held.connection, held.permit, last).await });
         match outcome.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(detail)) => Err(StoreError::NotCommitted(detail)),
+            Ok(result) => result,
             Err(_) => Err(StoreError::NotCommitted(
                 "the SQLite writer stopped before committing".into(),
             )),
@@ -534,6 +598,7 @@ fn spawn(future: impl Future<Output = ()> + Send + 'static) {
 }
 
 impl Queued {
+    /// Queues a statement (its error is the next one's, see [`Turn::queue`]).
     fn push(&mut self, sql: &str, args: Vec<Arg>) {
         self.sql.push_str(sql);
         self.sql.push_str(";\n");
@@ -542,28 +607,33 @@ impl Queued {
     }
 
     /// Runs these statements and then `last` (one without parameters), as one batch.
-    async fn run_then(self, conn: &mut SqliteConnection, last: &str) -> Result<(), StoreError> {
+    async fn run_then(self, conn: &mut SqliteConnection, last: &str) -> Result<(), Failure> {
         let mut sql = self.sql;
         sql.push_str(last);
-        run_batch(conn, sql, self.args, self.statements)
-            .await
-            .map(drop)
+        let mut done = 0;
+        match run_batch_counted(conn, sql, self.args, self.statements, &mut done).await {
+            Ok(_) => Ok(()),
+            Err(e) if done < self.statements => {
+                Err(Failure::Queued(attribute(e, &self.on_unique, done)))
+            }
+            Err(e) => Err(Failure::Commit(e)),
+        }
+    }
+}
+
+/// The error of the batch statement at `failed` (counting from 0), as [`Turn::queue_unique`]
+/// asked for it.
+fn attribute(e: StoreError, on_unique: &[(usize, String)], failed: usize) -> StoreError {
+    match on_unique.iter().find(|(at, _)| *at == failed) {
+        Some((_, taken)) => e.on_unique(|| taken.clone()),
+        None => e,
     }
 }
 
 /// Runs several statements as one (sqlx's SQLite driver steps through a text of several
-/// statements, binding each one's anonymous placeholders from where the previous one's ended)
-/// and keeps what the statement after the first `skip` returned.
-async fn run_batch(
-    conn: &mut SqliteConnection,
-    sql: String,
-    args: Vec<Arg>,
-    skip: usize,
-) -> Result<Ran, StoreError> {
-    run_batch_counted(conn, sql, args, skip, &mut 0).await
-}
-
-/// [`run_batch`], counting in `done` the statements that ran to completion.
+/// statements, binding each one's anonymous placeholders from where the previous one's ended),
+/// keeps what the statement after the first `skip` returned, and counts in `done` the
+/// statements that ran to completion.
 async fn run_batch_counted(
     conn: &mut SqliteConnection,
     sql: String,

@@ -10,6 +10,7 @@ use sqlx::types::Json;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use super::db::Dialect;
+use super::user_values::{self, ValueRow};
 use crate::scim::resource::{Meta, Resource, fingerprint, object_entry};
 use crate::scim::schema::ENTERPRISE_USER;
 
@@ -52,6 +53,8 @@ const fn ent(attr: &'static str, column: &'static str, norm: Option<&'static str
 
 /// Index of `userName` in [`USER_TEXT_COLUMNS`].
 pub const USER_NAME: usize = 0;
+/// Index of `displayName` in [`USER_TEXT_COLUMNS`].
+pub const DISPLAY_NAME: usize = 2;
 
 /// Every text column of `users`, in the order used by the SQL below.
 pub const USER_TEXT_COLUMNS: &[TextColumn] = &[
@@ -418,6 +421,59 @@ pub fn assemble(mut row: UserRow) -> Result<Resource, serde_json::Error> {
     })
 }
 
+/// The user that a read returns right after its row was written from `cols` and its value rows
+/// from `values`, built without reading it: what [`assemble`] makes of the row the read would
+/// find, given the manager's `displayName` and the user's `groups` aggregate (see
+/// [`user_select`]). Exact on SQLite, which gives JSON text back as it was written;
+/// PostgreSQL's `jsonb` reorders keys.
+pub fn as_written(
+    id: &str,
+    meta: Meta,
+    cols: &UserColumns,
+    values: &[ValueRow],
+    manager_display: Option<String>,
+    groups: Value,
+) -> Result<Resource, serde_json::Error> {
+    assemble(UserRow {
+        id: id.to_owned(),
+        text: cols.text.clone(),
+        active: cols.active,
+        manager_id: cols.manager_id.clone(),
+        manager_display,
+        extra: Value::Object(cols.extra.clone()),
+        meta,
+        values: user_values::aggregated(values),
+        groups,
+    })
+}
+
+/// A read user's manager: its id and `displayName`, as `assemble` put them.
+pub fn manager_of(user: &Resource) -> (Option<&str>, Option<&str>) {
+    let manager = user
+        .attrs
+        .get(ENTERPRISE_USER.id)
+        .and_then(|ext| ext.get("manager"));
+    let text = |key: &str| manager.and_then(|m| m.get(key)).and_then(Value::as_str);
+    (text("value"), text("displayName"))
+}
+
+/// A read user's `groups` as the aggregate they were assembled from (see [`user_select`]).
+pub fn groups_aggregate(user: &Resource) -> Value {
+    let Some(Value::Array(groups)) = user.attrs.get("groups") else {
+        return Value::Null;
+    };
+    Value::Array(
+        groups
+            .iter()
+            .map(|g| {
+                let id = g.get("value").cloned().unwrap_or(Value::Null);
+                let display = g.get("display").cloned().unwrap_or(Value::Null);
+                Value::Array(vec![id, display])
+            })
+            .collect(),
+    )
+}
+
 /// One element of `values_json`: attr, value, type, primary, display, extra.
 type AggregatedValue = (
     String,
@@ -547,6 +603,14 @@ impl UserRow {
 #[cfg(test)]
 mod tests {
     use super::requalify;
+
+    #[test]
+    fn the_named_text_column_indexes_point_at_their_attributes() {
+        use super::{DISPLAY_NAME, USER_NAME, USER_TEXT_COLUMNS};
+        assert_eq!(USER_TEXT_COLUMNS[USER_NAME].attr, "userName");
+        assert_eq!(USER_TEXT_COLUMNS[DISPLAY_NAME].attr, "displayName");
+        assert_eq!(USER_TEXT_COLUMNS[DISPLAY_NAME].sub, None);
+    }
 
     #[test]
     fn requalify_renames_the_qualifier_and_leaves_longer_names_alone() {

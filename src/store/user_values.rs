@@ -8,13 +8,13 @@ use super::StoreError;
 use super::db::{Arg, Tx, args};
 use super::sql::SqlBuilder;
 
-/// Replaces all value rows of one user. Its statements are queued (`Tx::queue`): the
-/// caller's next statement reports their errors.
+/// Replaces all value rows of one user with `values`, already [`split`]. Its statements are
+/// queued (`Tx::queue`): the caller's next statement reports their errors.
 pub async fn replace(
     tx: &mut Tx,
     tenant: &str,
     user_id: &str,
-    values: Vec<(&'static str, Vec<Value>)>,
+    values: Vec<ValueRow>,
 ) -> Result<(), StoreError> {
     tx.queue(
         "DELETE FROM user_values WHERE tenant_id = $1 AND user_id = $2",
@@ -28,13 +28,13 @@ pub async fn replace(
 /// 32,766 and PostgreSQL's 65,535 parameters however many values a user has.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Inserts the value rows of a user that has none: one statement for up to 500 values, queued
-/// (`Tx::queue`) as in [`replace`].
+/// Inserts the value rows of a user that has none, already [`split`]: one statement for up
+/// to 500 values, queued (`Tx::queue`) as in [`replace`].
 pub async fn insert(
     tx: &mut Tx,
     tenant: &str,
     user_id: &str,
-    values: Vec<(&'static str, Vec<Value>)>,
+    values: Vec<ValueRow>,
 ) -> Result<(), StoreError> {
     let rows = rows(tenant, user_id, values);
     let Some(first) = rows.first() else {
@@ -58,42 +58,93 @@ pub async fn insert(
     Ok(())
 }
 
-/// The `user_values` rows of one user as `(column, value)` cells: `value`, `type`, `primary`
-/// and `display` in columns (with Rust-lower-cased `*_norm` copies), the remaining
-/// sub-attributes in `extra`, `position` the index in the client's array. Also used by the seed.
-pub(super) fn rows(
-    tenant: &str,
-    user_id: &str,
-    values: Vec<(&'static str, Vec<Value>)>,
-) -> Vec<Vec<(&'static str, Arg)>> {
+/// One value of a multi-valued attribute as its `user_values` row holds it.
+#[derive(Debug, Clone)]
+pub struct ValueRow {
+    attr: &'static str,
+    /// The index in the client's array.
+    position: usize,
+    value: Option<String>,
+    kind: Option<String>,
+    /// Kept as sent: an unassigned `primary` stays NULL, so `primary pr` and round trips agree.
+    primary: Option<bool>,
+    display: Option<String>,
+    /// The remaining sub-attributes.
+    extra: Map<String, Value>,
+}
+
+/// The rows that the values of multi-valued attributes become: `value`, `type`, `primary` and
+/// `display` taken out into columns, the remaining sub-attributes kept together.
+pub fn split(values: Vec<(&'static str, Vec<Value>)>) -> Vec<ValueRow> {
     let mut rows = Vec::new();
     for (attr, items) in values {
         for (position, item) in items.into_iter().enumerate() {
             let Value::Object(mut item) = item else {
                 continue;
             };
-            let value = take_string(&mut item, "value");
-            let kind = take_string(&mut item, "type");
-            // Kept as sent: an unassigned `primary` stays NULL, so `primary pr` and round trips agree.
-            let primary = item.remove("primary").and_then(|p| p.as_bool());
-            let display = take_string(&mut item, "display");
-            rows.push(vec![
-                ("tenant_id", Arg::from(tenant)),
-                ("user_id", Arg::from(user_id)),
-                ("attr", Arg::from(attr)),
-                ("position", Arg::from(position as i64)),
-                ("value_norm", Arg::from(lower(&value))),
-                ("value", Arg::from(value)),
-                ("type_norm", Arg::from(lower(&kind))),
-                ("type", Arg::from(kind)),
-                ("is_primary", Arg::from(primary)),
-                ("display_norm", Arg::from(lower(&display))),
-                ("display", Arg::from(display)),
-                ("extra", Arg::from(Value::Object(item))),
-            ]);
+            rows.push(ValueRow {
+                attr,
+                position,
+                value: take_string(&mut item, "value"),
+                kind: take_string(&mut item, "type"),
+                primary: item.remove("primary").and_then(|p| p.as_bool()),
+                display: take_string(&mut item, "display"),
+                extra: item,
+            });
         }
     }
     rows
+}
+
+/// The rows as a read of the user aggregates them (`user_row::user_select`): an array of
+/// `[attr, value, type, primary, display, extra]`, ordered by attribute, then position.
+pub fn aggregated(rows: &[ValueRow]) -> Value {
+    let mut sorted: Vec<&ValueRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| (a.attr, a.position).cmp(&(b.attr, b.position)));
+    let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
+    Value::Array(
+        sorted
+            .into_iter()
+            .map(|r| {
+                Value::Array(vec![
+                    Value::String(r.attr.to_owned()),
+                    text(&r.value),
+                    text(&r.kind),
+                    r.primary.map_or(Value::Null, Value::Bool),
+                    text(&r.display),
+                    Value::Object(r.extra.clone()),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// The `user_values` rows of one user as `(column, value)` cells, with Rust-lower-cased
+/// `*_norm` copies of the text columns. Also used by the seed.
+pub(super) fn rows(
+    tenant: &str,
+    user_id: &str,
+    values: Vec<ValueRow>,
+) -> Vec<Vec<(&'static str, Arg)>> {
+    values
+        .into_iter()
+        .map(|r| {
+            vec![
+                ("tenant_id", Arg::from(tenant)),
+                ("user_id", Arg::from(user_id)),
+                ("attr", Arg::from(r.attr)),
+                ("position", Arg::from(r.position as i64)),
+                ("value_norm", Arg::from(lower(&r.value))),
+                ("value", Arg::from(r.value)),
+                ("type_norm", Arg::from(lower(&r.kind))),
+                ("type", Arg::from(r.kind)),
+                ("is_primary", Arg::from(r.primary)),
+                ("display_norm", Arg::from(lower(&r.display))),
+                ("display", Arg::from(r.display)),
+                ("extra", Arg::from(Value::Object(r.extra))),
+            ]
+        })
+        .collect()
 }
 
 fn lower(s: &Option<String>) -> Option<String> {

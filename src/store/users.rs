@@ -14,7 +14,7 @@ use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_returning, user_sel
 use super::user_values;
 use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
-use crate::scim::resource::Resource;
+use crate::scim::resource::{Meta, Resource};
 
 fn taken(user_name: &str) -> impl FnOnce() -> String + '_ {
     move || format!("userName \"{user_name}\" is already taken")
@@ -65,7 +65,17 @@ pub async fn insert_from(
         created: at,
         version: 1,
     };
-    insert_row(w, tenant, &row, attrs, password_hash, at, source).await
+    insert_row(
+        w,
+        tenant,
+        &row,
+        attrs,
+        password_hash,
+        at,
+        source,
+        Answer::Built,
+    )
+    .await
 }
 
 /// The identity a user had before it was archived, for a restore.
@@ -86,9 +96,33 @@ pub async fn insert_as(
     password_hash: Option<String>,
     at: DateTime<Utc>,
 ) -> Result<Resource, StoreError> {
-    insert_row(w, tenant, row, attrs, password_hash, at, Source::Scim).await
+    // A restore reads the user back: its caller tells a taken `userName` apart at once.
+    let answer = Answer::Read;
+    insert_row(
+        w,
+        tenant,
+        row,
+        attrs,
+        password_hash,
+        at,
+        Source::Scim,
+        answer,
+    )
+    .await
 }
 
+/// How an insert learns the user it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Built from what it wrote, on SQLite (`user_row::as_written`): its statements then wait
+    /// for the unit of work's next one (on a new user's create, its commit), and a taken
+    /// `userName` is reported there. PostgreSQL reads it back.
+    Built,
+    /// Read back at once, which also reports a taken `userName` at once.
+    Read,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn insert_row(
     w: &mut Write,
     tenant: &str,
@@ -97,11 +131,13 @@ async fn insert_row(
     password_hash: Option<String>,
     at: DateTime<Utc>,
     source: Source,
+    answer: Answer,
 ) -> Result<Resource, StoreError> {
     attrs.remove("groups");
     attrs.remove("password");
-    let cols = user_row::split(attrs);
+    let mut cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
+    let value_rows = user_values::split(std::mem::take(&mut cols.values));
     let id = row.id;
     let mut values = vec![
         ("tenant_id", Arg::from(tenant)),
@@ -127,17 +163,35 @@ async fn insert_row(
         sql.push(if n == 0 { "" } else { ", " }).bind(v);
     }
     sql.push(")");
-    // The inserts run together with the read that follows (see `Tx::queue`), which then
+    // The inserts wait for the unit of work's next statement (see `Tx::queue`), which then
     // reports their errors.
     let tx = w.tx();
-    tx.queue(&sql.sql, sql.args)
-        .await
-        .map_err(|e| e.on_unique(taken(&user_name)))?;
-    user_values::insert(tx, tenant, id, cols.values).await?;
-    load(tx, tenant, id)
-        .await
-        .map_err(|e| e.on_unique(taken(&user_name)))?
-        .ok_or(StoreError::RowMissing)
+    tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
+        .await?;
+    if answer == Answer::Built && tx.dialect() == Dialect::Sqlite {
+        let manager = match &cols.manager_id {
+            Some(manager) => display_name(tx, tenant, manager).await?,
+            None => None,
+        };
+        let meta = Meta::new(row.created, at, row.version);
+        let user = user_row::as_written(id, meta, &cols, &value_rows, manager, Value::Null)
+            .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))?;
+        user_values::insert(tx, tenant, id, value_rows).await?;
+        return Ok(user);
+    }
+    user_values::insert(tx, tenant, id, value_rows).await?;
+    load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
+}
+
+/// A user's `displayName`, if the user exists and has one (a manager's, as reads show it).
+async fn display_name(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> = tx
+        .fetch_optional(
+            "SELECT display_name FROM users WHERE tenant_id = $1 AND id = $2",
+            args![tenant, id],
+        )
+        .await?;
+    Ok(row.and_then(|(name,)| name))
 }
 
 /// A local suspension: when, why, by whom (the actor as events show it).
@@ -285,8 +339,12 @@ pub async fn save(
     let version = current.meta.version;
     attrs.remove("groups");
     attrs.remove("password");
-    let cols = user_row::split(attrs);
+    let mut cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
+    // Most changes (`active`, a name) leave the multi-valued attributes as they were: then
+    // their rows are left alone.
+    let same_values = cols.values == stored_values(current);
+    let value_rows = user_values::split(std::mem::take(&mut cols.values));
     let mut values = vec![
         ("last_modified", Arg::from(at)),
         ("version", Arg::from(version + 1)),
@@ -295,9 +353,6 @@ pub async fn save(
         values.push(("password_hash", Arg::from(hash)));
     }
     values.extend(column_values(&cols));
-    // Most changes (`active`, a name) leave the multi-valued attributes as they were: then the
-    // UPDATE returns the saved user itself, one statement instead of an UPDATE and a read.
-    let same_values = cols.values == stored_values(current);
     let mut sql = SqlBuilder::default();
     sql.push("UPDATE users SET ");
     for (n, (column, v)) in values.into_iter().enumerate() {
@@ -313,7 +368,31 @@ pub async fn save(
         .push(" AND id = ")
         .bind(id);
     let tx = w.tx();
-    if same_values {
+    if tx.dialect() == Dialect::Sqlite {
+        // The row was read in this transaction, and SQLite has one writer: the version still
+        // holds. The statements wait for the unit of work's next one (see `Tx::queue`).
+        tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
+            .await?;
+        let manager = match (&cols.manager_id, user_row::manager_of(current)) {
+            (None, _) => None,
+            // Its own manager: the name it has now.
+            (Some(m), _) if m == id => cols.text[user_row::DISPLAY_NAME].clone(),
+            (Some(m), (Some(was), name)) if m == was => name.map(str::to_owned),
+            (Some(m), _) => display_name(tx, tenant, m).await?,
+        };
+        let meta = Meta::new(current.meta.created, at, version + 1);
+        let groups = user_row::groups_aggregate(current);
+        let saved = user_row::as_written(id, meta, &cols, &value_rows, manager, groups)
+            .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))?;
+        if !same_values {
+            user_values::replace(tx, tenant, id, value_rows).await?;
+        }
+        return Ok(saved);
+    }
+    // PostgreSQL: when the multi-valued attributes stay, the UPDATE returns the saved user
+    // itself, one statement instead of an UPDATE and a read; not for a user who is its own
+    // manager, whose manager's name `RETURNING` would read as it was before the UPDATE.
+    if same_values && cols.manager_id.as_deref() != Some(id) {
         sql.push(" RETURNING ").push(user_returning(tx.dialect()));
         let saved: Option<UserRow> = tx
             .fetch_optional(&sql.sql, sql.args)
@@ -331,7 +410,7 @@ pub async fn save(
     if updated != 1 {
         return Err(StoreError::VersionConflict);
     }
-    user_values::replace(tx, tenant, id, cols.values).await?;
+    user_values::replace(tx, tenant, id, value_rows).await?;
     load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
 }
 

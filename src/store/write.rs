@@ -18,6 +18,14 @@ pub struct Savepoint {
     events: usize,
 }
 
+/// How [`Write::release`] ended a change.
+#[derive(Debug)]
+pub enum Released {
+    Kept,
+    /// A statement of the change failed, and the change is undone.
+    Undone(StoreError),
+}
+
 /// An open write transaction with the events recorded so far.
 pub struct Write {
     tx: Tx,
@@ -86,12 +94,22 @@ impl Write {
         })
     }
 
-    /// Keeps what was done since `savepoint`, as part of the unit of work.
-    pub async fn release(&mut self, _savepoint: Savepoint) -> Result<(), StoreError> {
-        self.tx
+    /// Keeps what was done since `savepoint`, as part of the unit of work, unless one of the
+    /// change's statements that waited for this one fails for the client's reason (see
+    /// `Tx::queue_unique`): then the change is undone and the unit of work goes on.
+    pub async fn release(&mut self, savepoint: Savepoint) -> Result<Released, StoreError> {
+        match self
+            .tx
             .execute("RELEASE SAVEPOINT change", Vec::new())
-            .await?;
-        Ok(())
+            .await
+        {
+            Ok(_) => Ok(Released::Kept),
+            Err(e @ StoreError::Uniqueness(_)) => {
+                self.rollback_to(savepoint).await?;
+                Ok(Released::Undone(e))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Undoes everything since `savepoint`: its statements, and the events recorded since. The

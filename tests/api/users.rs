@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ENTERPRISE, TestApp, USER_SCHEMA, assert_scim_error, id, scim_json};
+use crate::helpers::{
+    ENTERPRISE, TestApp, USER_SCHEMA, assert_scim_error, id, patch_body, scim_json,
+};
 
 fn full_user() -> Value {
     json!({
@@ -106,6 +108,87 @@ async fn get_user_returns_what_create_returned() {
         created["meta"]["version"]
     );
     assert_eq!(scim_json(resp).await, created);
+}
+
+#[tokio::test]
+async fn get_user_returns_what_create_returned_with_its_managers_name() {
+    // Arrange: the manager exists, so reads show its displayName.
+    let app = TestApp::spawn().await;
+    let boss = json!({"schemas": [USER_SCHEMA], "userName": "boss", "displayName": "The Boss"});
+    let boss = scim_json(app.post("/Users", boss).await).await;
+    let mut body = full_user();
+    body[ENTERPRISE]["manager"] = json!({"value": id(&boss)});
+    body[ENTERPRISE]["costCenter"] = json!(null);
+
+    // Act
+    let created = scim_json(app.post("/Users", body).await).await;
+    let read = scim_json(app.get(&format!("/Users/{}", id(&created))).await).await;
+
+    // Assert
+    assert_eq!(created[ENTERPRISE]["manager"]["displayName"], "The Boss");
+    assert_eq!(read, created);
+}
+
+#[tokio::test]
+async fn a_user_write_answers_with_the_user_as_reads_then_show_it() {
+    // Arrange: a user in a group (so its ETag carries the group), with a manager.
+    let app = TestApp::spawn().await;
+    let boss = json!({"schemas": [USER_SCHEMA], "userName": "boss", "displayName": "The Boss"});
+    let boss = id(&scim_json(app.post("/Users", boss).await).await);
+    let mut body = full_user();
+    body[ENTERPRISE]["manager"] = json!({"value": boss});
+    let user = id(&scim_json(app.post("/Users", body.clone()).await).await);
+    app.create_group("team", &[&user]).await;
+    let path = format!("/Users/{user}");
+    let replace = |ops: Value| patch_body(json!([{"op": "replace", "value": ops}]));
+    let mut put = body.clone();
+    put["emails"] = json!([{"value": "new@example.com", "type": "other", "primary": false}]);
+    put[ENTERPRISE]["manager"] = json!({"value": boss});
+    let cases = [
+        (
+            replace(json!({"displayName": "Renamed"})),
+            "an attribute with a column",
+        ),
+        (
+            replace(json!({"displayName": "Own Boss", ENTERPRISE: {"manager": {"value": user}}})),
+            "its own manager, renamed in the same write",
+        ),
+        (
+            replace(json!({"nickName": "Babsy"})),
+            "its own manager still",
+        ),
+        (
+            replace(json!({"displayName": "Own Boss Renamed"})),
+            "its own manager, renamed",
+        ),
+        (
+            replace(json!({ENTERPRISE: {"manager": {"value": boss}}})),
+            "another manager",
+        ),
+        (
+            replace(json!({"emails": [{"value": "b@example.com", "type": "work"}]})),
+            "multi-valued attributes",
+        ),
+    ];
+
+    for (patch, reason) in cases {
+        // Act
+        let resp = app.patch(&path, patch).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{reason}");
+        let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+        let written = scim_json(resp).await;
+        let read = app.get(&path).await;
+
+        // Assert
+        assert_eq!(read.headers()["etag"].to_str().unwrap(), etag, "{reason}");
+        assert_eq!(scim_json(read).await, written, "{reason}");
+    }
+    let resp = app.put(&path, put).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let written = scim_json(resp).await;
+    assert_eq!(written["groups"][0]["display"], "team");
+    assert_eq!(written[ENTERPRISE]["manager"]["displayName"], "The Boss");
+    assert_eq!(scim_json(app.get(&path).await).await, written, "PUT");
 }
 
 #[tokio::test]

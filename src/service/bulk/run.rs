@@ -24,7 +24,7 @@ use crate::scim::resource::Resource;
 use crate::scim::schema::{ResourceTypeDef, USER_RESOURCE};
 use crate::service::resources::{DELETE_ATTEMPTS, Kind, Patch, known_id, same_id};
 use crate::service::{Context, Service, ServiceError, users};
-use crate::store::{self, Savepoint, StoreError, Write};
+use crate::store::{self, Released, Savepoint, StoreError, Write};
 
 /// A transaction shared by consecutive units of the plan.
 struct Chunk {
@@ -125,18 +125,26 @@ impl<'a> Run<'a> {
             self.hash_passwords(&units[start..end]).await;
             self.to_lock = self.rows_written(&units[start..end]);
             let mut k = start;
-            while k < end && !self.stopped() {
-                self.current_unit = k;
-                let ran = match &units[k] {
-                    Unit::One(i) => self.one(*i).await,
-                    Unit::Cycle(members) => self.cycle(members).await,
-                };
-                match ran {
-                    Ran::Done => k += 1,
-                    Ran::Replay => k = self.abandon_chunk(),
+            loop {
+                while k < end && !self.stopped() {
+                    // Operations whose statements wait for the commit do not wait on their own:
+                    // this lets the runtime's other tasks (and a request timeout) in.
+                    tokio::task::consume_budget().await;
+                    self.current_unit = k;
+                    let ran = match &units[k] {
+                        Unit::One(i) => self.one(*i).await,
+                        Unit::Cycle(members) => self.cycle(members).await,
+                    };
+                    match ran {
+                        Ran::Done => k += 1,
+                        Ran::Replay => k = self.abandon_chunk(),
+                    }
+                }
+                match self.finish_chunk().await {
+                    Some(replay_from) => k = replay_from,
+                    None => break,
                 }
             }
-            self.finish_chunk().await;
             start = end;
         }
     }
@@ -208,6 +216,7 @@ impl<'a> Run<'a> {
                 Err(_) if !self.careful => return Ran::Replay,
                 // Another writer got in the way (a PostgreSQL deadlock): commit what the chunk
                 // did, so its row locks go, and try once more in a new transaction.
+                // (Careful from here on: committing cannot ask for a replay.)
                 Err(Stop::Failed(e)) if e.is_contention() && !retried => {
                     retried = true;
                     self.finish_chunk().await;
@@ -248,8 +257,10 @@ impl<'a> Run<'a> {
             Some(chunk) => apply(service, &mut chunk.w, ctx, step, hashed).await,
             None => Err(Stop::Failed(no_transaction())),
         };
-        self.end_savepoint(savepoint, outcome.is_ok()).await?;
-        outcome
+        match self.end_savepoint(savepoint, outcome.is_ok()).await? {
+            Some(undone) => Err(Stop::Failed(undone)),
+            None => outcome,
+        }
     }
 
     /// Runs POSTs that refer to each other in a cycle as one unit: each is created without its
@@ -282,9 +293,11 @@ impl<'a> Run<'a> {
             Ok(s) => s,
             Err(e) => return self.fail_cycle(members, members[0], e),
         };
-        let outcome = self.create_cycle(creates).await;
-        if let Err(e) = self.end_savepoint(savepoint, outcome.is_ok()).await {
-            return self.fail_cycle(members, members[0], e);
+        let mut outcome = self.create_cycle(creates).await;
+        match self.end_savepoint(savepoint, outcome.is_ok()).await {
+            Err(e) => return self.fail_cycle(members, members[0], e),
+            Ok(Some(undone)) => outcome = Err((members[0], undone)),
+            Ok(None) => {}
         }
         match outcome {
             Ok(done) => {
@@ -540,39 +553,60 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Releases `savepoint` after a success, or rolls back to it. If that fails, the
+    /// Releases `savepoint` after a success, or rolls back to it. A success can still fail
+    /// then, since its statements may run with the release (see `Write::release`): the
+    /// failure is returned, and its work is undone. If ending the savepoint fails, the
     /// transaction is lost, and with it the operations that had succeeded in it.
     async fn end_savepoint(
         &mut self,
         savepoint: Option<Savepoint>,
         succeeded: bool,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Option<ServiceError>, ServiceError> {
         let (Some(savepoint), Some(chunk)) = (savepoint, self.chunk.as_mut()) else {
-            return Ok(());
+            return Ok(None);
         };
         let ended = if succeeded {
-            chunk.w.release(savepoint).await
+            chunk
+                .w
+                .release(savepoint)
+                .await
+                .map(|released| match released {
+                    Released::Kept => None,
+                    Released::Undone(e) => Some(e.into()),
+                })
         } else {
-            chunk.w.rollback_to(savepoint).await
+            chunk.w.rollback_to(savepoint).await.map(|()| None)
         };
-        if let Err(e) = ended {
+        ended.map_err(|e| {
             tracing::error!(error = %e, "a bulk chunk could not end a savepoint");
             if let Some(chunk) = self.chunk.take() {
                 self.revoke(chunk.succeeded, false);
             }
-            return Err(e.into());
-        }
-        Ok(())
+            e.into()
+        })
     }
 
     /// Rolls back the optimistic chunk after a failure and forgets what its operations did;
     /// from now on every unit runs carefully. Returns the unit to run again from.
     fn abandon_chunk(&mut self) -> usize {
+        match self.chunk.take() {
+            Some(chunk) => {
+                // Dropping the unit of work rolls it back.
+                drop(chunk.w);
+                self.forget(chunk.first_unit, chunk.ran)
+            }
+            None => {
+                self.careful = true;
+                self.current_unit
+            }
+        }
+    }
+
+    /// Forgets what the operations `ran` of a chunk that was not committed did; from now on
+    /// every unit runs carefully. Returns the chunk's first unit, to run again from.
+    fn forget(&mut self, first_unit: usize, ran: Vec<usize>) -> usize {
         self.careful = true;
-        let Some(chunk) = self.chunk.take() else {
-            return self.current_unit;
-        };
-        for i in chunk.ran {
+        for i in ran {
             if let Some(outcome) = self.outcomes[i].take()
                 && outcome.result.is_err()
             {
@@ -582,21 +616,26 @@ impl<'a> Run<'a> {
                 self.created.remove(b);
             }
         }
-        // Dropping the unit of work rolls it back.
-        drop(chunk.w);
-        chunk.first_unit
+        first_unit
     }
 
-    /// Commits the open chunk; if the commit fails, its operations fail after all.
-    async fn finish_chunk(&mut self) {
-        let Some(chunk) = self.chunk.take() else {
-            return;
-        };
+    /// Commits the open chunk. An optimistic chunk's statements may fail only now (they wait
+    /// for the commit, see `Tx::queue`): then it is run again carefully, from the unit this
+    /// returns. If a careful chunk's commit fails, its operations fail after all.
+    async fn finish_chunk(&mut self) -> Option<usize> {
+        let chunk = self.chunk.take()?;
+        let first_unit = chunk.first_unit;
+        let (ran, succeeded) = (chunk.ran, chunk.succeeded);
         match chunk.w.commit().await {
-            Ok(events) => self.service.announce(events),
+            Ok(events) => {
+                self.service.announce(events);
+                None
+            }
+            Err(_) if !self.careful => Some(self.forget(first_unit, ran)),
             Err(e) => {
                 tracing::error!(error = %e, "a bulk chunk could not be committed");
-                self.revoke(chunk.succeeded, e.is_contention());
+                self.revoke(succeeded, e.is_contention());
+                None
             }
         }
     }

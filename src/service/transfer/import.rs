@@ -26,7 +26,7 @@ use crate::scim::schema::USER_RESOURCE;
 use crate::scim::validate::{self, Mode};
 use crate::service::{Conditions, Context, Service, ServiceError, users};
 use crate::store::users::{Source, UserKey, find_by_key};
-use crate::store::{Reader, Savepoint, StoreError, Write};
+use crate::store::{Reader, Released, Savepoint, StoreError, Write};
 
 /// How often a row is tried again when its user changed between reading and writing.
 const ATTEMPTS: usize = 3;
@@ -275,11 +275,15 @@ impl UserImport {
         for _ in 0..ATTEMPTS {
             let savepoint = self.begin_row().await?;
             let groups_created = self.summary.groups_created;
-            let result = self
+            let mut result = self
                 .upsert(index, record, user_name, key, &mut created)
                 .await;
             if !matches!(result, Err(Rejection::Fatal(_))) {
-                self.end_row(savepoint, result.is_ok()).await?;
+                match self.end_row(savepoint, result.is_ok()).await {
+                    Err(Rejection::Fatal(e)) => return Err(Rejection::Fatal(e)),
+                    Err(refused) => result = Err(refused),
+                    Ok(()) => {}
+                }
             }
             if result.is_err() {
                 // The groups it created are rolled back with it.
@@ -526,17 +530,20 @@ impl UserImport {
         Ok(Some(chunk.w.savepoint().await.map_err(ServiceError::from)?))
     }
 
-    /// Keeps the row's changes in the chunk, or undoes them.
+    /// Keeps the row's changes in the chunk, or undoes them. Keeping them can still refuse
+    /// the row: its statements may run with the release (see `Write::release`).
     async fn end_row(&mut self, savepoint: Option<Savepoint>, keep: bool) -> Result<(), Rejection> {
         let (Some(savepoint), Some(chunk)) = (savepoint, self.chunk.as_mut()) else {
             return Ok(());
         };
-        let ended = if keep {
-            chunk.w.release(savepoint).await
-        } else {
-            chunk.w.rollback_to(savepoint).await
-        };
-        ended.map_err(|e| Rejection::Fatal(e.into()))
+        let fatal = |e: StoreError| Rejection::Fatal(e.into());
+        if !keep {
+            return chunk.w.rollback_to(savepoint).await.map_err(fatal);
+        }
+        match chunk.w.release(savepoint).await.map_err(fatal)? {
+            Released::Kept => Ok(()),
+            Released::Undone(e) => Err(ServiceError::from(e).into()),
+        }
     }
 
     /// Commits the rows applied so far. The import commits as it goes; its edge calls this
