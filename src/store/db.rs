@@ -212,7 +212,7 @@ impl Db {
     /// may share its transaction and commit with other writers' (see `sqlite_writer`).
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(_, writer) => Tx::SqliteWrite(writer.begin().await?),
+            Db::Sqlite(_, writer) => Tx::SqliteWrite(writer.begin()),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -313,7 +313,8 @@ macro_rules! on_executor {
     ($tx:expr, $q:expr, $args:expr, $run:ident $(, $then:ident)?) => {
         match $tx {
             Tx::Sqlite(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
-            Tx::SqliteWrite(turn) => bind_all!($q, $args).$run(turn.connection()?).await?$(.$then())?,
+            // Its statements go through `Turn::run` (see `Tx::writer_turn`).
+            Tx::SqliteWrite(_) => return Err(StoreError::Corrupt("a write statement missed the SQLite writer".into())),
             Tx::Postgres(tx) => bind_all!($q, $args).$run(&mut **tx).await?$(.$then())?,
             Tx::SqliteAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
             Tx::PostgresAutocommit(pool) => bind_all!($q, $args).$run(&*pool).await?$(.$then())?,
@@ -381,17 +382,18 @@ impl Tx {
             .map_err(|e| e.on_unique(taken))
     }
 
-    /// The writer's turn, if statements are queued on it: the next statement runs with them.
-    fn after_queued(&mut self) -> Option<&mut Turn> {
+    /// SQLite's writer turn, which runs every statement of a write: with the statements queued
+    /// before it, and once the turn has the connection.
+    fn writer_turn(&mut self) -> Option<&mut Turn> {
         match self {
-            Tx::SqliteWrite(turn) if turn.has_queued() => Some(turn),
+            Tx::SqliteWrite(turn) => Some(turn),
             _ => None,
         }
     }
 
     /// Runs a statement and returns the number of rows it affected.
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
-        if let Some(turn) = self.after_queued() {
+        if let Some(turn) = self.writer_turn() {
             return Ok(turn
                 .run(&sqlite_placeholders(sql), args)
                 .await?
@@ -413,7 +415,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
-        if let Some(turn) = self.after_queued() {
+        if let Some(turn) = self.writer_turn() {
             let ran = turn.run(&sqlite_placeholders(sql), args).await?;
             return Ok(ran.rows.iter().map(T::from_row).collect::<Result<_, _>>()?);
         }
@@ -442,7 +444,7 @@ impl Tx {
         sql: &str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
-        if let Some(turn) = self.after_queued() {
+        if let Some(turn) = self.writer_turn() {
             let ran = turn.run(&sqlite_placeholders(sql), args).await?;
             return Ok(ran.rows.first().map(T::from_row).transpose()?);
         }
@@ -646,6 +648,11 @@ mod tests {
         assert!(rows(&db).await.is_empty(), "neither turn left anything");
     }
 
+    /// Runs the queued statements, so the write has the writer connection until it ends.
+    async fn take_turn(tx: &mut super::Tx) {
+        tx.execute("SELECT 1", Vec::new()).await.unwrap();
+    }
+
     async fn queue_taken(tx: &mut super::Tx, a: i64) {
         let sql = "INSERT INTO t (a, b) VALUES ($1, $2)";
         tx.queue_unique(sql, args![a, "dup"], || format!("{a} is taken"))
@@ -685,6 +692,7 @@ mod tests {
         };
         let mut first = db.write().await.unwrap();
         queue_insert(&mut first, 1, "kept").await;
+        take_turn(&mut first).await;
         let second = tokio::spawn({
             let db = db.clone();
             async move {
@@ -707,6 +715,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_write_waits_for_the_connection_only_once_it_runs_a_statement() {
+        let db = temp_sqlite().await;
+        let mut first = db.write().await.unwrap();
+        queue_insert(&mut first, 1, "first").await;
+        // The second write commits while the first still builds its statements.
+        let second = async {
+            let mut second = db.write().await.unwrap();
+            queue_insert(&mut second, 2, "second").await;
+            second.commit().await
+        };
+        let limit = std::time::Duration::from_secs(10);
+        let second = tokio::time::timeout(limit, second).await;
+        assert!(matches!(second, Ok(Ok(()))), "not held up: {second:?}");
+        assert_eq!(rows(&db).await, [(2, "second".to_owned())]);
+        first.commit().await.unwrap();
+        let expected = [(1, "first"), (2, "second")].map(|(a, b)| (a, b.to_owned()));
+        assert_eq!(rows(&db).await, expected);
+    }
+
+    #[tokio::test]
     async fn a_batch_whose_request_was_cut_off_after_sending_it_is_undone_alone() {
         let db = temp_sqlite().await;
         let Db::Sqlite(_, writer) = &db else {
@@ -714,6 +742,7 @@ mod tests {
         };
         let mut first = db.write().await.unwrap();
         queue_insert(&mut first, 1, "kept").await;
+        take_turn(&mut first).await;
         // A second writer waits, so the first one's group stays open for it.
         let cut_off = tokio::spawn({
             let db = db.clone();

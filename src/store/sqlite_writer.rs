@@ -139,6 +139,8 @@ pub struct Ran {
 #[derive(Debug)]
 pub struct Turn {
     writer: Arc<SqliteWriter>,
+    /// Statements queued before the turn has the connection (`None` once it has it).
+    early: Option<Queued>,
     held: Option<Held>,
 }
 
@@ -185,8 +187,20 @@ impl SqliteWriter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Waits for a turn and opens its savepoint (and the group's transaction, if none is open).
-    pub async fn begin(self: &Arc<Self>) -> Result<Turn, StoreError> {
+    /// A turn that waits for the connection only once it has a statement to run (or commits):
+    /// until then, statements it queues (a create's inserts) wait with it, so the work that
+    /// builds them does not hold up the writers ahead of it.
+    pub fn begin(self: &Arc<Self>) -> Turn {
+        Turn {
+            writer: Arc::clone(self),
+            early: Some(Queued::default()),
+            held: None,
+        }
+    }
+
+    /// Waits for the connection and opens the turn's savepoint (and the group's transaction, if
+    /// none is open), both queued to run with its first statement.
+    async fn take_turn(self: &Arc<Self>) -> Result<Held, StoreError> {
         let permit = self.wait_turn().await?;
         let idle = self.state().idle.take();
         let connection = match idle {
@@ -197,21 +211,17 @@ impl SqliteWriter {
             },
         };
         let opens = connection.group.is_none();
-        let mut turn = Turn {
-            writer: Arc::clone(self),
-            held: Some(Held {
-                connection,
-                permit,
-                savepoint: if opens {
-                    Savepoint::Whole
-                } else {
-                    Savepoint::Queued
-                },
-                begin: if opens { Begin::Queued } else { Begin::Done },
-                queued: Queued::default(),
-            }),
+        let mut held = Held {
+            connection,
+            permit,
+            savepoint: if opens {
+                Savepoint::Whole
+            } else {
+                Savepoint::Queued
+            },
+            begin: if opens { Begin::Queued } else { Begin::Done },
+            queued: Queued::default(),
         };
-        let held = turn.held()?;
         if opens {
             // `IMMEDIATE` takes the write lock at once: a deferred transaction that reads and
             // then writes fails with `SQLITE_BUSY_SNAPSHOT` when another process wrote
@@ -224,7 +234,7 @@ impl SqliteWriter {
         } else {
             held.queued.push("SAVEPOINT turn", Vec::new());
         }
-        Ok(turn)
+        Ok(held)
     }
 
     /// Waits for the semaphore, counted in `waiting` meanwhile.
@@ -462,14 +472,31 @@ impl Turn {
         Ok(held)
     }
 
-    /// The writer connection, for a statement of this turn when none is queued.
-    pub fn connection(&mut self) -> Result<&mut SqliteConnection, StoreError> {
-        Ok(&mut self.held()?.connection.conn)
+    /// Waits for the connection, if the turn does not have it yet.
+    async fn acquire(&mut self) -> Result<&mut Held, StoreError> {
+        if let Some(early) = self.early.take() {
+            let mut held = self.writer.take_turn().await?;
+            held.queued.append(early);
+            self.held = Some(held);
+        }
+        self.held()
     }
 
-    /// Whether statements wait for the next one (which then goes through [`Turn::run`]).
-    pub fn has_queued(&self) -> bool {
-        self.held.as_ref().is_some_and(|h| h.queued.statements > 0)
+    /// Where a statement waits: with the turn, or before it has the connection.
+    fn queue_mut(&mut self) -> Result<&mut Queued, StoreError> {
+        if self.early.is_some() {
+            return self.early.as_mut().ok_or_else(finished);
+        }
+        Ok(&mut self.held()?.queued)
+    }
+
+    /// Whether statements wait for the next one.
+    fn has_queued(&self) -> bool {
+        let queued = self
+            .early
+            .as_ref()
+            .or(self.held.as_ref().map(|h| &h.queued));
+        queued.is_some_and(|q| q.statements > 0)
     }
 
     /// Queues a statement whose result is not needed, to run with the turn's next statement.
@@ -479,7 +506,7 @@ impl Turn {
         if has_numbered_placeholders(sql) {
             self.run(sql, args).await?;
         } else {
-            self.held()?.queued.push(sql, args);
+            self.queue_mut()?.push(sql, args);
         }
         Ok(())
     }
@@ -498,7 +525,7 @@ impl Turn {
                 .await
                 .map_err(|e| e.on_unique(|| taken))?;
         } else {
-            let queued = &mut self.held()?.queued;
+            let queued = self.queue_mut()?;
             queued.on_unique.push((queued.statements, taken));
             queued.push(sql, args);
         }
@@ -516,7 +543,7 @@ impl Turn {
     }
 
     async fn run_after_queued(&mut self, sql: &str, args: Vec<Arg>) -> Result<Ran, StoreError> {
-        let held = self.held()?;
+        let held = self.acquire().await?;
         let queued = std::mem::take(&mut held.queued);
         let skip = queued.statements;
         let on_unique = queued.on_unique;
@@ -549,7 +576,12 @@ impl Turn {
 
     /// Keeps this turn's work and returns once it is committed (with the group it joined).
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let held = self.held()?;
+        if self.early.as_ref().is_some_and(|q| q.statements == 0) {
+            // Nothing was written: nothing to commit.
+            self.early = None;
+            return Ok(());
+        }
+        let held = self.acquire().await?;
         // A turn alone in its transaction leaves its queued statements to the commit; another
         // releases its savepoint first, so that its statements' errors stay its own.
         let last = match held.savepoint {
@@ -598,6 +630,16 @@ fn spawn(future: impl Future<Output = ()> + Send + 'static) {
 }
 
 impl Queued {
+    /// Moves `later`'s statements after these.
+    fn append(&mut self, later: Queued) {
+        let offset = self.statements;
+        self.sql.push_str(&later.sql);
+        self.args.extend(later.args);
+        self.statements += later.statements;
+        let shifted = later.on_unique.into_iter().map(|(at, t)| (at + offset, t));
+        self.on_unique.extend(shifted);
+    }
+
     /// Queues a statement (its error is the next one's, see [`Turn::queue`]).
     fn push(&mut self, sql: &str, args: Vec<Arg>) {
         self.sql.push_str(sql);
