@@ -687,26 +687,13 @@ mod tests {
         );
         assert!(rows(&db).await.is_empty(), "neither turn left anything");
 
-        let Db::Sqlite(_, writer) = &db else {
-            unreachable!()
-        };
-        let mut first = db.write().await.unwrap();
-        queue_insert(&mut first, 1, "kept").await;
-        take_turn(&mut first).await;
-        let second = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.write().await.unwrap();
-                queue_insert(&mut tx, 2, "undone").await;
-                queue_taken(&mut tx, 1).await;
-                tx.commit().await
-            }
-        });
-        while writer.waiting() == 0 {
-            tokio::task::yield_now().await;
-        }
-        first.commit().await.unwrap();
-        let second = second.await.unwrap();
+        let second = after_a_held_turn(&db, |db| async move {
+            let mut tx = db.write().await.unwrap();
+            queue_insert(&mut tx, 2, "undone").await;
+            queue_taken(&mut tx, 1).await;
+            tx.commit().await
+        })
+        .await;
         assert!(
             is_taken(&second, 1),
             "reported by the release of a writer that joined a group: {second:?}"
@@ -737,31 +724,39 @@ mod tests {
     #[tokio::test]
     async fn a_batch_whose_request_was_cut_off_after_sending_it_is_undone_alone() {
         let db = temp_sqlite().await;
-        let Db::Sqlite(_, writer) = &db else {
+        after_a_held_turn(&db, |db| async move {
+            let mut tx = db.write().await.unwrap();
+            queue_insert(&mut tx, 2, "cut off").await;
+            let read = tx.fetch_all::<(i64, String)>("SELECT a, b FROM t", Vec::new());
+            let mut read = std::pin::pin!(read);
+            // One poll sends the batch to the connection's thread, which runs it while its
+            // answer waits; then the answer is dropped, as a request timeout drops it.
+            let _ = futures::poll!(read.as_mut());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        })
+        .await;
+        assert_eq!(rows(&db).await, [(1, "kept".to_owned())]);
+    }
+
+    /// Runs `second` as a writer that waits for a first one, which holds the writer connection
+    /// with the row (1, "kept") queued and commits once `second` waits: the first one's group
+    /// then stays open for `second`.
+    async fn after_a_held_turn<F>(db: &Db, second: impl FnOnce(Db) -> F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let Db::Sqlite(_, writer) = db else {
             unreachable!()
         };
         let mut first = db.write().await.unwrap();
         queue_insert(&mut first, 1, "kept").await;
         take_turn(&mut first).await;
-        // A second writer waits, so the first one's group stays open for it.
-        let cut_off = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.write().await.unwrap();
-                queue_insert(&mut tx, 2, "cut off").await;
-                let read = tx.fetch_all::<(i64, String)>("SELECT a, b FROM t", Vec::new());
-                let mut read = std::pin::pin!(read);
-                // One poll sends the batch to the connection's thread, which runs it while its
-                // answer waits; then the answer is dropped, as a request timeout drops it.
-                let _ = futures::poll!(read.as_mut());
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        });
+        let second = tokio::spawn(second(db.clone()));
         while writer.waiting() == 0 {
             tokio::task::yield_now().await;
         }
         first.commit().await.unwrap();
-        cut_off.await.unwrap();
-        assert_eq!(rows(&db).await, [(1, "kept".to_owned())]);
+        second.await.unwrap()
     }
 }

@@ -20,6 +20,8 @@
 //! group's `BEGIN` or the turn's own `SAVEPOINT`, inserts) waits and goes with the turn's next
 //! statement, as one multi-statement command to that thread; its error, if any, is then that
 //! statement's. The last statements of a writer alone in its transaction go with the `COMMIT`.
+//! A turn takes the connection only when a statement of it must run (or it commits), so the
+//! work that builds the statements it queues first overlaps the turns ahead of it.
 //!
 //! Other processes on the same file still meet `busy_timeout`.
 
