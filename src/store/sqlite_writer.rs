@@ -305,7 +305,11 @@ impl SqliteWriter {
             let _ = run(&mut connection.conn, "ROLLBACK").await;
             fail_group(&mut connection, Some(e));
         }
-        if let Some(group) = &connection.group {
+        // Left open only once `last` ran: a writer may have come since `leaving_open` was
+        // decided, and statements left behind (the group's `BEGIN` among them) would be lost.
+        if let Some(group) = &connection.group
+            && last.is_none()
+        {
             let mut state = self.state();
             if stays_open(group, &state) {
                 state.idle = Some(connection);
