@@ -97,7 +97,6 @@ pub async fn insert_as(
     at: DateTime<Utc>,
 ) -> Result<Resource, StoreError> {
     // A restore reads the user back: its caller tells a taken `userName` apart at once.
-    let answer = Answer::Read;
     insert_row(
         w,
         tenant,
@@ -106,7 +105,7 @@ pub async fn insert_as(
         password_hash,
         at,
         Source::Scim,
-        answer,
+        Answer::Read,
     )
     .await
 }
@@ -169,18 +168,38 @@ async fn insert_row(
     tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
         .await?;
     if answer == Answer::Built && tx.dialect() == Dialect::Sqlite {
-        let manager = match &cols.manager_id {
-            Some(manager) => display_name(tx, tenant, manager).await?,
-            None => None,
-        };
         let meta = Meta::new(row.created, at, row.version);
-        let user = user_row::as_written(id, meta, &cols, &value_rows, manager, Value::Null)
-            .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))?;
+        let user = as_written(tx, tenant, id, meta, &cols, &value_rows, None).await?;
         user_values::insert(tx, tenant, id, value_rows).await?;
         return Ok(user);
     }
     user_values::insert(tx, tenant, id, value_rows).await?;
     load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
+}
+
+/// The user a write of `cols` and `value_rows` leaves, as a read would return it (see
+/// `user_row::as_written`); `current` is the user before, for a save (its groups, and its
+/// manager's name when the manager stays).
+async fn as_written(
+    tx: &mut Tx,
+    tenant: &str,
+    id: &str,
+    meta: Meta,
+    cols: &user_row::UserColumns,
+    value_rows: &[user_values::ValueRow],
+    current: Option<&Resource>,
+) -> Result<Resource, StoreError> {
+    let before = current.map(user_row::manager_of).unwrap_or_default();
+    let manager = match (&cols.manager_id, before) {
+        (None, _) => None,
+        // Its own manager: the name it has now.
+        (Some(m), _) if m == id => cols.text[user_row::DISPLAY_NAME].clone(),
+        (Some(m), (Some(was), name)) if m == was => name.map(str::to_owned),
+        (Some(m), _) => display_name(tx, tenant, m).await?,
+    };
+    let groups = current.map_or(Value::Null, user_row::groups_aggregate);
+    user_row::as_written(id, meta, cols, value_rows, manager, groups)
+        .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))
 }
 
 /// A user's `displayName`, if the user exists and has one (a manager's, as reads show it).
@@ -373,17 +392,8 @@ pub async fn save(
         // holds. The statements wait for the unit of work's next one (see `Tx::queue`).
         tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
             .await?;
-        let manager = match (&cols.manager_id, user_row::manager_of(current)) {
-            (None, _) => None,
-            // Its own manager: the name it has now.
-            (Some(m), _) if m == id => cols.text[user_row::DISPLAY_NAME].clone(),
-            (Some(m), (Some(was), name)) if m == was => name.map(str::to_owned),
-            (Some(m), _) => display_name(tx, tenant, m).await?,
-        };
         let meta = Meta::new(current.meta.created, at, version + 1);
-        let groups = user_row::groups_aggregate(current);
-        let saved = user_row::as_written(id, meta, &cols, &value_rows, manager, groups)
-            .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))?;
+        let saved = as_written(tx, tenant, id, meta, &cols, &value_rows, Some(current)).await?;
         if !same_values {
             user_values::replace(tx, tenant, id, value_rows).await?;
         }
