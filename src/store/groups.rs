@@ -101,7 +101,7 @@ pub async fn insert(
     change: GroupChange,
     at: DateTime<Utc>,
 ) -> Result<(Resource, MemberDelta), StoreError> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = super::resource_ids::new_resource_id();
     insert_as(w, tenant, &id, (at, 1), change, at).await
 }
 

@@ -17,6 +17,7 @@ mod locking;
 pub mod memberships;
 pub mod plans;
 mod readiness;
+mod resource_ids;
 pub mod roles;
 pub mod scim_requests;
 pub mod seed;

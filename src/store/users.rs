@@ -59,7 +59,7 @@ pub async fn insert_from(
     at: DateTime<Utc>,
     source: Source,
 ) -> Result<Resource, StoreError> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = super::resource_ids::new_resource_id();
     let row = Restored {
         id: &id,
         created: at,
