@@ -39,7 +39,7 @@ pub enum Db {
 }
 
 /// A bound parameter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
     Text(Option<String>),
     Int(i64),

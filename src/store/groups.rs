@@ -157,9 +157,9 @@ pub async fn load_locked(
 }
 
 /// Locks the groups with the given ids for an update, in id order, until the unit of work ends
-/// (see `locking::lock_rows`); ids of no group are skipped.
+/// (see `locking::lock_rows`); ids of no group are skipped. Locks change no user.
 pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<(), StoreError> {
-    locking::lock_rows(w.tx(), "groups", tenant, ids).await
+    locking::lock_rows(w.tx_keeping_read_ahead(), "groups", tenant, ids).await
 }
 
 /// Applies the membership changes to a locked group as row inserts and deletes (adding one

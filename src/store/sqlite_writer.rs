@@ -43,6 +43,10 @@ use super::sqlite_checkpoint::{Checkpoints, WRITER_AUTOCHECKPOINT};
 const GROUP_AGE: Duration = Duration::from_millis(4);
 /// A group commits once it holds this many writers' work.
 const GROUP_SIZE: usize = 64;
+/// Prepared statements the writer connection keeps (sqlx's default is 100). A batch of queued
+/// statements is one entry (see [`Turn::queue`]), and a bulk chunk's batch of 50 writes can
+/// hold a megabyte of compiled statements; batches differ with the chunk's mix of writes.
+const WRITER_STATEMENT_CACHE: usize = 24;
 
 /// The writer connection and the queue of writers taking turns on it.
 #[derive(Debug)]
@@ -154,6 +158,7 @@ impl SqliteWriter {
         // file that SQLite spills to disk past 64 KiB: one write system call per page, most of
         // the writer's time in a profile of `POST /Users`. In memory it is a copy.
         let options = options
+            .statement_cache_capacity(WRITER_STATEMENT_CACHE)
             .pragma("temp_store", "memory")
             .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT.to_string());
         let conn = options.connect().await?;

@@ -162,9 +162,11 @@ async fn insert_row(
         sql.push(if n == 0 { "" } else { ", " }).bind(v);
     }
     sql.push(")");
+    // Users read ahead that name this id as their manager (a restored user's) show its name.
+    w.forget_read_ahead(|user| user_row::manager_of(user).0 == Some(id));
     // The inserts wait for the unit of work's next statement (see `Tx::queue`), which then
     // reports their errors.
-    let tx = w.tx();
+    let tx = w.tx_keeping_read_ahead();
     tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
         .await?;
     if answer == Answer::Built && tx.dialect() == Dialect::Sqlite {
@@ -333,15 +335,40 @@ pub async fn load_locked(
     id: &str,
     intent: Intent,
 ) -> Result<Option<Resource>, StoreError> {
-    let tx = w.tx();
+    // Read ahead by `lock_many`, which also locked it.
+    if let Some(user) = w.take_read_ahead(tenant, id) {
+        return Ok(Some(user));
+    }
+    let tx = w.tx_keeping_read_ahead();
     locking::lock_row(tx, "users", tenant, id, intent).await?;
     load(tx, tenant, id).await
 }
 
 /// Locks the users with the given ids for an update, in id order, until the unit of work ends
-/// (see `locking::lock_rows`); ids of no user are skipped.
+/// (see `locking::lock_rows`; ids of no user are skipped), and reads them ahead: the unit of
+/// work's next [`load_locked`] of each takes it from memory, unless a statement that may change
+/// how it reads ran in between (see `Write::tx`). A bulk chunk of 50 PATCHes then reads its
+/// users with one statement instead of 50, each a hand-off to SQLite's thread or a round trip
+/// to PostgreSQL.
 pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<(), StoreError> {
-    locking::lock_rows(w.tx(), "users", tenant, ids).await
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let tx = w.tx();
+    locking::lock_rows(tx, "users", tenant, ids).await?;
+    let ids_in = match tx.dialect() {
+        Dialect::Sqlite => "SELECT value FROM json_each($2)",
+        Dialect::Postgres => "SELECT jsonb_array_elements_text($2)",
+    };
+    let sql = format!(
+        "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id IN ({ids_in})",
+        user_select(tx.dialect())
+    );
+    let ids = Value::Array(ids.iter().cloned().map(Value::String).collect());
+    let rows: Vec<UserRow> = tx.fetch_all(&sql, args![tenant, ids]).await?;
+    let users = rows.into_iter().map(assemble).collect::<Result<_, _>>()?;
+    w.read_ahead(tenant, users);
+    Ok(())
 }
 
 /// Writes a locked user's new canonical attributes (without `password`; a new hash comes
@@ -360,9 +387,10 @@ pub async fn save(
     attrs.remove("password");
     let mut cols = user_row::split(attrs);
     let user_name = user_name(&cols)?;
+    let before = stored_columns(current);
     // Most changes (`active`, a name) leave the multi-valued attributes as they were: then
     // their rows are left alone.
-    let same_values = cols.values == stored_values(current);
+    let same_values = cols.values == before.values;
     let value_rows = user_values::split(std::mem::take(&mut cols.values));
     let mut values = vec![
         ("last_modified", Arg::from(at)),
@@ -371,7 +399,7 @@ pub async fn save(
     if let Some(hash) = password_hash {
         values.push(("password_hash", Arg::from(hash)));
     }
-    values.extend(column_values(&cols));
+    values.extend(changed_columns(&cols, &before));
     let mut sql = SqlBuilder::default();
     sql.push("UPDATE users SET ");
     for (n, (column, v)) in values.into_iter().enumerate() {
@@ -386,7 +414,9 @@ pub async fn save(
         .bind(tenant)
         .push(" AND id = ")
         .bind(id);
-    let tx = w.tx();
+    // Users read ahead that show this one as their manager may show another name after it.
+    w.forget_read_ahead(|user| user_row::manager_of(user).0 == Some(id));
+    let tx = w.tx_keeping_read_ahead();
     if tx.dialect() == Dialect::Sqlite {
         // The row was read in this transaction, and SQLite has one writer: the version still
         // holds. The statements wait for the unit of work's next one (see `Tx::queue`).
@@ -473,11 +503,27 @@ fn assemble(row: UserRow) -> Result<Resource, StoreError> {
     user_row::assemble(row).map_err(|e| StoreError::Corrupt(format!("aggregated user rows: {e}")))
 }
 
-/// The multi-valued attributes of a stored user, as `user_row::split` gives them.
-fn stored_values(user: &Resource) -> Vec<(&'static str, Vec<Value>)> {
+/// The columns of a stored user, as `user_row::split` gives them.
+fn stored_columns(user: &Resource) -> user_row::UserColumns {
     let mut attrs = user.attrs.clone();
     attrs.remove("groups");
-    user_row::split(attrs).values
+    user_row::split(attrs)
+}
+
+/// The attribute columns whose values differ from `before`'s, with their lower-cased copies.
+/// SQLite's `UPDATE` rewrites only the indexes on the columns it sets: a PATCH of `active` then
+/// rewrites the four users indexes on `active` and `last_modified` instead of all thirteen, and
+/// its statement is that much smaller to prepare and to keep in the statement cache.
+fn changed_columns(
+    cols: &user_row::UserColumns,
+    before: &user_row::UserColumns,
+) -> Vec<(&'static str, Arg)> {
+    column_values(cols)
+        .into_iter()
+        .zip(column_values(before))
+        .filter(|(new, old)| new.1 != old.1)
+        .map(|(new, _)| new)
+        .collect()
 }
 
 /// The values of every attribute column, with the lower-cased copies of case-insensitive ones.

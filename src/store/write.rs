@@ -7,9 +7,12 @@
 //! each after a [`Savepoint`]: rolling back to it undoes that change's statements and forgets
 //! its events, and leaves the others.
 
+use std::collections::HashMap;
+
 use super::StoreError;
 use super::db::{AnyRow, Arg, Db, Tx};
 use super::events::{self, NewEvent};
+use crate::scim::resource::Resource;
 
 /// A point in a unit of work that [`Write::rollback_to`] returns to.
 #[derive(Debug)]
@@ -30,6 +33,10 @@ pub enum Released {
 pub struct Write {
     tx: Tx,
     events: Vec<NewEvent>,
+    /// Users read ahead of their loads (`users::lock_many`), by directory and id: each is as
+    /// the unit of work would read it now, until a load takes it or a statement forgets it (see
+    /// [`Write::tx`]).
+    read_ahead: HashMap<(String, String), Resource>,
 }
 
 /// Where a read runs: on what is committed, or inside an open unit of work, which sees its own
@@ -67,6 +74,7 @@ impl Db {
         Ok(Write {
             tx: self.write().await?,
             events: Vec::new(),
+            read_ahead: HashMap::new(),
         })
     }
 }
@@ -122,12 +130,41 @@ impl Write {
             .execute("RELEASE SAVEPOINT change", Vec::new())
             .await?;
         self.events.truncate(savepoint.events);
+        self.read_ahead.clear();
         Ok(())
     }
 
-    /// The transaction, for the store modules' statements.
+    /// The transaction, for the store modules' statements. A statement may change how any user
+    /// reads (a membership shows in `groups`, a manager's name in `manager`), so the users read
+    /// ahead are forgotten; the user writes that know what they change use
+    /// [`Write::tx_keeping_read_ahead`].
     pub(super) fn tx(&mut self) -> &mut Tx {
+        self.read_ahead.clear();
         &mut self.tx
+    }
+
+    /// The transaction, keeping the users read ahead: for statements that change none of them
+    /// but as their caller says (see `users::save`).
+    pub(super) fn tx_keeping_read_ahead(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// Keeps users of a directory read ahead of their loads, replacing any kept before.
+    pub(super) fn read_ahead(&mut self, tenant: &str, users: Vec<Resource>) {
+        self.read_ahead = users
+            .into_iter()
+            .map(|u| ((tenant.to_owned(), u.id.clone()), u))
+            .collect();
+    }
+
+    /// Takes a user, if it was read ahead and nothing forgot it since.
+    pub(super) fn take_read_ahead(&mut self, tenant: &str, id: &str) -> Option<Resource> {
+        self.read_ahead.remove(&(tenant.to_owned(), id.to_owned()))
+    }
+
+    /// Forgets the users read ahead for which `stale` holds.
+    pub(super) fn forget_read_ahead(&mut self, stale: impl Fn(&Resource) -> bool) {
+        self.read_ahead.retain(|_, user| !stale(user));
     }
 
     /// Inserts the recorded events and commits; returns how many events were committed (see

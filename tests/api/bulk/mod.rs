@@ -1,8 +1,10 @@
 //! `/Bulk` (RFC 7644 §3.7) over HTTP: every example of §3.7 in `rfc.rs`; `bulkId` references
 //! (members, manager, paths, forward references, cycles) in `references.rs`; what a failing
 //! operation leaves, the events, `failOnErrors` and `version` in `outcomes.rs`; `maxOperations`
-//! and `maxPayloadSize` in `limits.rs`. The fixtures they share are here.
+//! and `maxPayloadSize` in `limits.rs`; what the users a chunk reads ahead show in
+//! `chunk_reads.rs`. The fixtures they share are here.
 
+mod chunk_reads;
 mod limits;
 mod locks;
 mod outcomes;
