@@ -1,7 +1,9 @@
 //! `GET /api/v1/directories/{id}/setup`: the URL, the identity providers' steps with it, the
-//! recent requests, and the connection's state as it goes from waiting to working to refused.
+//! recent requests, and the connection's state as it goes from waiting to working to refused;
+//! and how the recorded requests are written.
 
 use reqwest::{Method, StatusCode};
+use scimd::store::scim_requests::{self, SeenRequest};
 use serde_json::json;
 
 use super::{admin, call, create_dir, server, user};
@@ -101,4 +103,57 @@ async fn the_setup_view_shows_the_url_the_steps_and_whether_the_connection_works
         .await;
     let no_token = admin.expect(200, Method::GET, &path, None).await;
     assert_eq!(no_token["tokens"]["working"], 0, "{no_token}");
+}
+
+#[tokio::test]
+async fn a_batch_of_recorded_requests_longer_than_one_statement_keeps_the_newest_hundred_in_order()
+{
+    // Arrange: 1,201 requests (three statements' worth), a third of them to a directory that
+    // does not exist.
+    let url = crate::helpers::fresh_database_url().await;
+    let db = scimd::cli::open(&url, &scimd::store::DbOptions::default())
+        .await
+        .expect("open database");
+    // Whole milliseconds: PostgreSQL keeps microseconds, chrono nanoseconds.
+    let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3);
+    let batch: Vec<SeenRequest> = (0..1201_i64)
+        .map(|i| SeenRequest {
+            tenant_id: if i % 3 == 0 { "gone" } else { "default" }.to_owned(),
+            at: start + chrono::Duration::milliseconds(i),
+            method: "GET".to_owned(),
+            path: format!("/Users/{i}"),
+            status: 200,
+            duration_ms: i,
+        })
+        .collect();
+
+    // Act
+    scim_requests::insert_batch(&db, &batch)
+        .await
+        .expect("insert");
+
+    // Assert: the newest hundred of the existing directory, newest first, as recorded.
+    let kept = scim_requests::recent(&db, "default", 1000)
+        .await
+        .expect("recent");
+    let expected: Vec<&SeenRequest> = batch
+        .iter()
+        .rev()
+        .filter(|r| r.tenant_id == "default")
+        .take(scim_requests::KEEP as usize)
+        .collect();
+    assert_eq!(kept.len(), expected.len());
+    for (got, want) in kept.iter().zip(expected) {
+        assert_eq!(
+            (&got.path, got.at, got.duration_ms),
+            (&want.path, want.at, want.duration_ms)
+        );
+    }
+    let gone = scim_requests::recent(&db, "gone", 1000)
+        .await
+        .expect("recent");
+    assert!(
+        gone.is_empty(),
+        "requests to an unknown directory are dropped"
+    );
 }
