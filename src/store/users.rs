@@ -335,8 +335,11 @@ pub async fn load_locked(
     id: &str,
     intent: Intent,
 ) -> Result<Option<Resource>, StoreError> {
-    // Read ahead by `lock_many`, which also locked it.
-    if let Some(user) = w.take_read_ahead(tenant, id) {
+    // Read ahead by `lock_many`, which also locked it for an update. A delete takes the
+    // stronger lock (see `locking::lock_row`) and reads it again.
+    if intent == Intent::Update
+        && let Some(user) = w.take_read_ahead(tenant, id)
+    {
         return Ok(Some(user));
     }
     let tx = w.tx_keeping_read_ahead();
@@ -414,8 +417,9 @@ pub async fn save(
         .bind(tenant)
         .push(" AND id = ")
         .bind(id);
-    // Users read ahead that show this one as their manager may show another name after it.
-    w.forget_read_ahead(|user| user_row::manager_of(user).0 == Some(id));
+    // The user itself, if read ahead again, and the users that show it as their manager (they
+    // may show another name after it) read differently after this.
+    w.forget_read_ahead(|user| user.id == id || user_row::manager_of(user).0 == Some(id));
     let tx = w.tx_keeping_read_ahead();
     if tx.dialect() == Dialect::Sqlite {
         // The row was read in this transaction, and SQLite has one writer: the version still
