@@ -21,7 +21,7 @@ use sqlx::FromRow;
 use sqlx::types::Json;
 
 use super::StoreError;
-use super::db::{Db, Dialect, Tx, args};
+use super::db::{Arg, Db, Dialect, Tx, args};
 use super::sql::SqlBuilder;
 
 /// Rows per multi-row INSERT: 10 parameters each, far below both backends' limits.
@@ -81,36 +81,23 @@ pub(super) async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<(), Store
             sql.push("VALUES ");
         }
         for (n, e) in chunk.iter().enumerate() {
-            sql.push(if n == 0 { "(" } else { ", (" });
-            if numbered {
-                sql.bind(n as i64 + 1);
-            } else {
-                sql.push("NULL");
-            }
-            sql.push(", ")
-                .bind(e.tenant.as_str())
-                .push(", ")
-                .bind(e.kind)
-                .push(", ")
-                .bind(e.resource_type)
-                .push(", ")
-                .bind(e.resource_id.as_str())
-                .push(", ")
-                .bind(e.member_id.clone())
-                .push(", ")
-                .bind(e.occurred_at)
-                .push(", ")
-                .bind(e.actor.clone())
-                .push(", ")
-                .bind(e.request_id.as_str())
-                .push(", ")
-                .bind(e.data.clone())
-                .push(", ");
-            match &e.previous_attributes {
-                Some(p) => sql.bind(p.clone()),
-                None => sql.push("NULL"),
-            };
-            sql.push(")");
+            let position = numbered.then(|| Arg::from(n as i64 + 1));
+            let columns = args![
+                e.tenant.as_str(),
+                e.kind,
+                e.resource_type,
+                e.resource_id.as_str(),
+                e.member_id.clone(),
+                e.occurred_at,
+                e.actor.clone(),
+                e.request_id.as_str(),
+                e.data.clone(),
+            ];
+            let previous = e.previous_attributes.clone().map(Arg::from);
+            let row = std::iter::once(position)
+                .chain(columns.into_iter().map(Some))
+                .chain([previous]);
+            sql.row(n == 0, row);
         }
         if numbered {
             sql.push(") AS v");

@@ -55,21 +55,16 @@ async fn try_insert_batch(db: &Db, batch: &[SeenRequest]) -> Result<(), StoreErr
              SELECT column2, column3, column4, column5, column6, column7 FROM (VALUES ",
         );
         for (n, r) in rows.iter().enumerate() {
-            sql.push(if n == 0 { "(" } else { ", (" })
-                .bind(n as i64)
-                .push(", ")
-                .bind(r.tenant_id.as_str())
-                .push(", ")
-                .bind(r.at)
-                .push(", ")
-                .bind(r.method.as_str())
-                .push(", ")
-                .bind(r.path.as_str())
-                .push(", ")
-                .bind(r.status)
-                .push(", ")
-                .bind(r.duration_ms)
-                .push(")");
+            let row = args![
+                n as i64,
+                r.tenant_id.as_str(),
+                r.at,
+                r.method.as_str(),
+                r.path.as_str(),
+                r.status,
+                r.duration_ms,
+            ];
+            sql.row(n == 0, row.into_iter().map(Some));
         }
         sql.push(
             ") AS v WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = v.column2) ORDER BY column1",

@@ -33,6 +33,21 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends one row of a multi-row `VALUES` list, `(…)` after a comma unless it is the
+    /// first: a placeholder for each argument, and `NULL` written into the text for `None`
+    /// (where a bound null would not do, e.g. a JSON column, which would store JSON `null`).
+    pub fn row(&mut self, first: bool, args: impl IntoIterator<Item = Option<Arg>>) -> &mut Self {
+        self.push(if first { "(" } else { ", (" });
+        for (n, arg) in args.into_iter().enumerate() {
+            self.push(if n == 0 { "" } else { ", " });
+            match arg {
+                Some(arg) => self.bind(arg),
+                None => self.push("NULL"),
+            };
+        }
+        self.push(")")
+    }
+
     /// Appends ` LIMIT n`. On SQLite the number is written into the text (a Rust integer, not
     /// a client's text): measured on SQLite 3.51, a statement whose `LIMIT` is a bound
     /// parameter is prepared anew on every run. PostgreSQL keeps it bound: with the number in
@@ -50,7 +65,19 @@ impl SqlBuilder {
 
 #[cfg(test)]
 mod tests {
-    use super::{Dialect, SqlBuilder};
+    use super::{Arg, Dialect, SqlBuilder};
+
+    #[test]
+    fn rows_bind_their_values_and_write_null_for_none() {
+        let mut sql = SqlBuilder::default();
+        sql.push("VALUES ")
+            .row(true, [Some(Arg::from(1_i64)), None])
+            .row(false, [Some(Arg::from("a")), Some(Arg::from(true))]);
+        assert_eq!(
+            (sql.sql.as_str(), sql.args.len()),
+            ("VALUES ($1, NULL), ($2, $3)", 3)
+        );
+    }
 
     #[test]
     fn a_limit_is_written_into_sqlite_text_and_bound_on_postgres() {

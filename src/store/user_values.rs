@@ -47,11 +47,7 @@ pub async fn insert(
         let mut sql = SqlBuilder::default();
         sql.push(&head);
         for (r, row) in rows.by_ref().take(ROWS_PER_STATEMENT).enumerate() {
-            sql.push(if r == 0 { "(" } else { ", (" });
-            for (n, (_, arg)) in row.into_iter().enumerate() {
-                sql.push(if n == 0 { "" } else { ", " }).bind(arg);
-            }
-            sql.push(")");
+            sql.row(r == 0, row.into_iter().map(|(_, arg)| Some(arg)));
         }
         tx.queue(&sql.sql, sql.args).await?;
     }

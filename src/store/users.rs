@@ -358,6 +358,11 @@ pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<()
         return Ok(());
     }
     let tx = w.tx();
+    // Two statements on PostgreSQL, on purpose. In READ COMMITTED a statement reads with the
+    // snapshot it started with: a `SELECT … FOR NO KEY UPDATE` that waited for another
+    // transaction's lock returns the locked row's new version, but its subqueries (the user's
+    // groups, its manager's name) would still show that older snapshot. The read below starts
+    // after the locks are granted and sees everything committed before.
     locking::lock_rows(tx, "users", tenant, ids).await?;
     let ids_in = match tx.dialect() {
         Dialect::Sqlite => "SELECT value FROM json_each($2)",
