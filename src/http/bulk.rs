@@ -5,15 +5,18 @@
 
 use std::sync::Arc;
 
-use poem::Request;
-use poem::web::Data;
-use poem_openapi::OpenApi;
+use poem::{Request, RequestBody};
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{OpenApi, impl_apirequest_for_payload};
 
 use super::auth::BearerAuth;
 use super::error::{ErrorResponse, ScimError};
-use super::payload::{Doc, ScimJson, ScimJsonText};
+use super::payload::{Doc, SCIM_CONTENT_TYPE, ScimJson, charge_tree, is_json, read_text};
 use super::{ApiTags, AppState, docs};
 use crate::scim::bulk::{OpResponse, response_json};
+use crate::service::BulkTurn;
 
 /// The bulk endpoint.
 pub struct BulkApi;
@@ -27,16 +30,10 @@ impl BulkApi {
     async fn bulk(
         &self,
         auth: BearerAuth,
-        state: Data<&Arc<AppState>>,
-        req: &Request,
-        body: ScimJsonText<docs::BulkRequest>,
+        state: poem::web::Data<&Arc<AppState>>,
+        body: BulkBody,
     ) -> Result<ScimJson<Doc<docs::BulkResponse>>, ErrorResponse> {
-        // A waiting request holds its text; what parsing it will take is charged once its
-        // turn comes, so requests waiting behind a running one are not turned away for a
-        // memory they do not use.
-        let turn = state.service.bulk_turn().await?;
-        body.charge_tree(req).await?;
-        let outcomes = state.service.bulk(turn, &auth.0, body.text).await?;
+        let outcomes = state.service.bulk(body.turn, &auth.0, body.text).await?;
         let operations = outcomes
             .into_iter()
             .map(|o| {
@@ -60,3 +57,47 @@ impl BulkApi {
         Ok(ScimJson(Doc::new(response_json(operations))))
     }
 }
+
+/// A bulk request's body, read once the request's turn to run has come
+/// (`Service::bulk_turn`): a request waiting behind a running one leaves its body unread, in
+/// the socket and with the client (TCP holds the client back), instead of in this process's
+/// memory. It is then checked as a `ScimJson` body is (media type, size, shape) and kept as
+/// text, which the service reads one operation at a time; what parsing it will take is
+/// charged to the memory budget then, so requests waiting for their turn are not turned away
+/// for memory they do not use.
+pub struct BulkBody {
+    turn: BulkTurn,
+    text: Vec<u8>,
+}
+
+impl Payload for BulkBody {
+    const CONTENT_TYPE: &'static str = SCIM_CONTENT_TYPE;
+
+    fn check_content_type(content_type: &str) -> bool {
+        is_json(content_type)
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        docs::BulkRequest::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        docs::BulkRequest::register(registry);
+    }
+}
+
+impl ParsePayload for BulkBody {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let state = request
+            .data::<Arc<AppState>>()
+            .ok_or_else(|| ScimError::internal(&"the application state is missing"))?;
+        let turn = state.service.bulk_turn().await.map_err(ScimError::from)?;
+        let (text, values) = read_text(request, body).await?;
+        charge_tree(request, values).await?;
+        Ok(Self { turn, text })
+    }
+}
+
+impl_apirequest_for_payload!(BulkBody);

@@ -48,7 +48,7 @@ struct RouteLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct PoolLabels {
+struct StateLabels {
     state: &'static str,
 }
 
@@ -63,8 +63,9 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
-    db_connections: Family<PoolLabels, Gauge>,
+    db_connections: Family<StateLabels, Gauge>,
     sqlite_write_queue: Gauge,
+    bulk_requests: Family<StateLabels, Gauge>,
     sqlite_commits: Counter,
     sqlite_committed_writes: Counter,
     webhook_backlog: Family<WebhookLabels, Gauge>,
@@ -90,7 +91,7 @@ impl Metrics {
             Unit::Seconds,
             durations.clone(),
         );
-        let db_connections = Family::<PoolLabels, Gauge>::default();
+        let db_connections = Family::<StateLabels, Gauge>::default();
         registry.register(
             "scimd_db_connections",
             "Database pool connections, in use or idle",
@@ -104,6 +105,12 @@ impl Metrics {
                 sqlite_write_queue.clone(),
             );
         }
+        let bulk_requests = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "scimd_bulk_requests",
+            "Bulk requests running, or waiting for their turn with their body unread",
+            bulk_requests.clone(),
+        );
         let sqlite_commits = Counter::default();
         let sqlite_committed_writes = Counter::default();
         if db.sqlite_commits().is_some() {
@@ -130,6 +137,7 @@ impl Metrics {
             durations,
             db_connections,
             sqlite_write_queue,
+            bulk_requests,
             sqlite_commits,
             sqlite_committed_writes,
             webhook_backlog,
@@ -215,16 +223,23 @@ pub async fn scrape(Data(state): Data<&Arc<AppState>>) -> Response {
     let pool = state.db.pool_state();
     metrics
         .db_connections
-        .get_or_create(&PoolLabels { state: "in_use" })
+        .get_or_create(&StateLabels { state: "in_use" })
         .set(i64::from(pool.in_use));
     metrics
         .db_connections
-        .get_or_create(&PoolLabels { state: "idle" })
+        .get_or_create(&StateLabels { state: "idle" })
         .set(i64::from(pool.idle));
     if let Some(waiting) = state.db.sqlite_write_queue() {
         metrics
             .sqlite_write_queue
             .set(i64::try_from(waiting).unwrap_or(i64::MAX));
+    }
+    let bulk = state.service.bulk_requests();
+    for (label, n) in [("running", bulk.running), ("waiting", bulk.waiting)] {
+        metrics
+            .bulk_requests
+            .get_or_create(&StateLabels { state: label })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
     if let Some((commits, writes)) = state.db.sqlite_commits() {
         // The counters follow the writer's totals (scrapes take turns, so each adds the rest).

@@ -117,7 +117,10 @@ async fn read_checked(request: &Request, body: &mut RequestBody) -> poem::Result
 
 /// Reads a JSON body (up to the byte limit), refuses an empty one and checks its shape; gives
 /// its text and the number of JSON values in it.
-async fn read_text(request: &Request, body: &mut RequestBody) -> poem::Result<(Vec<u8>, usize)> {
+pub(super) async fn read_text(
+    request: &Request,
+    body: &mut RequestBody,
+) -> poem::Result<(Vec<u8>, usize)> {
     let limit = request.extensions().get::<BodyLimit>().copied();
     let data = body
         .take()?
@@ -143,62 +146,12 @@ async fn read_text(request: &Request, body: &mut RequestBody) -> poem::Result<(V
 
 /// Takes the memory that the JSON tree of `values` values will cost out of the request's share
 /// of the budget (its text was taken when the request arrived).
-async fn charge_tree(request: &Request, values: usize) -> Result<(), Overloaded> {
+pub(super) async fn charge_tree(request: &Request, values: usize) -> Result<(), Overloaded> {
     match request.extensions().get::<Share>() {
         Some(share) => share.grow(values * BYTES_PER_JSON_VALUE).await,
         None => Ok(()),
     }
 }
-
-/// A JSON body kept as its text and documented as the OpenAPI schema of `D`, for a use case
-/// that reads it piece by piece (`/Bulk`) so that the tree of the whole body is never built.
-/// It is checked as a [`ScimJson`] body is (media type, size, shape), and holds only its text's
-/// share of the memory budget until [`ScimJsonText::charge_tree`]: a request that waits for
-/// its turn to be parsed holds no more than it takes.
-pub struct ScimJsonText<D> {
-    pub text: Vec<u8>,
-    values: usize,
-    doc: PhantomData<fn() -> D>,
-}
-
-impl<D> ScimJsonText<D> {
-    /// Takes what parsing the body will cost out of the request's share of the budget: about
-    /// [`BYTES_PER_JSON_VALUE`] per value, waiting up to `body::BUDGET_WAIT` for it.
-    pub async fn charge_tree(&self, request: &Request) -> Result<(), Overloaded> {
-        charge_tree(request, self.values).await
-    }
-}
-
-impl<D: Type> Payload for ScimJsonText<D> {
-    const CONTENT_TYPE: &'static str = SCIM_CONTENT_TYPE;
-
-    fn check_content_type(content_type: &str) -> bool {
-        is_json(content_type)
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        D::schema_ref()
-    }
-
-    fn register(registry: &mut Registry) {
-        D::register(registry);
-    }
-}
-
-impl<D: Type> ParsePayload for ScimJsonText<D> {
-    const IS_REQUIRED: bool = true;
-
-    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let (text, values) = read_text(request, body).await?;
-        Ok(Self {
-            text,
-            values,
-            doc: PhantomData,
-        })
-    }
-}
-
-impl_apirequest_for_payload!(ScimJsonText<D>, D: Type);
 
 /// Dynamic JSON documented as the OpenAPI schema of `D`. SCIM bodies are validated by the
 /// schema registry (case-insensitive names, leniency for identity providers), not by serde, so

@@ -31,9 +31,9 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
-pub use bulk::{BulkLimits, BulkTurn, CHUNK_OPERATIONS, OpOutcome};
+pub use bulk::{BulkLimits, BulkRequests, BulkTurn, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
 pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
@@ -59,7 +59,7 @@ pub struct Service {
     /// `maxOperations` and `maxPayloadSize` of `/Bulk`.
     bulk: BulkLimits,
     /// Turns to run a bulk request (see `bulk::concurrent_runs`).
-    bulk_runs: Arc<Semaphore>,
+    bulk_runs: Arc<bulk::BulkTurns>,
     /// What one request may ask for (README "Limits").
     pub limits: Limits,
     /// Bumped after every commit that recorded events, so long polls and webhook delivery wake
@@ -73,7 +73,7 @@ impl Service {
     /// The use cases over `db`.
     pub fn new(db: Db, auth: TokenAuthority, base_url: String, max_page_size: i64) -> Self {
         Self {
-            bulk_runs: Arc::new(Semaphore::new(bulk::concurrent_runs(&db))),
+            bulk_runs: Arc::new(bulk::BulkTurns::new(&db)),
             db,
             auth,
             base_url,

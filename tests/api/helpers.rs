@@ -627,3 +627,11 @@ impl TestApp {
             .expect("request failed")
     }
 }
+
+/// The value of the Prometheus metric line starting with `series ` (name and labels exactly),
+/// if any.
+pub fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}

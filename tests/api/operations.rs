@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, fresh_database_url, id};
+use crate::helpers::{TestApp, fresh_database_url, id, sample};
 use crate::process::{Serve, free_port};
 use crate::webhooks::{Admin, eventually};
 
@@ -14,13 +14,6 @@ async fn get_plain(origin: &str, path: &str) -> (StatusCode, String) {
         .expect("request");
     let status = resp.status();
     (status, resp.text().await.expect("body"))
-}
-
-/// The value of the metric line starting with `series ` (name and labels exactly), if any.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 #[tokio::test]

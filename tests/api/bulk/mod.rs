@@ -2,7 +2,8 @@
 //! (members, manager, paths, forward references, cycles) in `references.rs`; what a failing
 //! operation leaves, the events, `failOnErrors` and `version` in `outcomes.rs`; `maxOperations`
 //! and `maxPayloadSize` in `limits.rs`; what the users a chunk reads ahead show in
-//! `chunk_reads.rs`. The fixtures they share are here.
+//! `chunk_reads.rs`; requests waiting for their turn in `turns.rs`. The fixtures they share are
+//! here.
 
 mod chunk_reads;
 mod limits;
@@ -10,6 +11,7 @@ mod locks;
 mod outcomes;
 mod references;
 mod rfc;
+mod turns;
 
 use serde_json::{Value, json};
 
