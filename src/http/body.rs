@@ -6,9 +6,10 @@
 //! and [`MAX_JSON_DEPTH`] levels, counted by one pass over the bytes. And every body holds a
 //! share of one budget (`--max-body-memory`) while its request runs: its size as soon as the
 //! request arrives (before the body is read), then about [`BYTES_PER_JSON_VALUE`] per value
-//! before it is parsed (a `/Bulk` body: once its turn to run comes, see `bulk::BulkBody`). A request that cannot get its share within [`BUDGET_WAIT`] is
-//! answered `503` with `Retry-After`, so many large requests at once wait or are turned away
-//! instead of exhausting the server's memory.
+//! before it is parsed (a `/Bulk` body: once its turn to run comes, see `bulk::BulkBody`). A
+//! request that cannot get its share within [`BUDGET_WAIT`] is answered `503` with
+//! `Retry-After`, so many large requests at once wait or are turned away instead of exhausting
+//! the server's memory.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

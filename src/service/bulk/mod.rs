@@ -41,7 +41,7 @@ use crate::store::{Db, StoreError};
 pub const CHUNK_OPERATIONS: usize = 50;
 
 /// How many bulk requests run at once; the others wait for their turn, first come first
-/// served, holding their body and nothing more. Within a request, operations run one after
+/// served, before they read their body. Within a request, operations run one after
 /// another, each waiting for its statements; requests in parallel overlap those waits where the
 /// database can write in parallel. SQLite has one writer, and one run: a chunk that reads the
 /// users it changes ahead holds the writer from that read to its commit, so a second run's
@@ -147,7 +147,8 @@ impl Service {
     }
 
     /// Waits for a turn to run a bulk request (see [`concurrent_runs`]), first come first
-    /// served. The request's body should hold no more than its text meanwhile.
+    /// served. Callers wait before they read the request's body, so that waiting requests
+    /// hold none of it.
     pub async fn bulk_turn(&self) -> Result<BulkTurn, ServiceError> {
         let turns = &self.bulk_runs;
         turns.waiting.fetch_add(1, Ordering::Relaxed);
