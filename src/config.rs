@@ -209,7 +209,8 @@ pub struct ServeArgs {
 
     /// Seconds a client has to send a request's head (request line and headers), from
     /// connecting, or on a kept-alive connection from the request's first byte; then the
-    /// connection is closed.
+    /// connection is closed. Also the time a `/Bulk` body has to arrive once the request's turn
+    /// to run has come (`408` after it).
     #[arg(long, env = "SCIMD_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout_seconds: u64,
 

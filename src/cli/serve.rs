@@ -98,6 +98,7 @@ impl Application {
             max_page_size: args.max_page_size,
             max_body_bytes: args.max_body_bytes,
             request_timeout: Duration::from_secs(args.request_timeout_seconds),
+            bulk_body_timeout: Duration::from_secs(args.header_read_timeout_seconds),
             trust_proxy: args.trust_proxy,
             metrics,
             metrics_on_own_listener: metrics_listener.is_some(),

@@ -61,7 +61,8 @@ impl BulkApi {
 /// A bulk request's body, read once the request's turn to run has come
 /// (`Service::bulk_turn`): a request waiting behind a running one leaves its body unread, in
 /// the socket and with the client (TCP holds the client back), instead of in this process's
-/// memory. It is then checked as a `ScimJson` body is (media type, size, shape) and kept as
+/// memory. It must then arrive within `AppState::bulk_body_timeout` (`408` otherwise, and the
+/// turn goes on). It is checked as a `ScimJson` body is (media type, size, shape) and kept as
 /// text, which the service reads one operation at a time; what parsing it will take is
 /// charged to the memory budget then, so requests waiting for their turn are not turned away
 /// for memory they do not use.
@@ -94,10 +95,23 @@ impl ParsePayload for BulkBody {
             .data::<Arc<AppState>>()
             .ok_or_else(|| ScimError::internal(&"the application state is missing"))?;
         let turn = state.service.bulk_turn().await.map_err(ScimError::from)?;
-        let (text, values) = read_text(request, body).await?;
+        let limit = state.bulk_body_timeout;
+        let (text, values) = tokio::time::timeout(limit, read_text(request, body))
+            .await
+            .map_err(|_| body_too_slow(limit))??;
         charge_tree(request, values).await?;
         Ok(Self { turn, text })
     }
 }
 
 impl_apirequest_for_payload!(BulkBody);
+
+/// `408`: the body did not arrive within `limit` of the request's turn, which goes to the next
+/// bulk request.
+fn body_too_slow(limit: std::time::Duration) -> ScimError {
+    ScimError::request_timeout(format!(
+        "the request body did not arrive within {} s of the request's turn to run \
+         (bulk requests take turns; --header-read-timeout-seconds)",
+        limit.as_secs()
+    ))
+}

@@ -76,6 +76,11 @@ impl ScimError {
         )
     }
 
+    /// 408: the request's body did not arrive in time.
+    pub fn request_timeout(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, None, detail)
+    }
+
     /// 413: a body or a bulk request over a limit, named in `detail` (RFC 7644 §3.7.4).
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, None, detail)

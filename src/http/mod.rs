@@ -54,6 +54,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long a request may take, body upload included, before it is answered `503`.
     pub request_timeout: std::time::Duration,
+    /// How long a bulk request's body may take to arrive once its turn to run has come (the
+    /// header read timeout): a slow or stalled upload must not hold the turn.
+    pub bulk_body_timeout: std::time::Duration,
     /// Whether the access log takes the client address from `X-Forwarded-For`/`X-Real-IP`.
     pub trust_proxy: bool,
     /// Request counts and latencies, read by `GET /metrics`.

@@ -1,13 +1,13 @@
 //! Bulk requests take turns to run (README "Bulk requests", concurrency): a request waiting for
 //! its turn has not read its body, which stays with the client, so waiting requests hold no
-//! memory for it.
+//! memory for it; once the turn has come, the body must arrive within the header read timeout.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::post_user;
+use super::{post_user, statuses, users_named};
 use crate::helpers::{TestApp, bulk_body, sample};
 use crate::webhooks::eventually;
 
@@ -112,4 +112,30 @@ async fn a_bulk_request_waiting_for_its_turn_leaves_its_body_unread() {
     let answer = response(waiting).await;
     assert!(answer.contains("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""status":"201""#), "{answer}");
+}
+
+#[tokio::test]
+async fn a_bulk_body_that_stalls_once_its_turn_came_is_answered_408_and_the_turn_goes_on() {
+    // Arrange: a one-second deadline, and a request that sends half its body and stops.
+    let app = TestApp::spawn_with(|a| a.header_read_timeout_seconds = 1).await;
+    let (mut stalled, body) = start_bulk(&app, "stalled", false).await;
+    stalled
+        .write_all(&body[..body.len() / 2])
+        .await
+        .expect("write");
+
+    // Act
+    let next = app
+        .bulk(bulk_body(serde_json::json!([post_user("next", "next")])))
+        .await;
+    let answer = response(stalled).await;
+
+    // Assert
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("did not arrive within 1 s of the request's turn"),
+        "{answer}"
+    );
+    assert_eq!(statuses(&next), ["201"]);
+    assert_eq!(users_named(&app, "stalled").await, 0);
 }
