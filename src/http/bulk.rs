@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use poem::web::Data;
 use poem::{Request, RequestBody};
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
@@ -30,7 +31,7 @@ impl BulkApi {
     async fn bulk(
         &self,
         auth: BearerAuth,
-        state: poem::web::Data<&Arc<AppState>>,
+        state: Data<&Arc<AppState>>,
         body: BulkBody,
     ) -> Result<ScimJson<Doc<docs::BulkResponse>>, ErrorResponse> {
         let outcomes = state.service.bulk(body.turn, &auth.0, body.text).await?;

@@ -4,39 +4,14 @@
 
 use std::time::Duration;
 
+use crate::helpers::{TestApp, assert_api_error, connect, fresh_database_url, read_until_closed};
+use crate::process::Serve;
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-use crate::helpers::{TestApp, assert_api_error, fresh_database_url};
-use crate::process::Serve;
 
 /// Longest any step below may take before the test fails (every expected event is due within
 /// a few seconds).
 const BOUND: Duration = Duration::from_secs(15);
-
-/// Opens a raw TCP connection to a server at `http://host:port`.
-async fn connect(origin: &str) -> TcpStream {
-    let addr = origin.trim_start_matches("http://");
-    TcpStream::connect(addr).await.expect("connect")
-}
-
-/// Reads until the server closes the connection; returns what it sent. Fails after [`BOUND`].
-async fn read_until_closed(socket: &mut TcpStream) -> String {
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(BOUND, async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match socket.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "the server kept the connection open");
-    String::from_utf8_lossy(&received).into_owned()
-}
 
 #[tokio::test]
 async fn a_client_trickling_a_request_head_is_cut_off_after_the_header_timeout() {

@@ -635,3 +635,30 @@ pub fn sample(metrics: &str, series: &str) -> Option<f64> {
         .lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
+
+/// Longest a raw connection's response may take to end before a test fails.
+const CLOSE_BOUND: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Opens a raw TCP connection to a server at `http://host:port`.
+pub async fn connect(origin: &str) -> tokio::net::TcpStream {
+    let addr = origin.trim_start_matches("http://");
+    tokio::net::TcpStream::connect(addr).await.expect("connect")
+}
+
+/// Reads until the server closes the connection; returns what it sent. Fails after 15 s.
+pub async fn read_until_closed(socket: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(CLOSE_BOUND, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    String::from_utf8_lossy(&received).into_owned()
+}

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{post_user, statuses, users_named};
-use crate::helpers::{TestApp, bulk_body, sample};
+use crate::helpers::{TestApp, bulk_body, connect, read_until_closed, sample};
 use crate::webhooks::eventually;
 
 /// More bulk requests than run at once on either database (SQLite one, PostgreSQL half of
@@ -34,7 +34,7 @@ async fn start_bulk(app: &TestApp, user: &str, expect: bool) -> (TcpStream, Vec<
         app.token,
         body.len()
     );
-    let mut stream = TcpStream::connect(host).await.expect("connect");
+    let mut stream = connect(&app.address).await;
     stream.write_all(head.as_bytes()).await.expect("write");
     (stream, body)
 }
@@ -61,13 +61,6 @@ async fn bulk_requests(app: &TestApp, total: f64) -> (f64, f64) {
         },
     )
     .await
-}
-
-/// Everything the server sends on `stream` until it closes.
-async fn response(mut stream: TcpStream) -> String {
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    String::from_utf8_lossy(&raw).into_owned()
 }
 
 #[tokio::test]
@@ -101,15 +94,15 @@ async fn a_bulk_request_waiting_for_its_turn_leaves_its_body_unread() {
     for (stream, rest) in &mut holders {
         stream.write_all(rest).await.expect("write");
     }
-    for (stream, _) in holders {
-        let answer = response(stream).await;
+    for (mut stream, _) in holders {
+        let answer = read_until_closed(&mut stream).await;
         assert!(answer.contains(r#""status":"201""#), "{answer}");
     }
     let n = waiting.read(&mut first).await.expect("read");
     let interim = String::from_utf8_lossy(&first[..n]).into_owned();
     assert!(interim.starts_with("HTTP/1.1 100 Continue"), "{interim}");
     waiting.write_all(&body).await.expect("write");
-    let answer = response(waiting).await;
+    let answer = read_until_closed(&mut waiting).await;
     assert!(answer.contains("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""status":"201""#), "{answer}");
 }
@@ -128,7 +121,7 @@ async fn a_bulk_body_that_stalls_once_its_turn_came_is_answered_408_and_the_turn
     let next = app
         .bulk(bulk_body(serde_json::json!([post_user("next", "next")])))
         .await;
-    let answer = response(stalled).await;
+    let answer = read_until_closed(&mut stalled).await;
 
     // Assert
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
