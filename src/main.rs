@@ -8,7 +8,10 @@ use clap::Parser;
 /// values across threads, and glibc's arenas spent a quarter of the page's CPU time in
 /// malloc/free (measured with perf; see README "Performance"). Its version 2 (Cargo feature
 /// `v2`): version 3 keeps freed pages for a second before returning them to the system, which
-/// raised peak RSS by 12–35 MiB under the benchmark at no gain in CPU time.
+/// raised peak RSS by 12–35 MiB under the benchmark at no gain in CPU time. Built without
+/// transparent huge pages (feature `no_thp`): mimalloc asks the kernel for them on its 1 GiB
+/// arena, and each 2 MiB page the heap touches then counts whole, about 20 MiB more RSS for an
+/// idle server and under the benchmark (README "Performance").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
