@@ -127,7 +127,7 @@ impl Service {
         let scim_base = self.scim_base(&ctx.directory);
         let render_all = move |resources: Vec<Resource>, projection: &Projection| {
             resources
-                .iter()
+                .into_iter()
                 .map(|r| render(&scim_base, kind, r, projection).body)
                 .collect::<Vec<_>>()
         };

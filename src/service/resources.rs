@@ -100,7 +100,7 @@ impl Service {
         &self,
         ctx: &Context,
         kind: Kind,
-        resource: &Resource,
+        resource: Resource,
         projection: &Projection,
     ) -> Rendered {
         render(&self.scim_base(&ctx.directory), kind, resource, projection)
@@ -123,7 +123,7 @@ impl Service {
         kind: Kind,
         resource: &Resource,
     ) -> Map<String, Value> {
-        resource_json(kind.rt(), resource, &self.scim_base(&ctx.directory))
+        resource_json(kind.rt(), resource.clone(), &self.scim_base(&ctx.directory))
     }
 
     /// RFC 7644 §3.3: creates a resource.
@@ -137,7 +137,7 @@ impl Service {
             Kind::User => users::create(self, ctx, body).await?,
             Kind::Group => groups::create(self, ctx, body).await?,
         };
-        Ok(self.render(ctx, kind, &resource, &Projection::default()))
+        Ok(self.render(ctx, kind, resource, &Projection::default()))
     }
 
     /// RFC 7644 §3.4.1: reads one resource, or 304 when `If-None-Match` names its version.
@@ -163,7 +163,7 @@ impl Service {
         if if_none_match_hits(if_none_match, &resource.meta) {
             return Ok(Read::NotModified(resource.meta.etag()));
         }
-        Ok(Read::Found(self.render(ctx, kind, &resource, &projection)))
+        Ok(Read::Found(self.render(ctx, kind, resource, &projection)))
     }
 
     /// RFC 7644 §3.5.1: replaces a resource; attributes absent from the body are cleared, the
@@ -182,7 +182,7 @@ impl Service {
             Kind::User => users::replace(self, ctx, id, body, conditions).await?,
             Kind::Group => groups::replace(self, ctx, id, body, conditions).await?,
         };
-        Ok(self.render(ctx, kind, &resource, &Projection::default()))
+        Ok(self.render(ctx, kind, resource, &Projection::default()))
     }
 
     /// RFC 7644 §3.5.2: applies a PatchOp to a resource, atomically.
@@ -210,7 +210,7 @@ impl Service {
                 groups::patch(self, ctx, id, &patch, return_members, conditions).await?
             }
         };
-        Ok(self.render(ctx, kind, &resource, &projection))
+        Ok(self.render(ctx, kind, resource, &projection))
     }
 
     /// RFC 7644 §3.6: deletes a resource. Groups it was a member of each record a
@@ -302,15 +302,17 @@ pub(super) enum Attempt {
 pub(super) fn render(
     scim_base: &str,
     kind: Kind,
-    resource: &Resource,
+    resource: Resource,
     projection: &Projection,
 ) -> Rendered {
     let rt = kind.rt();
+    let location = format!("{scim_base}{}/{}", rt.endpoint, resource.id);
+    let etag = resource.meta.etag();
     let doc = projection.apply(rt, resource_json(rt, resource, scim_base));
     Rendered {
         body: Value::Object(doc),
-        location: format!("{scim_base}{}/{}", rt.endpoint, resource.id),
-        etag: resource.meta.etag(),
+        location,
+        etag,
     }
 }
 

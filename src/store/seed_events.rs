@@ -289,7 +289,7 @@ fn user_document(seed: u64, number: u64, meta: Meta, attrs: Map<String, Value>) 
         meta,
         attrs,
     };
-    Value::Object(resource_json(&USER_RESOURCE, &user, BASE_URL))
+    Value::Object(resource_json(&USER_RESOURCE, user, BASE_URL))
 }
 
 #[cfg(test)]
