@@ -84,3 +84,60 @@ fn add_refs(out: &mut Map<String, Value>, base_url: &str) {
         manager.insert("$ref".into(), Value::String(r));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::resource::Meta;
+    use crate::scim::schema::{ENTERPRISE_USER, USER_RESOURCE};
+
+    #[test]
+    fn attributes_come_in_schema_order_then_extensions_then_the_rest_as_they_came() {
+        // Arrange: attributes stored in an order unlike the schema's, two of them unknown.
+        let attrs = json!({
+            "userName": "bjensen",
+            "zzz": 1,
+            ENTERPRISE_USER.id: {"manager": {"value": "m1"}},
+            "aaa": 2,
+            "active": true,
+            "externalId": "e1",
+        });
+        let Value::Object(attrs) = attrs else {
+            unreachable!("an object literal")
+        };
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        let user = Resource {
+            id: "u1".into(),
+            meta: Meta::new(at, at, 1),
+            attrs,
+        };
+        // Act
+        let doc = resource_json(&USER_RESOURCE, user, "https://x/scim/v2");
+        // Assert
+        let keys: Vec<&str> = doc.keys().map(String::as_str).collect();
+        let expected = [
+            "schemas",
+            "id",
+            "externalId",
+            "userName",
+            "active",
+            ENTERPRISE_USER.id,
+            "zzz",
+            "aaa",
+            "meta",
+        ];
+        assert_eq!(keys, expected);
+        assert_eq!(
+            doc["schemas"],
+            json!([USER_RESOURCE.schema.id, ENTERPRISE_USER.id])
+        );
+        assert_eq!(
+            doc[ENTERPRISE_USER.id]["manager"]["$ref"],
+            "https://x/scim/v2/Users/m1"
+        );
+        assert_eq!(doc["meta"]["location"], "https://x/scim/v2/Users/u1");
+    }
+}
