@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::list_params::{ListInput, list_query, next_cursor, projection};
-use super::resources::{Attrs, Kind, render};
+use super::resources::{Attrs, Kind, render_body};
 use super::{Context, Service, ServiceError, walks};
 use crate::scim::filter::TermBudget;
 use crate::scim::projection::Projection;
@@ -128,7 +128,7 @@ impl Service {
         let render_all = move |resources: Vec<Resource>, projection: &Projection| {
             resources
                 .into_iter()
-                .map(|r| render(&scim_base, kind, r, projection).body)
+                .map(|r| render_body(&scim_base, kind, r, projection))
                 .collect::<Vec<_>>()
         };
         if resources.len() <= RENDER_INLINE {

@@ -103,7 +103,14 @@ impl Service {
         resource: Resource,
         projection: &Projection,
     ) -> Rendered {
-        render(&self.scim_base(&ctx.directory), kind, resource, projection)
+        let scim_base = self.scim_base(&ctx.directory);
+        let location = format!("{scim_base}{}/{}", kind.rt().endpoint, resource.id);
+        let etag = resource.meta.etag();
+        Rendered {
+            body: render_body(&scim_base, kind, resource, projection),
+            location,
+            etag,
+        }
     }
 
     /// The URL of a resource (`Location`, `meta.location`, a bulk operation's `location`).
@@ -296,24 +303,17 @@ pub(super) enum Attempt {
     Again,
 }
 
-/// The SCIM representation of a resource, projected, with its URL under `scim_base` (the SCIM
+/// The SCIM representation of a resource, projected, with its URLs under `scim_base` (the SCIM
 /// base of its directory, `Service::scim_base`). A free function, so pages can be rendered on
-/// the blocking pool.
-pub(super) fn render(
+/// the blocking pool; a page needs no `Location` or `ETag` header per resource.
+pub(super) fn render_body(
     scim_base: &str,
     kind: Kind,
     resource: Resource,
     projection: &Projection,
-) -> Rendered {
+) -> Value {
     let rt = kind.rt();
-    let location = format!("{scim_base}{}/{}", rt.endpoint, resource.id);
-    let etag = resource.meta.etag();
-    let doc = projection.apply(rt, resource_json(rt, resource, scim_base));
-    Rendered {
-        body: Value::Object(doc),
-        location,
-        etag,
-    }
+    Value::Object(projection.apply(rt, resource_json(rt, resource, scim_base)))
 }
 
 /// How many times a delete starts its unit of work again because the resource joined a group
