@@ -22,13 +22,14 @@ pub struct Listing<'a, R> {
     pub select: &'a str,
     pub compile: FilterCompiler,
     pub sort: SortCompiler,
-    /// On SQLite: an expression giving a listed row as one JSON array, and its decoder. The
-    /// page is then fetched as a single row holding all of them (see `SQLITE_USER_JSON`).
-    pub sqlite_json: Option<(&'a str, JsonRowDecoder<R>)>,
+    /// On SQLite: an expression giving a listed row as one JSON array, and the decoder of a
+    /// page of them. The page is then fetched as a single row holding all of them (see
+    /// `SQLITE_USER_JSON`).
+    pub sqlite_json: Option<(&'a str, JsonPageDecoder<R>)>,
 }
 
-/// Decodes a row given as a JSON array.
-pub type JsonRowDecoder<R> = fn(serde_json::Value) -> Result<R, String>;
+/// Decodes a page given as the text of a JSON array of rows.
+pub type JsonPageDecoder<R> = fn(&str) -> Result<Vec<R>, String>;
 
 /// A listed row with the `total` column the page query adds.
 struct Counted<R> {
@@ -148,10 +149,10 @@ pub async fn page<R: AnyRow>(
     let json_rows = sqlite_json.filter(|_| dialect == Dialect::Sqlite);
     let mut sql = SqlBuilder::default();
     match json_rows {
-        // The count stays outside the subquery, where SQLite evaluates it once.
-        Some((row_json, _)) => sql.push(&format!(
-            "SELECT json_group_array(json({row_json})) AS page, "
-        )),
+        // The count stays outside the subquery, where SQLite evaluates it once. The row's JSON
+        // keeps its JSON subtype into the aggregate (it is computed in this query, not a
+        // subquery), so it is embedded as is: no `json()` parsing and printing it again.
+        Some((row_json, _)) => sql.push(&format!("SELECT json_group_array({row_json}) AS page, ")),
         None => sql.push(&format!("SELECT {select}, ")),
     };
     match known_total {
@@ -207,13 +208,7 @@ pub async fn page<R: AnyRow>(
     let (mut rows, first_total) = match json_rows {
         Some((_, decode)) => {
             let (page, total): (String, i64) = tx.fetch_one(&sql.sql, sql.args).await?;
-            let page: Vec<serde_json::Value> = serde_json::from_str(&page)
-                .map_err(|e| StoreError::Corrupt(format!("a page of rows: {e}")))?;
-            let rows = page
-                .into_iter()
-                .map(decode)
-                .collect::<Result<Vec<R>, String>>()
-                .map_err(StoreError::Corrupt)?;
+            let rows = decode(&page).map_err(StoreError::Corrupt)?;
             (rows, Some(total))
         }
         None => {

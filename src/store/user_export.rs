@@ -32,7 +32,7 @@ pub async fn page(
     // The page's keys first, then the user columns (with their subqueries) for those rows only.
     match dialect {
         Dialect::Sqlite => sql.push(&format!(
-            "SELECT json_group_array(json({})) FROM (",
+            "SELECT json_group_array({}) FROM (",
             *SQLITE_USER_JSON
         )),
         Dialect::Postgres => sql.push(&format!("SELECT {} FROM (", user_select(dialect))),
@@ -67,12 +67,7 @@ pub async fn page(
         // user (see `SQLITE_USER_JSON`).
         Dialect::Sqlite => {
             let (page,): (String,) = db.autocommit().fetch_one(&sql.sql, sql.args).await?;
-            let page: Vec<serde_json::Value> = serde_json::from_str(&page)
-                .map_err(|e| StoreError::Corrupt(format!("a page of users: {e}")))?;
-            page.into_iter()
-                .map(UserRow::from_json)
-                .collect::<Result<_, String>>()
-                .map_err(StoreError::Corrupt)?
+            UserRow::page_from_json(&page).map_err(StoreError::Corrupt)?
         }
         Dialect::Postgres => {
             sql.push(" ORDER BY u.created, u.id");

@@ -2,9 +2,11 @@
 //! attributes get columns (so they can be indexed and filtered), multi-valued ones get one row
 //! per value, and anything else the schema allows is kept in `extra` so a round trip loses nothing.
 
+use std::fmt;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
@@ -212,7 +214,7 @@ fn select_with(values: &str, groups: &str) -> String {
     cols.join(", ")
 }
 
-/// The `users` columns a read takes, in the order [`UserRow::from_json`] expects them.
+/// The `users` columns a read takes, in the order a listed user's JSON array gives them (`UserRow`'s `Deserialize`).
 fn row_columns(extra: &str) -> Vec<String> {
     let mut cols: Vec<String> = USER_TEXT_COLUMNS
         .iter()
@@ -233,7 +235,7 @@ fn row_columns(extra: &str) -> Vec<String> {
     cols
 }
 
-/// A listed user as one SQLite JSON array, in the order [`UserRow::from_json`] reads: a page of
+/// A listed user as one SQLite JSON array, in the order `UserRow`'s `Deserialize` reads: a page of
 /// users is then a single row (the array of these), one hand-off to the connection's worker
 /// thread instead of one per user. (PostgreSQL's driver reads rows off the socket in the
 /// calling task, so it keeps the plain columns.)
@@ -255,10 +257,53 @@ pub struct UserRow {
     pub manager_display: Option<String>,
     pub extra: Value,
     pub meta: Meta,
-    /// The array of `[attr, value, type, primary, display, extra]` (see [`user_select`]).
-    pub values: Value,
-    /// The array of `[group id, displayName]`.
-    pub groups: Value,
+    /// The value rows, ordered by attribute, then position (see [`user_select`]).
+    pub values: Vec<AggregatedValue>,
+    /// The groups, by name.
+    pub groups: Vec<AggregatedGroup>,
+}
+
+/// One element of `values_json`: attr, value, type, primary, display, extra.
+pub type AggregatedValue = (
+    String,
+    Option<String>,
+    Option<String>,
+    SqlBool,
+    Option<String>,
+    Value,
+);
+
+/// One element of `groups_json`: the group's id and `displayName`.
+pub type AggregatedGroup = (String, Option<String>);
+
+/// A boolean column read through JSON, where SQLite gives `0` or `1` and PostgreSQL `true` or
+/// `false`; `null` when unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SqlBool(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for SqlBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct BoolVisitor;
+        impl Visitor<'_> for BoolVisitor {
+            type Value = SqlBool;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean, 0 or 1, or null")
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<SqlBool, E> {
+                Ok(SqlBool(Some(b)))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<SqlBool, E> {
+                Ok(SqlBool(Some(n != 0)))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<SqlBool, E> {
+                Ok(SqlBool(Some(n != 0)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<SqlBool, E> {
+                Ok(SqlBool(None))
+            }
+        }
+        d.deserialize_any(BoolVisitor)
+    }
 }
 
 impl<'r, R: Row> FromRow<'r, R> for UserRow
@@ -363,9 +408,9 @@ fn drop_empty_objects(attrs: &mut Map<String, Value>) {
 }
 
 /// Rebuilds the canonical resource from a row with its aggregated value rows and groups.
-pub fn assemble(mut row: UserRow) -> Result<Resource, serde_json::Error> {
-    let values = aggregated_values(row.values.take())?;
-    let groups = aggregated_groups(row.groups.take())?;
+pub fn assemble(row: UserRow) -> Result<Resource, serde_json::Error> {
+    let values = aggregated_values(row.values);
+    let groups = aggregated_groups(row.groups);
     let mut attrs = match row.extra {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -432,7 +477,7 @@ pub fn as_written(
     cols: &UserColumns,
     values: &[ValueRow],
     manager_display: Option<String>,
-    groups: Value,
+    groups: Vec<AggregatedGroup>,
 ) -> Result<Resource, serde_json::Error> {
     assemble(UserRow {
         id: id.to_owned(),
@@ -458,37 +503,20 @@ pub fn manager_of(user: &Resource) -> (Option<&str>, Option<&str>) {
 }
 
 /// A read user's `groups` as the aggregate they were assembled from (see [`user_select`]).
-pub fn groups_aggregate(user: &Resource) -> Value {
+pub fn groups_aggregate(user: &Resource) -> Vec<AggregatedGroup> {
     let Some(Value::Array(groups)) = user.attrs.get("groups") else {
-        return Value::Null;
+        return Vec::new();
     };
-    Value::Array(
-        groups
-            .iter()
-            .map(|g| {
-                let id = g.get("value").cloned().unwrap_or(Value::Null);
-                let display = g.get("display").cloned().unwrap_or(Value::Null);
-                Value::Array(vec![id, display])
-            })
-            .collect(),
-    )
+    let text = |g: &Value, key: &str| g.get(key).and_then(Value::as_str).map(str::to_owned);
+    groups
+        .iter()
+        .map(|g| (text(g, "value").unwrap_or_default(), text(g, "display")))
+        .collect()
 }
 
-/// One element of `values_json`: attr, value, type, primary, display, extra.
-type AggregatedValue = (
-    String,
-    Option<String>,
-    Option<String>,
-    Value,
-    Option<String>,
-    Value,
-);
-
 /// `(attr, value object)` pairs from the `values_json` aggregate.
-fn aggregated_values(json: Value) -> Result<Vec<(String, Value)>, serde_json::Error> {
-    let rows: Vec<AggregatedValue> = parse_array(json)?;
-    Ok(rows
-        .into_iter()
+fn aggregated_values(rows: Vec<AggregatedValue>) -> Vec<(String, Value)> {
+    rows.into_iter()
         .map(|(attr, value, kind, primary, display, extra)| {
             let mut item = Map::new();
             if let Some(v) = value {
@@ -500,13 +528,7 @@ fn aggregated_values(json: Value) -> Result<Vec<(String, Value)>, serde_json::Er
             if let Some(t) = kind {
                 item.insert("type".into(), Value::String(t));
             }
-            // SQLite's JSON functions give a boolean column as 0 or 1.
-            let primary = match primary {
-                Value::Bool(b) => Some(b),
-                Value::Number(n) => Some(n.as_i64() != Some(0)),
-                _ => None,
-            };
-            if let Some(primary) = primary {
+            if let SqlBool(Some(primary)) = primary {
                 item.insert("primary".into(), Value::Bool(primary));
             }
             if let Value::Object(extra) = extra {
@@ -514,14 +536,12 @@ fn aggregated_values(json: Value) -> Result<Vec<(String, Value)>, serde_json::Er
             }
             (attr, Value::Object(item))
         })
-        .collect())
+        .collect()
 }
 
 /// `User.groups` values from the `groups_json` aggregate.
-fn aggregated_groups(json: Value) -> Result<Vec<Value>, serde_json::Error> {
-    let rows: Vec<(String, Option<String>)> = parse_array(json)?;
-    Ok(rows
-        .into_iter()
+fn aggregated_groups(rows: Vec<AggregatedGroup>) -> Vec<Value> {
+    rows.into_iter()
         .map(|(id, display)| {
             let mut group = Map::new();
             group.insert("value".into(), Value::String(id));
@@ -532,76 +552,94 @@ fn aggregated_groups(json: Value) -> Result<Vec<Value>, serde_json::Error> {
             group.insert("type".into(), Value::String("direct".into()));
             Value::Object(group)
         })
-        .collect())
+        .collect()
 }
 
-/// A JSON array aggregate; PostgreSQL's `json_agg` gives NULL where there are no rows.
-fn parse_array<T: serde::de::DeserializeOwned>(json: Value) -> Result<Vec<T>, serde_json::Error> {
-    match json {
-        Value::Null => Ok(Vec::new()),
-        array => serde_json::from_value(array),
-    }
-}
-
-/// An aggregate column's text as JSON.
-fn aggregate(text: Option<String>) -> Result<Value, sqlx::Error> {
+/// An aggregate column's JSON array text, decoded straight into its elements; PostgreSQL's
+/// `json_agg` gives NULL where there are no rows.
+fn aggregate<T: de::DeserializeOwned>(text: Option<String>) -> Result<Vec<T>, sqlx::Error> {
     match text {
         Some(t) => serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))),
-        None => Ok(Value::Null),
+        None => Ok(Vec::new()),
     }
 }
 
 impl UserRow {
-    /// Decodes one element of a [`SQLITE_USER_JSON`] page.
-    pub fn from_json(row: Value) -> Result<Self, String> {
-        let Value::Array(cells) = row else {
-            return Err("a listed user is not a JSON array".into());
-        };
-        let n = USER_TEXT_COLUMNS.len();
-        if cells.len() != n + 10 {
-            return Err(format!("a listed user has {} cells", cells.len()));
-        }
-        let mut cells = cells.into_iter();
-        let text_of = |v: Value| match v {
-            Value::String(s) => Some(s),
-            _ => None,
-        };
-        let text: Vec<Option<String>> = cells.by_ref().take(n).map(text_of).collect();
-        let mut next = || cells.next().unwrap_or(Value::Null);
-        let id = text_of(next()).ok_or("a listed user without id")?;
-        let active = match next() {
-            Value::Bool(b) => Some(b),
-            Value::Number(n) => Some(n.as_i64() != Some(0)),
-            _ => None,
-        };
-        let manager_id = text_of(next());
-        let extra = next();
-        let time = |v: Value| {
-            text_of(v)
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+    /// Decodes a page of [`SQLITE_USER_JSON`] users (the JSON array of them) straight from its
+    /// text, without building a JSON tree of the page first.
+    pub fn page_from_json(text: &str) -> Result<Vec<UserRow>, String> {
+        serde_json::from_str(text).map_err(|e| format!("a page of users: {e}"))
+    }
+}
+
+/// One [`SQLITE_USER_JSON`] array, read cell by cell in the order [`row_columns`] gives.
+impl<'de> Deserialize<'de> for UserRow {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(RowVisitor)
+    }
+}
+
+struct RowVisitor;
+
+/// The next cell of a listed user, or an error naming the missing one.
+fn cell<'de, A: SeqAccess<'de>, T: Deserialize<'de>>(
+    seq: &mut A,
+    name: &str,
+) -> Result<T, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| de::Error::custom(format!("a listed user without {name}")))
+}
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = UserRow;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a listed user as a JSON array of its columns")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UserRow, A::Error> {
+        let text = USER_TEXT_COLUMNS
+            .iter()
+            .map(|c| cell(&mut seq, c.column))
+            .collect::<Result<Vec<Option<String>>, _>>()?;
+        let id: String = cell(&mut seq, "id")?;
+        let active: SqlBool = cell(&mut seq, "active")?;
+        let manager_id: Option<String> = cell(&mut seq, "manager_id")?;
+        let extra: Value = cell(&mut seq, "extra")?;
+        let time = |t: String| {
+            DateTime::parse_from_rfc3339(&t)
                 .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| "a listed user with a malformed timestamp".to_string())
+                .map_err(|_| de::Error::custom("a listed user with a malformed timestamp"))
         };
-        let created = time(next())?;
-        let last_modified = time(next())?;
-        let version = next().as_i64().ok_or("a listed user without version")?;
-        let manager_display = text_of(next());
+        let created = time(cell(&mut seq, "created")?)?;
+        let last_modified = time(cell(&mut seq, "last_modified")?)?;
+        let version: i64 = cell(&mut seq, "version")?;
+        let manager_display: Option<String> = cell(&mut seq, "the manager's displayName")?;
+        let values: Option<Vec<AggregatedValue>> = cell(&mut seq, "values")?;
+        let groups: Option<Vec<AggregatedGroup>> = cell(&mut seq, "groups")?;
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(de::Error::custom(
+                "a listed user with more cells than columns",
+            ));
+        }
         Ok(UserRow {
             id,
             text,
-            active,
+            active: active.0,
             manager_id,
             manager_display,
             extra,
             meta: Meta::new(created, last_modified, version),
-            values: next(),
-            groups: next(),
+            values: values.unwrap_or_default(),
+            groups: groups.unwrap_or_default(),
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::requalify;
 
     #[test]
@@ -610,6 +648,76 @@ mod tests {
         assert_eq!(USER_TEXT_COLUMNS[USER_NAME].attr, "userName");
         assert_eq!(USER_TEXT_COLUMNS[DISPLAY_NAME].attr, "displayName");
         assert_eq!(USER_TEXT_COLUMNS[DISPLAY_NAME].sub, None);
+    }
+
+    /// A listed user's cells as SQLite's `json_array` gives them: `userName` set, the other
+    /// text columns null, then `tail` (id onwards).
+    fn listed_user(tail: &[serde_json::Value]) -> serde_json::Value {
+        let mut cells = vec![serde_json::Value::Null; super::USER_TEXT_COLUMNS.len()];
+        cells[super::USER_NAME] = json!("ada@example.com");
+        cells.extend_from_slice(tail);
+        serde_json::Value::Array(cells)
+    }
+
+    #[test]
+    fn a_listed_user_decodes_from_its_json_cells_with_sqlite_booleans_as_numbers() {
+        let user = listed_user(&[
+            json!("u1"),
+            json!(1),
+            json!("m1"),
+            json!({"nickName": "Ada"}),
+            json!("2026-12-01T10:00:00Z"),
+            json!("2026-12-02T10:00:00.5Z"),
+            json!(3),
+            json!("Grace"),
+            json!([["emails", "ada@example.com", "work", 1, null, {}]]),
+            json!([["g1", "Engineers"]]),
+        ]);
+        let rows = super::UserRow::page_from_json(&json!([user]).to_string()).unwrap();
+        let user = super::assemble(rows.into_iter().next().unwrap()).unwrap();
+        assert_eq!(user.id, "u1");
+        assert_eq!(user.meta.version, 3);
+        assert_eq!(user.attrs["userName"], "ada@example.com");
+        assert_eq!(user.attrs["active"], true);
+        assert_eq!(user.attrs["nickName"], "Ada");
+        assert_eq!(
+            user.attrs["emails"],
+            json!([{"value": "ada@example.com", "type": "work", "primary": true}])
+        );
+        let manager = &user.attrs[super::ENTERPRISE_USER.id]["manager"];
+        assert_eq!(manager, &json!({"value": "m1", "displayName": "Grace"}));
+        assert_eq!(
+            user.attrs["groups"],
+            json!([{"value": "g1", "display": "Engineers", "type": "direct"}])
+        );
+    }
+
+    #[test]
+    fn a_listed_user_with_cells_missing_or_left_over_is_refused() {
+        let full = [
+            json!("u1"),
+            json!(null),
+            json!(null),
+            json!({}),
+            json!("2026-12-01T10:00:00Z"),
+            json!("2026-12-01T10:00:00Z"),
+            json!(1),
+            json!(null),
+            json!([]),
+            json!([]),
+        ];
+        let page = |cells: &[serde_json::Value]| json!([listed_user(cells)]).to_string();
+        assert!(super::UserRow::page_from_json(&page(&full)).is_ok());
+        let short = super::UserRow::page_from_json(&page(&full[..9])).unwrap_err();
+        assert!(short.contains("without groups"), "{short}");
+        let mut long = full.to_vec();
+        long.push(json!(0));
+        let long = super::UserRow::page_from_json(&page(&long)).unwrap_err();
+        assert!(long.contains("more cells"), "{long}");
+        let mut bad_time = full.to_vec();
+        bad_time[4] = json!("yesterday");
+        let bad_time = super::UserRow::page_from_json(&page(&bad_time)).unwrap_err();
+        assert!(bad_time.contains("malformed timestamp"), "{bad_time}");
     }
 
     #[test]

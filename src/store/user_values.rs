@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::StoreError;
 use super::db::{Arg, Tx, args};
 use super::sql::SqlBuilder;
+use super::user_row::{AggregatedValue, SqlBool};
 
 /// Replaces all value rows of one user with `values`, already [`split`]. Its statements are
 /// queued (`Tx::queue`): the caller's next statement reports their errors.
@@ -94,25 +95,22 @@ pub fn split(values: Vec<(&'static str, Vec<Value>)>) -> Vec<ValueRow> {
 
 /// The rows as a read of the user aggregates them (`user_row::user_select`): an array of
 /// `[attr, value, type, primary, display, extra]`, ordered by attribute, then position.
-pub fn aggregated(rows: &[ValueRow]) -> Value {
+pub fn aggregated(rows: &[ValueRow]) -> Vec<AggregatedValue> {
     let mut sorted: Vec<&ValueRow> = rows.iter().collect();
     sorted.sort_by(|a, b| (a.attr, a.position).cmp(&(b.attr, b.position)));
-    let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
-    Value::Array(
-        sorted
-            .into_iter()
-            .map(|r| {
-                Value::Array(vec![
-                    Value::String(r.attr.to_owned()),
-                    text(&r.value),
-                    text(&r.kind),
-                    r.primary.map_or(Value::Null, Value::Bool),
-                    text(&r.display),
-                    Value::Object(r.extra.clone()),
-                ])
-            })
-            .collect(),
-    )
+    sorted
+        .into_iter()
+        .map(|r| {
+            (
+                r.attr.to_owned(),
+                r.value.clone(),
+                r.kind.clone(),
+                SqlBool(r.primary),
+                r.display.clone(),
+                Value::Object(r.extra.clone()),
+            )
+        })
+        .collect()
 }
 
 /// The `user_values` rows of one user as `(column, value)` cells, with Rust-lower-cased

@@ -199,7 +199,7 @@ async fn as_written(
         (Some(m), (Some(was), name)) if m == was => name.map(str::to_owned),
         (Some(m), _) => display_name(tx, tenant, m).await?,
     };
-    let groups = current.map_or(Value::Null, user_row::groups_aggregate);
+    let groups = current.map_or_else(Vec::new, user_row::groups_aggregate);
     user_row::as_written(id, meta, cols, value_rows, manager, groups)
         .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))
 }
@@ -480,7 +480,7 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
             filter_sql::user_filter
         },
         sort: filter_sql::user_sort,
-        sqlite_json: Some((&user_row::SQLITE_USER_JSON, UserRow::from_json)),
+        sqlite_json: Some((&user_row::SQLITE_USER_JSON, UserRow::page_from_json)),
     };
     // A page is one statement (count included) unless it lies past the end.
     let mut tx = db.autocommit();
