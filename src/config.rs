@@ -45,6 +45,12 @@ pub struct Cli {
     #[arg(long, env = "SCIMD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Threads that run requests (the async runtime's workers); one per CPU by default. Fewer
+    /// spend less CPU per single-user request on SQLite, whose statements run on threads of
+    /// their own, and serve fewer list pages and bulk operations per second.
+    #[arg(long, env = "SCIMD_WORKER_THREADS", global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub worker_threads: Option<u16>,
+
     #[command(subcommand)]
     pub command: Command,
 }

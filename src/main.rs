@@ -15,11 +15,21 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = scimd::config::Cli::parse();
     scimd::telemetry::init(cli.log_format);
-    match scimd::cli::run(cli).await {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = cli.worker_threads {
+        runtime.worker_threads(threads.into());
+    }
+    let result = match runtime.enable_all().build() {
+        Ok(runtime) => runtime.block_on(scimd::cli::run(cli)),
+        Err(e) => {
+            eprintln!("scimd: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scimd: {e}");
