@@ -197,3 +197,40 @@ async fn with_metrics_listen_the_metrics_are_served_there_and_not_beside_the_api
         "{metrics}"
     );
 }
+
+/// The names of a process's threads (Linux: `/proc/PID/task/*/comm`).
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the server's threads")
+        .map(|task| {
+            let comm = task.expect("a thread").path().join("comm");
+            std::fs::read_to_string(comm)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn worker_threads_sets_how_many_threads_run_requests() {
+    // Arrange
+    let url = fresh_database_url().await;
+
+    // Act
+    let server = Serve::new(&url)
+        .args(&["--worker-threads", "5"])
+        .start()
+        .await;
+    let (status, _) = get_plain(&server.origin, "/readyz").await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK);
+    let names = thread_names(server.pid());
+    let workers = names.iter().filter(|n| *n == "tokio-rt-worker").count();
+    assert_eq!(workers, 5, "{names:?}");
+    let refused = crate::cli::scimd(&url, &["--worker-threads", "0", "migrate"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--worker-threads"), "{stderr}");
+}
