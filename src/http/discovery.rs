@@ -17,8 +17,8 @@ use super::{ApiTags, AppState};
 use crate::scim::schema::{
     RESOURCE_TYPES, SCHEMAS, resource_type, resource_type_json, schema_by_id, schema_json,
 };
-use crate::service::LIST_RESPONSE_SCHEMA;
 use crate::service::list_params::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT};
+use crate::service::list_response;
 
 type DiscoveryBody = ScimJson<Doc<docs::Discovery>>;
 
@@ -100,13 +100,11 @@ impl DiscoveryApi {
 }
 
 fn list(resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": resources.len(),
-        "itemsPerPage": resources.len(),
-        "startIndex": 1,
-        "Resources": resources,
-    })
+    list_response(
+        resources.len() as i64,
+        Some(("startIndex", json!(1))),
+        resources,
+    )
 }
 
 /// RFC 7643 §5. Every block is present, with `supported: false` where a feature does not work

@@ -1,7 +1,7 @@
 //! Lists and searches (RFC 7644 §3.4.2, §3.4.3; cursors per RFC 9865): parameters to a store
 //! query, the page to a ListResponse.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::list_params::{ListInput, list_query, next_cursor, projection};
 use super::resources::{Attrs, Kind, render_body};
@@ -13,6 +13,21 @@ use crate::store::{ListQuery, Page, Paging, Position, RowKey, StoreError, groups
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// A ListResponse (RFC 7644 §3.4.2) of `total` matches around a page of rendered resources,
+/// with its paging member (`startIndex`, or `nextCursor` when another page follows). The page
+/// is moved in: `json!` would serialize it into a second tree (a deep copy of every resource).
+pub fn list_response(total: i64, paging: Option<(&str, Value)>, resources: Vec<Value>) -> Value {
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
+    body.insert("totalResults".into(), json!(total));
+    body.insert("itemsPerPage".into(), json!(resources.len()));
+    if let Some((name, value)) = paging {
+        body.insert(name.into(), value);
+    }
+    body.insert("Resources".into(), Value::Array(resources));
+    Value::Object(body)
+}
 
 /// Pages of more resources than this are rendered off the async worker threads.
 const RENDER_INLINE: usize = 100;
@@ -100,18 +115,12 @@ impl Service {
         let resources = self
             .render_page(ctx, kind, page.resources, &projection)
             .await?;
-        let mut body = json!({
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": page.total,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        });
-        match (&query.paging, next) {
-            (Paging::Index { start_index, .. }, _) => body["startIndex"] = json!(start_index),
-            (Paging::Cursor { .. }, Some(cursor)) => body["nextCursor"] = json!(cursor),
-            (Paging::Cursor { .. }, None) => {}
-        }
-        Ok(body)
+        let paging = match (&query.paging, next) {
+            (Paging::Index { start_index, .. }, _) => Some(("startIndex", json!(start_index))),
+            (Paging::Cursor { .. }, Some(cursor)) => Some(("nextCursor", json!(cursor))),
+            (Paging::Cursor { .. }, None) => None,
+        };
+        Ok(list_response(page.total, paging, resources))
     }
 
     /// Renders a page. Large pages are rendered on the blocking pool: a page of 1,000 users,
@@ -205,12 +214,37 @@ impl Service {
             // The next type's window starts where this type's results ended.
             start = (start - page.total).max(1);
         }
-        Ok(json!({
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": total,
-            "itemsPerPage": resources.len(),
-            "startIndex": params.input.start_index.unwrap_or(1).max(1),
-            "Resources": resources,
-        }))
+        let start_index = params.input.start_index.unwrap_or(1).max(1);
+        Ok(list_response(
+            total,
+            Some(("startIndex", json!(start_index))),
+            resources,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::list_response;
+
+    #[test]
+    fn a_list_response_counts_its_page_and_carries_its_paging_member() {
+        let page = vec![json!({"id": "a"}), json!({"id": "b"})];
+        let body = list_response(7, Some(("startIndex", json!(3))), page);
+        assert_eq!(
+            body,
+            json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": 7,
+                "itemsPerPage": 2,
+                "startIndex": 3,
+                "Resources": [{"id": "a"}, {"id": "b"}],
+            })
+        );
+        let last = list_response(0, None, Vec::new());
+        assert_eq!(last["itemsPerPage"], 0);
+        assert!(last.get("nextCursor").is_none() && last.get("startIndex").is_none());
     }
 }

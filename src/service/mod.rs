@@ -36,7 +36,7 @@ use tokio::sync::watch;
 pub use bulk::{BulkLimits, BulkRequests, BulkTurn, CHUNK_OPERATIONS, OpOutcome};
 pub use context::{Actor, Clock, Context};
 pub use error::ServiceError;
-pub use listing::{LIST_RESPONSE_SCHEMA, ListParams};
+pub use listing::{ListParams, list_response};
 pub use resources::{Attrs, Conditions, Kind, Read, Rendered};
 pub use roles::{Mapping, MappingRequest};
 
