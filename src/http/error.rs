@@ -8,10 +8,11 @@ use poem::{IntoResponse, Response};
 use poem_openapi::error::{
     ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
 };
+use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, Object};
 
 use super::body::{Overloaded, RETRY_AFTER_SECONDS};
-use super::payload::{SCIM_CONTENT_TYPE, ScimJson};
+use super::payload::{JsonText, SCIM_CONTENT_TYPE, ScimJson};
 use crate::scim::bulk::BulkError;
 use crate::scim::error::ProtocolError;
 use crate::scim::filter::FilterError;
@@ -120,6 +121,12 @@ pub struct ErrorBody {
     #[oai(rename = "scimType", skip_serializing_if_is_none)]
     pub scim_type: Option<String>,
     pub detail: String,
+}
+
+impl JsonText for ErrorBody {
+    fn json_text(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.to_json()).unwrap_or_default()
+    }
 }
 
 /// How a [`ScimError`] appears in the OpenAPI document.

@@ -75,9 +75,15 @@ impl<T: ParseFromJSON> ParsePayload for ScimJson<T> {
     }
 }
 
-impl<T: ToJSON> IntoResponse for ScimJson<T> {
+/// A response body that writes itself as JSON text.
+pub trait JsonText {
+    /// The body's JSON text.
+    fn json_text(&self) -> Vec<u8>;
+}
+
+impl<T: JsonText + Send> IntoResponse for ScimJson<T> {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.0.to_json()).unwrap_or_default();
+        let body = self.0.json_text();
         Response::builder()
             .content_type(SCIM_CONTENT_TYPE)
             .body(body)
@@ -194,6 +200,14 @@ impl<D: Type> Type for Doc<D> {
 impl<D: Type> ParseFromJSON for Doc<D> {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         Ok(Doc::new(value.unwrap_or(Value::Null)))
+    }
+}
+
+/// Written as it is: poem-openapi's `ToJSON` gives a copy of the value, which for a page of
+/// users is every attribute of every user cloned only to be serialized once.
+impl<D> JsonText for Doc<D> {
+    fn json_text(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).unwrap_or_default()
     }
 }
 
