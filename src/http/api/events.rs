@@ -4,24 +4,26 @@ use std::sync::Arc;
 
 use poem::web::Data;
 use poem_openapi::param::Query;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::ApiTags;
 use super::error::ApiErrorResponse;
+use super::written::Written;
 use crate::http::AppState;
 use crate::http::auth::AdminAuth;
 use crate::service::feed::FeedRequest;
 
-/// A page of the feed.
-#[derive(Debug, Object)]
+/// A page of the feed (written by serde: see [`Written`]).
+#[derive(Debug, Object, Serialize)]
 pub struct EventPage {
     /// Events, oldest first: `id`, `type`, `occurred_at`, `directory`, `actor`, `request_id`,
     /// `data` and, for updates, `previous_attributes`.
     pub data: Vec<Value>,
     /// The `after` to pass for the next page; absent while the feed is empty.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
@@ -54,7 +56,7 @@ impl EventsApi {
         directory: Query<Option<String>>,
         /// Seconds to hold the request open until an event exists (at most 30).
         wait: Query<Option<u64>>,
-    ) -> Result<Json<EventPage>, ApiErrorResponse> {
+    ) -> Result<Written<EventPage>, ApiErrorResponse> {
         let request = FeedRequest {
             after: after.0,
             limit: limit.0,
@@ -64,7 +66,7 @@ impl EventsApi {
             wait: wait.0,
         };
         let page = state.service.events(&auth.0, &request).await?;
-        Ok(Json(EventPage {
+        Ok(Written(EventPage {
             data: page.data,
             after: page.after,
         }))

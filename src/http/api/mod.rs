@@ -13,6 +13,7 @@ mod setup;
 mod tokens;
 mod users;
 mod webhooks;
+mod written;
 
 use std::sync::Arc;
 

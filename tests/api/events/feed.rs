@@ -307,6 +307,18 @@ async fn a_long_poll_that_sees_nothing_returns_an_empty_page_when_its_wait_ends(
 }
 
 #[tokio::test]
+async fn an_empty_feed_is_a_page_without_data_and_without_after() {
+    // Arrange
+    let app = TestApp::spawn().await;
+
+    // Act
+    let page = app.events(&[]).await;
+
+    // Assert: no `"after": null` either, as the OpenAPI document says.
+    assert_eq!(page, json!({"data": []}));
+}
+
+#[tokio::test]
 async fn only_admin_tokens_call_the_api_and_only_scim_tokens_call_scim() {
     // Arrange
     let app = TestApp::spawn().await;
