@@ -11,7 +11,7 @@ use poem::{IntoResponse, Request, RequestBody, Response};
 use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
+use poem_openapi::types::{ParseFromJSON, ParseResult, Type};
 use poem_openapi::{ApiResponse, impl_apirequest_for_payload};
 use serde_json::Value;
 
@@ -90,7 +90,7 @@ impl<T: JsonText + Send> IntoResponse for ScimJson<T> {
     }
 }
 
-impl<T: ToJSON> ApiResponse for ScimJson<T> {
+impl<T: Type> ApiResponse for ScimJson<T> {
     fn meta() -> MetaResponses {
         MetaResponses {
             responses: vec![MetaResponse {
@@ -203,16 +203,10 @@ impl<D: Type> ParseFromJSON for Doc<D> {
     }
 }
 
-/// Written as it is: poem-openapi's `ToJSON` gives a copy of the value, which for a page of
-/// users is every attribute of every user cloned only to be serialized once.
+/// Written as it is, not through poem-openapi's `ToJSON`, which gives a copy of the value: for a
+/// page of users, every attribute of every user cloned only to be serialized once.
 impl<D> JsonText for Doc<D> {
     fn json_text(&self) -> Vec<u8> {
         serde_json::to_vec(&self.0).unwrap_or_default()
-    }
-}
-
-impl<D: Type> ToJSON for Doc<D> {
-    fn to_json(&self) -> Option<Value> {
-        Some(self.0.clone())
     }
 }

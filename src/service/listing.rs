@@ -12,7 +12,7 @@ use crate::scim::resource::Resource;
 use crate::store::{ListQuery, Page, Paging, Position, RowKey, StoreError, groups, users};
 
 /// The ListResponse message schema (RFC 7644 §3.4.2).
-pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 /// A ListResponse (RFC 7644 §3.4.2) of `total` matches around a page of rendered resources,
 /// with its paging member (`startIndex`, or `nextCursor` when another page follows). The page
