@@ -74,12 +74,7 @@ pub async fn page(
             db.autocommit().fetch_all(&sql.sql, sql.args).await?
         }
     };
-    rows.into_iter()
-        .map(|row| {
-            user_row::assemble(row)
-                .map_err(|e| StoreError::Corrupt(format!("aggregated user rows: {e}")))
-        })
-        .collect()
+    Ok(rows.into_iter().map(user_row::assemble).collect())
 }
 
 /// `(id, userName)` of those of `ids` that are users of `tenant`: the managers an export

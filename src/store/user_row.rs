@@ -408,7 +408,7 @@ fn drop_empty_objects(attrs: &mut Map<String, Value>) {
 }
 
 /// Rebuilds the canonical resource from a row with its aggregated value rows and groups.
-pub fn assemble(row: UserRow) -> Result<Resource, serde_json::Error> {
+pub fn assemble(row: UserRow) -> Resource {
     let values = aggregated_values(row.values);
     let groups = aggregated_groups(row.groups);
     let mut attrs = match row.extra {
@@ -459,11 +459,11 @@ pub fn assemble(row: UserRow) -> Result<Resource, serde_json::Error> {
         }));
         attrs.insert("groups".into(), Value::Array(groups));
     }
-    Ok(Resource {
+    Resource {
         id: row.id,
         meta,
         attrs,
-    })
+    }
 }
 
 /// The user that a read returns right after its row was written from `cols` and its value rows
@@ -478,7 +478,7 @@ pub fn as_written(
     values: &[ValueRow],
     manager_display: Option<String>,
     groups: Vec<AggregatedGroup>,
-) -> Result<Resource, serde_json::Error> {
+) -> Resource {
     assemble(UserRow {
         id: id.to_owned(),
         text: cols.text.clone(),
@@ -674,7 +674,7 @@ mod tests {
             json!([["g1", "Engineers"]]),
         ]);
         let rows = super::UserRow::page_from_json(&json!([user]).to_string()).unwrap();
-        let user = super::assemble(rows.into_iter().next().unwrap()).unwrap();
+        let user = super::assemble(rows.into_iter().next().unwrap());
         assert_eq!(user.id, "u1");
         assert_eq!(user.meta.version, 3);
         assert_eq!(user.attrs["userName"], "ada@example.com");

@@ -10,7 +10,7 @@ use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::sql::SqlBuilder;
-use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, user_returning, user_select};
+use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, assemble, user_returning, user_select};
 use super::user_values;
 use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
@@ -200,8 +200,9 @@ async fn as_written(
         (Some(m), _) => display_name(tx, tenant, m).await?,
     };
     let groups = current.map_or_else(Vec::new, user_row::groups_aggregate);
-    user_row::as_written(id, meta, cols, value_rows, manager, groups)
-        .map_err(|e| StoreError::Corrupt(format!("a user as written: {e}")))
+    Ok(user_row::as_written(
+        id, meta, cols, value_rows, manager, groups,
+    ))
 }
 
 /// A user's `displayName`, if the user exists and has one (a manager's, as reads show it).
@@ -324,7 +325,7 @@ pub async fn find_by_key(
         user_select(reader.dialect())
     );
     let rows: Vec<UserRow> = reader.fetch_all(&sql, args![tenant, bound]).await?;
-    rows.into_iter().map(assemble).collect()
+    Ok(rows.into_iter().map(assemble).collect())
 }
 
 /// Locks one user's row for the rest of the unit of work and reads it, so a precondition
@@ -374,7 +375,7 @@ pub async fn lock_many(w: &mut Write, tenant: &str, ids: &[String]) -> Result<()
     );
     let ids = Value::Array(ids.iter().cloned().map(Value::String).collect());
     let rows: Vec<UserRow> = tx.fetch_all(&sql, args![tenant, ids]).await?;
-    let users = rows.into_iter().map(assemble).collect::<Result<_, _>>()?;
+    let users = rows.into_iter().map(assemble).collect();
     w.read_ahead(tenant, users);
     Ok(())
 }
@@ -447,10 +448,7 @@ pub async fn save(
             .fetch_optional(&sql.sql, sql.args)
             .await
             .map_err(|e| e.on_unique(taken(&user_name)))?;
-        return saved
-            .map(assemble)
-            .transpose()?
-            .ok_or(StoreError::VersionConflict);
+        return saved.map(assemble).ok_or(StoreError::VersionConflict);
     }
     let updated = tx
         .execute(&sql.sql, sql.args)
@@ -485,7 +483,7 @@ pub async fn list(db: &Db, tenant: &str, query: &ListQuery) -> Result<Page, Stor
     // A page is one statement (count included) unless it lies past the end.
     let mut tx = db.autocommit();
     let (total, rows, more) = listing::page::<UserRow>(&mut tx, &listing, tenant, query).await?;
-    let resources = rows.into_iter().map(assemble).collect::<Result<_, _>>()?;
+    let resources = rows.into_iter().map(assemble).collect();
     Ok(Page {
         total,
         resources,
@@ -498,7 +496,7 @@ async fn load(tx: &mut Tx, tenant: &str, id: &str) -> Result<Option<Resource>, S
     let row: Option<UserRow> = tx
         .fetch_optional(&load_sql(tx.dialect()), args![tenant, id])
         .await?;
-    row.map(assemble).transpose()
+    Ok(row.map(assemble))
 }
 
 fn load_sql(dialect: Dialect) -> String {
@@ -506,10 +504,6 @@ fn load_sql(dialect: Dialect) -> String {
         "SELECT {} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
         user_select(dialect)
     )
-}
-
-fn assemble(row: UserRow) -> Result<Resource, StoreError> {
-    user_row::assemble(row).map_err(|e| StoreError::Corrupt(format!("aggregated user rows: {e}")))
 }
 
 /// The columns of a stored user, as `user_row::split` gives them.
