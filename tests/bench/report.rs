@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::BenchResult;
 use crate::pgbench::Ceiling;
+use crate::process::CpuSpent;
 use crate::server::Seeded;
 use crate::walk::WalkSummary;
 use crate::wrk::Outcome;
@@ -23,6 +24,34 @@ pub struct Measured {
     pub cpu_us_per_request: f64,
     /// The server's `VmHWM` after the run: its peak since it started.
     pub server_peak_rss_kib: u64,
+    /// Where that CPU time ran, for the scenarios driven by wrk.
+    pub cpu_by_thread: Option<CpuShares>,
+}
+
+/// A request's CPU time by the threads it ran on, µs per request.
+#[derive(Debug, Clone, Serialize)]
+pub struct CpuShares {
+    /// tokio's workers: HTTP, JSON and the service's own work.
+    pub async_workers_us: f64,
+    /// sqlx's SQLite connection threads (readers, the writer, the checkpointer).
+    pub sqlite_threads_us: f64,
+    /// The rest of scimd (its main and blocking threads, threads that exited).
+    pub other_us: f64,
+    /// PostgreSQL's server processes on this machine (PostgreSQL runs only).
+    pub postgres_server_us: Option<f64>,
+}
+
+impl CpuShares {
+    /// The shares of `cpu` (seconds over a run) for each of `requests`.
+    pub fn per_request(cpu: CpuSpent, requests: u64, postgres: bool) -> Self {
+        let us = |seconds: f64| seconds * 1e6 / requests.max(1) as f64;
+        Self {
+            async_workers_us: us(cpu.async_workers),
+            sqlite_threads_us: us(cpu.sqlite_threads),
+            other_us: us((cpu.total - cpu.async_workers - cpu.sqlite_threads).max(0.0)),
+            postgres_server_us: postgres.then(|| us(cpu.postgres_server)),
+        }
+    }
 }
 
 impl Measured {
@@ -94,6 +123,7 @@ impl Report {
                 m.server_peak_rss_kib as f64 / 1024.0,
             );
         }
+        self.print_threads();
         self.print_bulk();
         for (name, w) in &self.walks {
             println!(
@@ -122,6 +152,34 @@ impl Report {
                 "pgbench insert:        {:>9.0} tps{}",
                 p.insert_tps,
                 of("S4", p.insert_tps)
+            );
+        }
+    }
+
+    /// Where each request's CPU time ran: which side of the hand-off to SQLite's threads (or
+    /// to the PostgreSQL server) costs what.
+    fn print_threads(&self) {
+        let shares: Vec<_> = self
+            .rows
+            .iter()
+            .filter_map(|(name, _, m)| Some((name, m.cpu_by_thread.as_ref()?)))
+            .collect();
+        if shares.is_empty() {
+            return;
+        }
+        println!("\nCPU µs per request, by thread:");
+        println!(
+            "{:<9} {:>13} {:>14} {:>7} {:>17}",
+            "scenario", "async workers", "SQLite threads", "other", "PostgreSQL server"
+        );
+        for (name, c) in shares {
+            println!(
+                "{name:<9} {:>13.1} {:>14.1} {:>7.1} {:>17}",
+                c.async_workers_us,
+                c.sqlite_threads_us,
+                c.other_us,
+                c.postgres_server_us
+                    .map_or("-".into(), |us| format!("{us:.1}")),
             );
         }
     }

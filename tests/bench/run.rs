@@ -8,7 +8,7 @@ use crate::database::{Backend, ScratchDir};
 use crate::fixtures::{Fixtures, Tokens};
 use crate::http::Http;
 use crate::process::Running;
-use crate::report::{Measured, Report};
+use crate::report::{CpuShares, Measured, Report};
 use crate::scenarios::{Items, Run, Scenario, Target, Token};
 use crate::wrk::{self, Load, Shape};
 use crate::{BenchResult, Options, floor, pgbench, server, walk, webhooks};
@@ -198,15 +198,17 @@ impl<'a> Bench<'a> {
         // Requests of the warm-up (or of the scenario before) still running would be measured
         // with this run's CPU but not counted: a bulk request runs for seconds after wrk left.
         wait_idle(process)?;
-        let before = process.cpu_seconds()?;
+        let before = process.cpu_sample()?;
         let outcome = wrk::run(self.shape, self.options.duration, origin, load, &result)?;
-        let cpu_seconds = process.cpu_seconds()? - before;
+        let cpu = process.cpu_sample()?.since(&before);
         process.check_alive()?;
+        let postgres = matches!(self.backend, Backend::Postgres { .. });
         Ok(Measured {
             operations_per_request: 1,
             requests_per_second: outcome.requests_per_second(),
-            cpu_us_per_request: cpu_seconds * 1e6 / outcome.requests.max(1) as f64,
+            cpu_us_per_request: cpu.total * 1e6 / outcome.requests.max(1) as f64,
             server_peak_rss_kib: process.peak_rss_kib()?,
+            cpu_by_thread: Some(CpuShares::per_request(cpu, outcome.requests, postgres)),
             outcome,
         })
     }

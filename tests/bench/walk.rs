@@ -85,6 +85,7 @@ pub fn measure(
         requests_per_second: outcome.requests_per_second(),
         cpu_us_per_request: cpu_seconds * 1e6 / pages as f64,
         server_peak_rss_kib: scimd.process.peak_rss_kib()?,
+        cpu_by_thread: None,
         outcome,
     };
     Ok((measured, summary))

@@ -185,6 +185,7 @@ pub fn measure(
         requests_per_second: (expected - 1) as f64 / (span_ns.max(1) as f64 / 1e9),
         cpu_us_per_request: cpu_seconds * 1e6 / expected as f64,
         server_peak_rss_kib: scimd.process.peak_rss_kib()?,
+        cpu_by_thread: None,
         outcome,
     })
 }
