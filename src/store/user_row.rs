@@ -150,41 +150,6 @@ pub fn user_select(dialect: Dialect) -> &'static str {
     }
 }
 
-/// [`user_select`] for an `UPDATE users … RETURNING` clause, which SQLite lets name the table
-/// only as `users`, not by an alias.
-pub fn user_returning(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => &SQLITE_USER_RETURNING,
-        Dialect::Postgres => &POSTGRES_USER_RETURNING,
-    }
-}
-
-static SQLITE_USER_RETURNING: LazyLock<String> =
-    LazyLock::new(|| requalify(&SQLITE_USER_SELECT, "u", "users"));
-static POSTGRES_USER_RETURNING: LazyLock<String> =
-    LazyLock::new(|| requalify(&POSTGRES_USER_SELECT, "u", "users"));
-
-/// `sql` with every column qualified by `from.` qualified by `to.` instead (a qualifier is
-/// `from` right after a character that cannot be part of a name).
-fn requalify(sql: &str, from: &str, to: &str) -> String {
-    let pattern = format!("{from}.");
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(at) = rest.find(&pattern) {
-        let (before, after) = rest.split_at(at);
-        out.push_str(before);
-        let starts_name = out
-            .chars()
-            .last()
-            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'));
-        out.push_str(if starts_name { to } else { from });
-        out.push('.');
-        rest = &after[pattern.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// `[attr, value, type, primary, display, extra]` per value row, in client order.
 const SQLITE_VALUES: &str = "(SELECT json_group_array(json_array(v.attr, v.value, v.type, v.is_primary, v.display, json(v.extra)) \
      ORDER BY v.attr, v.position) FROM user_values v WHERE v.tenant_id = u.tenant_id AND v.user_id = u.id)";
@@ -469,8 +434,9 @@ pub fn assemble(row: UserRow) -> Resource {
 /// The user that a read returns right after its row was written from `cols` and its value rows
 /// from `values`, built without reading it: what [`assemble`] makes of the row the read would
 /// find, given the manager's `displayName` and the user's `groups` aggregate (see
-/// [`user_select`]). Exact on SQLite, which gives JSON text back as it was written;
-/// PostgreSQL's `jsonb` reorders keys.
+/// [`user_select`]). Exact on SQLite, which gives JSON text back as it was written; on
+/// PostgreSQL, whose `jsonb` keeps an object's keys in an order of its own, exact up to the order
+/// of the keys inside stored JSON, which carries no meaning in JSON (RFC 8259 §4).
 pub fn as_written(
     id: &str,
     meta: Meta,
@@ -640,8 +606,6 @@ impl<'de> Visitor<'de> for RowVisitor {
 mod tests {
     use serde_json::json;
 
-    use super::requalify;
-
     #[test]
     fn the_named_text_column_indexes_point_at_their_attributes() {
         use super::{DISPLAY_NAME, USER_NAME, USER_TEXT_COLUMNS};
@@ -718,14 +682,5 @@ mod tests {
         bad_time[4] = json!("yesterday");
         let bad_time = super::UserRow::page_from_json(&page(&bad_time)).unwrap_err();
         assert!(bad_time.contains("malformed timestamp"), "{bad_time}");
-    }
-
-    #[test]
-    fn requalify_renames_the_qualifier_and_leaves_longer_names_alone() {
-        let sql = "SELECT u.id, (SELECT m.x FROM users m WHERE m.id = u.manager_id), gmu.y, menu.z";
-        assert_eq!(
-            requalify(sql, "u", "users"),
-            "SELECT users.id, (SELECT m.x FROM users m WHERE m.id = users.manager_id), gmu.y, menu.z"
-        );
     }
 }

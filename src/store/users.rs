@@ -10,7 +10,7 @@ use super::filter_sql;
 use super::listing::{self, Listing};
 use super::locking::{self, Intent};
 use super::sql::SqlBuilder;
-use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, assemble, user_returning, user_select};
+use super::user_row::{self, USER_TEXT_COLUMNS, UserRow, assemble, user_select};
 use super::user_values;
 use super::write::{Reader, Write};
 use super::{ListQuery, Page, StoreError};
@@ -113,9 +113,10 @@ pub async fn insert_as(
 /// How an insert learns the user it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Answer {
-    /// Built from what it wrote, on SQLite (`user_row::as_written`): its statements then wait
+    /// Built from what it wrote (`user_row::as_written`): on SQLite its statements then wait
     /// for the unit of work's next one (on a new user's create, its commit), and a taken
-    /// `userName` is reported there. PostgreSQL reads it back.
+    /// `userName` is reported there; on PostgreSQL it saves the statement that would read the
+    /// user back, with its aggregates.
     Built,
     /// Read back at once, which also reports a taken `userName` at once.
     Read,
@@ -169,7 +170,7 @@ async fn insert_row(
     let tx = w.tx_keeping_read_ahead();
     tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
         .await?;
-    if answer == Answer::Built && tx.dialect() == Dialect::Sqlite {
+    if answer == Answer::Built {
         let meta = Meta::new(row.created, at, row.version);
         let user = as_written(tx, tenant, id, meta, &cols, &value_rows, None).await?;
         user_values::insert(tx, tenant, id, value_rows).await?;
@@ -432,33 +433,21 @@ pub async fn save(
         // holds. The statements wait for the unit of work's next one (see `Tx::queue`).
         tx.queue_unique(&sql.sql, sql.args, taken(&user_name))
             .await?;
-        let meta = Meta::new(current.meta.created, at, version + 1);
-        let saved = as_written(tx, tenant, id, meta, &cols, &value_rows, Some(current)).await?;
-        if !same_values {
-            user_values::replace(tx, tenant, id, value_rows).await?;
-        }
-        return Ok(saved);
-    }
-    // PostgreSQL: when the multi-valued attributes stay, the UPDATE returns the saved user
-    // itself, one statement instead of an UPDATE and a read; not for a user who is its own
-    // manager, whose manager's name `RETURNING` would read as it was before the UPDATE.
-    if same_values && cols.manager_id.as_deref() != Some(id) {
-        sql.push(" RETURNING ").push(user_returning(tx.dialect()));
-        let saved: Option<UserRow> = tx
-            .fetch_optional(&sql.sql, sql.args)
+    } else {
+        let updated = tx
+            .execute(&sql.sql, sql.args)
             .await
             .map_err(|e| e.on_unique(taken(&user_name)))?;
-        return saved.map(assemble).ok_or(StoreError::VersionConflict);
+        if updated != 1 {
+            return Err(StoreError::VersionConflict);
+        }
     }
-    let updated = tx
-        .execute(&sql.sql, sql.args)
-        .await
-        .map_err(|e| e.on_unique(taken(&user_name)))?;
-    if updated != 1 {
-        return Err(StoreError::VersionConflict);
+    let meta = Meta::new(current.meta.created, at, version + 1);
+    let saved = as_written(tx, tenant, id, meta, &cols, &value_rows, Some(current)).await?;
+    if !same_values {
+        user_values::replace(tx, tenant, id, value_rows).await?;
     }
-    user_values::replace(tx, tenant, id, value_rows).await?;
-    load(tx, tenant, id).await?.ok_or(StoreError::RowMissing)
+    Ok(saved)
 }
 
 /// Deletes a locked user, with its values and memberships, if it still has `version`.
