@@ -162,24 +162,30 @@ impl Report {
         let shares: Vec<_> = self
             .rows
             .iter()
-            .filter_map(|(name, _, m)| Some((name, m.cpu_by_thread.as_ref()?)))
+            .filter_map(|(name, _, m)| {
+                Some((
+                    name,
+                    m.cpu_by_thread.as_ref()?,
+                    m.operations_per_request as f64,
+                ))
+            })
             .collect();
         if shares.is_empty() {
             return;
         }
-        println!("\nCPU µs per request, by thread:");
+        println!("\nCPU µs per operation (a request; a bulk request's operation), by thread:");
         println!(
             "{:<9} {:>13} {:>14} {:>7} {:>17}",
             "scenario", "async workers", "SQLite threads", "other", "PostgreSQL server"
         );
-        for (name, c) in shares {
+        for (name, c, operations) in shares {
             println!(
                 "{name:<9} {:>13.1} {:>14.1} {:>7.1} {:>17}",
-                c.async_workers_us,
-                c.sqlite_threads_us,
-                c.other_us,
+                c.async_workers_us / operations,
+                c.sqlite_threads_us / operations,
+                c.other_us / operations,
                 c.postgres_server_us
-                    .map_or("-".into(), |us| format!("{us:.1}")),
+                    .map_or("-".into(), |us| format!("{:.1}", us / operations)),
             );
         }
     }
