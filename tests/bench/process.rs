@@ -161,6 +161,8 @@ impl CpuSample {
 /// The command name and CPU seconds (utime + stime) in a `/proc/…/stat` file.
 fn stat_cpu(path: &Path) -> BenchResult<(String, f64)> {
     let stat = fs::read_to_string(path)?;
+    // Field 2, the command name, is parenthesised and may contain spaces: count from the last
+    // `)`, after which field 3 comes first.
     let (head, after_name) = stat.rsplit_once(')').ok_or("unexpected stat file")?;
     let name = head.split_once('(').ok_or("unexpected stat file")?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
