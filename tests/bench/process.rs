@@ -46,13 +46,14 @@ impl Running {
         Ok(stat_cpu(Path::new(&format!("/proc/{}/stat", self.child.id())))?.1)
     }
 
-    /// CPU time so far of the child (all its threads), of each of its threads by kind, and of
-    /// this machine's PostgreSQL server processes: where a request's CPU goes (see
-    /// [`CpuSample::since`]).
-    pub fn cpu_sample(&self) -> BenchResult<CpuSample> {
+    /// CPU time so far of the child (all its threads), of each of its threads by kind, and,
+    /// with `postgres`, of this machine's PostgreSQL server processes: where a request's CPU
+    /// goes (see [`CpuSample::since`]).
+    pub fn cpu_sample(&self, postgres: bool) -> BenchResult<CpuSample> {
         let mut sample = CpuSample {
             total: self.cpu_seconds()?,
             by_task: HashMap::new(),
+            postgres,
         };
         let tasks = format!("/proc/{}/task", self.child.id());
         for task in fs::read_dir(&tasks)? {
@@ -71,8 +72,12 @@ impl Running {
                 sample.by_task.insert((kind, id), seconds);
             }
         }
-        for entry in fs::read_dir("/proc")? {
-            let entry = entry?;
+        let processes = if postgres {
+            fs::read_dir("/proc")?.collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        for entry in processes {
             let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse().ok()) else {
                 continue;
             };
@@ -126,6 +131,8 @@ enum Kind {
 pub struct CpuSample {
     total: f64,
     by_task: HashMap<(Kind, u32), f64>,
+    /// Whether the PostgreSQL server's processes were sampled.
+    postgres: bool,
 }
 
 /// CPU seconds spent between two samples, by kind. A thread or process that started in between
@@ -136,7 +143,8 @@ pub struct CpuSpent {
     pub total: f64,
     pub async_workers: f64,
     pub sqlite_threads: f64,
-    pub postgres_server: f64,
+    /// `None` when the PostgreSQL server was not sampled.
+    pub postgres_server: Option<f64>,
 }
 
 impl CpuSample {
@@ -144,6 +152,7 @@ impl CpuSample {
     pub fn since(&self, before: &CpuSample) -> CpuSpent {
         let mut spent = CpuSpent {
             total: self.total - before.total,
+            postgres_server: self.postgres.then_some(0.0),
             ..CpuSpent::default()
         };
         for (key, seconds) in &self.by_task {
@@ -151,7 +160,9 @@ impl CpuSample {
             match key.0 {
                 Kind::AsyncWorker => spent.async_workers += delta,
                 Kind::SqliteThread => spent.sqlite_threads += delta,
-                Kind::PostgresServer => spent.postgres_server += delta,
+                Kind::PostgresServer => {
+                    *spent.postgres_server.get_or_insert(0.0) += delta;
+                }
             }
         }
         spent

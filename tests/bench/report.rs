@@ -43,13 +43,13 @@ pub struct CpuShares {
 
 impl CpuShares {
     /// The shares of `cpu` (seconds over a run) for each of `requests`.
-    pub fn per_request(cpu: CpuSpent, requests: u64, postgres: bool) -> Self {
+    pub fn per_request(cpu: CpuSpent, requests: u64) -> Self {
         let us = |seconds: f64| seconds * 1e6 / requests.max(1) as f64;
         Self {
             async_workers_us: us(cpu.async_workers),
             sqlite_threads_us: us(cpu.sqlite_threads),
             other_us: us((cpu.total - cpu.async_workers - cpu.sqlite_threads).max(0.0)),
-            postgres_server_us: postgres.then(|| us(cpu.postgres_server)),
+            postgres_server_us: cpu.postgres_server.map(us),
         }
     }
 }

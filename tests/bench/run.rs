@@ -198,17 +198,17 @@ impl<'a> Bench<'a> {
         // Requests of the warm-up (or of the scenario before) still running would be measured
         // with this run's CPU but not counted: a bulk request runs for seconds after wrk left.
         wait_idle(process)?;
-        let before = process.cpu_sample()?;
-        let outcome = wrk::run(self.shape, self.options.duration, origin, load, &result)?;
-        let cpu = process.cpu_sample()?.since(&before);
-        process.check_alive()?;
         let postgres = matches!(self.backend, Backend::Postgres { .. });
+        let before = process.cpu_sample(postgres)?;
+        let outcome = wrk::run(self.shape, self.options.duration, origin, load, &result)?;
+        let cpu = process.cpu_sample(postgres)?.since(&before);
+        process.check_alive()?;
         Ok(Measured {
             operations_per_request: 1,
             requests_per_second: outcome.requests_per_second(),
             cpu_us_per_request: cpu.total * 1e6 / outcome.requests.max(1) as f64,
             server_peak_rss_kib: process.peak_rss_kib()?,
-            cpu_by_thread: Some(CpuShares::per_request(cpu, outcome.requests, postgres)),
+            cpu_by_thread: Some(CpuShares::per_request(cpu, outcome.requests)),
             outcome,
         })
     }
